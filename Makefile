@@ -1,0 +1,45 @@
+# Two commands: `make run` and `make test` (see README). Everything installs into .venv.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app registry
+STAMP := $(VENV)/.installed
+TRANSLATIONS := registry/translations
+
+.PHONY: run test bench install lint translations messages clean-db
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(STAMP): setup.cfg pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP) translations
+
+# Compiled catalogues are build output; the .po files are the source.
+translations: $(STAMP)
+	$(BIN)/pybabel compile -d $(TRANSLATIONS) >/dev/null
+
+# Re-extract strings and merge them into both catalogues (developers only).
+messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o $(TRANSLATIONS)/messages.pot .
+	$(BIN)/pybabel update -N -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS)
+	$(FLASK) i18n fill-italian
+
+run: install
+	$(FLASK) setup
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: install
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+clean-db:
+	rm -f instance/registry.sqlite3

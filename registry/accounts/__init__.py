@@ -1,0 +1,1 @@
+"""People and their roles: log in and out, passwords, resets, and the admin's user pages."""

@@ -1,0 +1,1 @@
+"""The administrator's pages: users and roles (schemes and assignments join later)."""

@@ -1,0 +1,63 @@
+"""User administration: list, create, edit roles, deactivate."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from registry.accounts import services
+from registry.accounts.forms import UserCreateForm, UserEditForm
+from registry.accounts.models import User
+from registry.errors import DomainError
+from registry.extensions import db
+from registry.forms import show_domain_error
+from registry.security import Role, roles_required
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.get("/users")
+@roles_required(Role.ADMIN)
+def users():
+    rows = db.session.scalars(db.select(User).order_by(User.email)).all()
+    return render_template("admin/users.html", users=rows)
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def create_user():
+    form = UserCreateForm()
+    if form.validate_on_submit():
+        try:
+            services.create_user(form.email.data, form.name.data, form.password.data,
+                                 form.roles.data, actor=current_user)
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Utente creato."), "success")
+            return redirect(url_for("admin.users"))
+    return render_template("admin/user_new.html", form=form)
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def edit_user(user_id: int):
+    user = services.get_user(user_id)
+    form = UserEditForm(obj=user, data=None)
+    if not form.is_submitted():
+        form.roles.data = sorted(user.roles)
+    if form.validate_on_submit():
+        try:
+            services.update_user(user, name=form.name.data, roles=form.roles.data,
+                                 active=form.active.data, actor=current_user)
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Utente aggiornato."), "success")
+            return redirect(url_for("admin.users"))
+    return render_template("admin/user_edit.html", form=form, user=user)

@@ -1,0 +1,76 @@
+"""The application factory: configuration, extensions, blueprints, nothing else."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+from flask_babel import lazy_gettext as _l
+
+from registry.config import load_config
+from registry.extensions import csrf, db, limiter, login_manager, migrate
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the registry application. Touches no database and no network."""
+    app = Flask(
+        __name__,
+        instance_path=str(PROJECT_ROOT / "instance"),
+        instance_relative_config=True,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    load_config(app, test_config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_handlers(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from registry.i18n import register_i18n
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"),
+                     render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = _l("Accedi per vedere questa pagina.")
+    login_manager.login_message_category = "info"
+    register_i18n(app)
+
+    from registry.accounts.services import load_session_user
+
+    login_manager.user_loader(load_session_user)
+    import registry.models  # noqa: F401 - every model must be known to Alembic and the mapper
+
+
+def register_blueprints(app: Flask) -> None:
+    # Imported here, not at module level: blueprints import services that import extensions.
+    from registry.accounts.views import bp as accounts_bp
+    from registry.admin.views import bp as admin_bp
+    from registry.core.views import bp as core_bp
+
+    for blueprint in (core_bp, accounts_bp, admin_bp):
+        app.register_blueprint(blueprint)
+
+
+def register_handlers(app: Flask) -> None:
+    from registry.errors import register_error_handlers
+    from registry.navigation import register_navigation
+    from registry.security import register_security_headers
+
+    register_error_handlers(app)
+    register_security_headers(app)
+    register_navigation(app)
+
+
+def register_commands(app: Flask) -> None:
+    from registry.cli import register_cli
+
+    register_cli(app)

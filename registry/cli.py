@@ -1,0 +1,146 @@
+"""`flask --app registry …` commands. Each calls services and commits once."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from registry import auditlog
+from registry.errors import DomainError
+from registry.extensions import db
+from registry.security import Role
+
+users_cli = AppGroup("users", help="Manage user accounts.")
+audit_cli = AppGroup("audit-log", help="The hash-chained audit log.")
+
+
+@users_cli.command("create")
+@click.option("--email", required=True)
+@click.option("--name", default=None, help="Full name (defaults to the email's local part).")
+@click.option("--role", "roles", multiple=True, required=True,
+              type=click.Choice([str(role) for role in Role]))
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+def create_user(email: str, name: str | None, roles: tuple[str, ...], password: str) -> None:
+    """Create a user with one or more roles."""
+    from registry.accounts.services import create_user as create
+
+    try:
+        user = create(email, name or email.split("@")[0], password, roles)
+    except DomainError as error:
+        db.session.rollback()
+        raise click.ClickException(error.message) from None
+    db.session.commit()
+    click.echo(f"created user {user.id} {user.email} roles={','.join(sorted(user.roles))}")
+
+
+@users_cli.command("list")
+def list_users() -> None:
+    """List users with their roles and state."""
+    from registry.accounts.models import User
+
+    for user in db.session.scalars(db.select(User).order_by(User.id)):
+        state = "active" if user.active else "inactive"
+        click.echo(f"{user.id}\t{user.email}\t{','.join(sorted(user.roles))}\t{state}")
+
+
+@users_cli.command("set-roles")
+@click.option("--email", required=True)
+@click.option("--role", "roles", multiple=True, required=True,
+              type=click.Choice([str(role) for role in Role]))
+def set_roles(email: str, roles: tuple[str, ...]) -> None:
+    """Replace a user's roles."""
+    _edit_user(email, roles=roles)
+
+
+@users_cli.command("deactivate")
+@click.option("--email", required=True)
+def deactivate(email: str) -> None:
+    """Deactivate a user: every session of theirs ends on its next request."""
+    _edit_user(email, active=False)
+
+
+def _edit_user(email: str, roles=None, active=None) -> None:
+    from registry.accounts.models import find_by_email
+    from registry.accounts.services import update_user
+
+    user = find_by_email(email)
+    if user is None:
+        raise click.ClickException(f"no user with email {email}")
+    try:
+        update_user(user, name=user.name, roles=roles if roles is not None else user.roles,
+                    active=user.active if active is None else active, actor=None)
+    except DomainError as error:
+        db.session.rollback()
+        raise click.ClickException(error.message) from None
+    db.session.commit()
+    click.echo(f"updated {user.email}: roles={','.join(sorted(user.roles))} active={user.active}")
+
+
+@audit_cli.command("verify")
+def verify_audit_log() -> None:
+    """Recompute the hash chain and report the first broken link (exit 1 if any)."""
+    result = auditlog.verify_chain()
+    if result.ok:
+        click.echo(f"audit log intact: {result.checked} events checked")
+        return
+    click.echo(f"audit log BROKEN at event {result.broken_id}: {result.reason} "
+               f"({result.checked} events before it are intact)", err=True)
+    raise SystemExit(1)
+
+
+@click.command("demo")
+@click.option("--force", is_flag=True, help="Load even if the database already has users.")
+def load_demo(force: bool) -> None:
+    """Load demo data once (a user per role, firms in every state) and print the logins."""
+    from registry.demo import DEMO_PASSWORD, load_demo_data
+
+    created = load_demo_data(force=force)
+    db.session.commit()
+    if created:
+        click.echo("Demo data loaded.")
+    click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+    from registry.demo import demo_logins
+
+    for email, roles in demo_logins():
+        click.echo(f"  {email:<34} {roles}")
+
+
+@click.command("setup")
+def setup() -> None:
+    """Prepare a local install: migrate the database, then load demo data once."""
+    from flask_migrate import upgrade
+
+    upgrade()
+    ctx = click.get_current_context()
+    ctx.invoke(load_demo, force=False)
+
+
+i18n_cli = AppGroup("i18n", help="Translation catalogues.")
+
+
+@i18n_cli.command("fill-italian")
+def fill_italian() -> None:
+    """Italian is the source language: its catalogue translates every message to itself."""
+    from pathlib import Path
+
+    from babel.messages.pofile import read_po, write_po
+
+    path = Path(__file__).parent / "translations" / "it" / "LC_MESSAGES" / "messages.po"
+    with path.open("rb") as handle:
+        catalog = read_po(handle, locale="it")
+    for message in catalog:
+        if message.id and not message.string:
+            message.string = message.id
+        message.flags.discard("fuzzy")
+    with path.open("wb") as handle:
+        write_po(handle, catalog, width=100)
+    click.echo(f"Italian catalogue complete: {len(catalog)} messages")
+
+
+def register_cli(app: Flask) -> None:
+    app.cli.add_command(setup)
+    app.cli.add_command(i18n_cli)
+    app.cli.add_command(users_cli)
+    app.cli.add_command(audit_cli)
+    app.cli.add_command(load_demo)

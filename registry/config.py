@@ -1,0 +1,139 @@
+"""Configuration: defaults, then instance/config.py, then REGISTRY_* variables, then tests.
+
+Loaded inside `create_app`, never at import time.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+DEFAULTS: dict = {
+    "ENV_NAME": "development",
+    "BASE_URL": "http://127.0.0.1:5000",
+    "SQLALCHEMY_DATABASE_URI": None,  # filled with the SQLite file in instance/ when unset
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "MAIL_SERVER": None,
+    "MAIL_PORT": 25,
+    "MAIL_USERNAME": None,
+    "MAIL_PASSWORD": None,
+    "MAIL_USE_TLS": False,
+    "MAIL_USE_SSL": False,
+    "MAIL_SENDER": "Registro Bollino Blu <noreply@bollinoblu.local>",
+    "MAIL_TIMEOUT": 10,
+    "PASSWORD_HASH_METHOD": "scrypt",
+    "PASSWORD_MIN_LENGTH": 10,
+    "RESET_TOKEN_MAX_AGE": 3600,  # a reset link lives one hour
+    "CONFIRM_TOKEN_MAX_AGE": 3 * 24 * 3600,
+    "INVITATION_MAX_AGE": 14 * 24 * 3600,
+    "LOGIN_LIMIT_PER_ACCOUNT": "5 per 15 minutes",
+    "LOGIN_LIMIT_PER_ADDRESS": "20 per 15 minutes",
+    "API_RATE_LIMIT": "300 per minute",
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_HEADERS_ENABLED": True,
+    "RATELIMIT_ENABLED": True,
+    "MAX_UPLOAD_MB": 20,
+    "UPLOAD_FOLDER": None,  # instance/uploads
+    "KEYS_FOLDER": None,  # instance/keys
+    "OUTBOX_FOLDER": None,  # instance/outbox
+    "PDF_SIGNING_PKCS12": None,
+    "PDF_SIGNING_PKCS12_PASSWORD": None,
+    "BABEL_DEFAULT_LOCALE": "it",
+    "BABEL_DEFAULT_TIMEZONE": "Europe/Rome",
+    "LANGUAGES": ["it", "en"],
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_SECURE": False,
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "WTF_CSRF_TIME_LIMIT": 8 * 3600,
+    "PREFERRED_URL_SCHEME": "http",
+}
+
+# REGISTRY_<NAME> environment variables map onto these keys; values are parsed as JSON when
+# they look like JSON (numbers, booleans, lists), otherwise taken as strings.
+ENV_ALIASES = {
+    "DATABASE_URL": "SQLALCHEMY_DATABASE_URI",
+    "ENV": "ENV_NAME",
+}
+
+
+class ConfigurationError(RuntimeError):
+    """The configuration cannot run safely; the message says what to set."""
+
+
+def load_config(app: Flask, test_config: dict | None) -> None:
+    """Fill app.config in the documented order and check it for the chosen environment."""
+    app.config.update(DEFAULTS)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.update(_from_environment())
+    if test_config:
+        app.config.update(test_config)
+    instance = Path(app.instance_path)
+    for key, folder in (("UPLOAD_FOLDER", "uploads"), ("KEYS_FOLDER", "keys"),
+                        ("OUTBOX_FOLDER", "outbox")):
+        if not app.config.get(key):
+            app.config[key] = str(instance / folder)
+    app.config["MAX_CONTENT_LENGTH"] = int(app.config["MAX_UPLOAD_MB"]) * 1024 * 1024 + 64 * 1024
+    if app.config["ENV_NAME"] == "production":
+        _check_production(app)
+    else:
+        if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+            instance.mkdir(parents=True, exist_ok=True)
+            app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'registry.sqlite3'}"
+        if not app.config.get("SECRET_KEY"):
+            app.config["SECRET_KEY"] = _development_secret(instance)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # SQLite does not pool meaningfully; pre-ping only adds a query per checkout.
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {}
+
+
+def _from_environment() -> dict:
+    values = {}
+    for name, raw in os.environ.items():
+        if not name.startswith("REGISTRY_") or name.startswith("REGISTRY_TEST_"):
+            continue
+        key = name.removeprefix("REGISTRY_")
+        key = ENV_ALIASES.get(key, key)
+        values[key] = _parse(raw)
+    return values
+
+
+def _parse(raw: str):
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        return raw
+    return value if not isinstance(value, str) else raw
+
+
+def _check_production(app: Flask) -> None:
+    if not app.config.get("SECRET_KEY"):
+        raise ConfigurationError(
+            "REGISTRY_ENV=production needs REGISTRY_SECRET_KEY: set a long random value."
+        )
+    url = app.config.get("SQLALCHEMY_DATABASE_URI") or ""
+    if not url.startswith("postgresql"):
+        raise ConfigurationError(
+            "REGISTRY_ENV=production needs REGISTRY_DATABASE_URL=postgresql+psycopg://…"
+        )
+    app.config["SESSION_COOKIE_SECURE"] = True
+    app.config["REMEMBER_COOKIE_SECURE"] = True
+    app.config["PREFERRED_URL_SCHEME"] = "https"
+
+
+def _development_secret(instance: Path) -> str:
+    """A key generated once and kept in instance/, so sessions survive restarts."""
+    path = instance / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key

@@ -1,0 +1,40 @@
+"""Home page, personal dashboard, language switch and health check."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session
+from flask_login import current_user
+from sqlalchemy import text
+
+from registry.extensions import db
+from registry.security import is_safe_redirect, login_required
+
+bp = Blueprint("core", __name__)
+
+
+@bp.get("/")
+def home():
+    return render_template("core/home.html")
+
+
+@bp.get("/dashboard")
+@login_required
+def dashboard():
+    return render_template("core/dashboard.html", user=current_user)
+
+
+@bp.get("/lang/<code>")
+def set_language(code: str):
+    if code in current_app.config["LANGUAGES"]:
+        session["lang"] = code
+    target = request.args.get("next")
+    return redirect(target if is_safe_redirect(target) else "/")
+
+
+@bp.get("/healthz")
+def healthz():
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception:  # noqa: BLE001 - any database failure means "not healthy"
+        return jsonify(status="unavailable"), 503
+    return jsonify(status="ok")

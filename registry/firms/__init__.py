@@ -1,0 +1,1 @@
+"""Firms: the outsourcer's profile, operating sites, Italian identifiers and membership."""

@@ -1,0 +1,51 @@
+"""Language choice and Italian formatting of dates, numbers and identifiers."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from flask import Flask, current_app, request, session
+from flask_babel import format_date, format_datetime, format_decimal, get_locale
+
+from registry.extensions import babel
+
+
+def select_locale() -> str:
+    """`?lang=` for this page, then the language chosen with the switch, then Italian.
+
+    The browser's Accept-Language is deliberately ignored: the register is Italian first and
+    the same link must show the same page to everyone until they choose English.
+    """
+    languages = current_app.config["LANGUAGES"]
+    asked = request.args.get("lang")
+    if asked in languages:
+        return asked
+    chosen = session.get("lang") if session else None
+    return chosen if chosen in languages else current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def date_filter(value: dt.date | dt.datetime | None, style: str = "short") -> str:
+    """DD/MM/YYYY in Italian; datetimes are shown in Europe/Rome."""
+    if value is None:
+        return "—"
+    if isinstance(value, dt.datetime):
+        fmt = "dd/MM/yyyy HH:mm" if str(get_locale()) == "it" else "dd/MM/yyyy HH:mm"
+        return format_datetime(value, fmt)
+    return format_date(value, "dd/MM/yyyy" if style == "short" else "long")
+
+
+def number_filter(value, places: int = 0) -> str:
+    """1.234,5 in Italian."""
+    if value is None:
+        return "—"
+    pattern = "#,##0" + ("." + "0" * places if places else "")
+    return format_decimal(Decimal(str(value)), pattern)
+
+
+def register_i18n(app: Flask) -> None:
+    """Bind Babel and the template filters that follow Italian conventions."""
+    babel.init_app(app, locale_selector=select_locale, default_translation_directories="translations")
+    app.jinja_env.filters["date_it"] = date_filter
+    app.jinja_env.filters["number_it"] = number_filter
+    app.jinja_env.globals["current_locale"] = lambda: str(get_locale())

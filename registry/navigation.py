@@ -1,0 +1,35 @@
+"""The navigation bar: which links each role sees. Computed here, not in templates."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from registry.security import Role
+
+# (endpoint, label, roles that see it; empty = everyone)
+NAV_ITEMS = [
+    ("core.home", _l("Home"), ()),
+    ("core.dashboard", _l("La mia area"), ("*",)),
+    ("admin.users", _l("Utenti"), (Role.ADMIN,)),
+]
+
+
+def nav_links() -> list[tuple[str, str]]:
+    """Links for the current user, in order."""
+    links = []
+    for endpoint, label, roles in NAV_ITEMS:
+        if roles == ("*",) and not current_user.is_authenticated:
+            continue
+        if roles and roles != ("*",) and not (
+            current_user.is_authenticated and any(current_user.has_role(r) for r in roles)
+        ):
+            continue
+        if endpoint in current_app.view_functions:
+            links.append((url_for(endpoint), str(label)))
+    return links
+
+
+def register_navigation(app: Flask) -> None:
+    app.jinja_env.globals["nav_links"] = nav_links

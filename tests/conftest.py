@@ -1,0 +1,209 @@
+"""Fixtures: an app on a fresh database per test, clients, users of every role, real SMTP.
+
+The schema comes from the Alembic migrations (never `create_all`), once per run: on SQLite a
+migrated template file is copied for each test; on PostgreSQL (REGISTRY_TEST_DATABASE_URL)
+the migrated database is emptied after each test.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from registry import create_app
+from registry.extensions import db, limiter
+from tests import factories
+
+PG_URL = os.environ.get("REGISTRY_TEST_DATABASE_URL", "").strip()
+ON_POSTGRES = PG_URL.startswith("postgresql")
+
+
+def pytest_report_header(config):
+    return f"database: {'PostgreSQL ' + PG_URL if ON_POSTGRES else 'SQLite (file per test)'}"
+
+
+def pytest_collection_modifyitems(config, items):
+    skip_pg = pytest.mark.skip(reason="needs PostgreSQL: set REGISTRY_TEST_DATABASE_URL="
+                               "postgresql+psycopg://postgres@127.0.0.1:5432/<db>")
+    for item in items:
+        if "postgres" in item.keywords and not ON_POSTGRES:
+            item.add_marker(skip_pg)
+
+
+def base_config(tmp_path: Path, database_url: str) -> dict:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key-not-for-production",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "WTF_CSRF_ENABLED": False,
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        "BASE_URL": "http://registry.test",
+        "UPLOAD_FOLDER": str(tmp_path / "uploads"),
+        "KEYS_FOLDER": str(tmp_path / "keys"),
+        "OUTBOX_FOLDER": str(tmp_path / "outbox"),
+        "MAIL_SERVER": None,
+    }
+
+
+def migrate(database_url: str, workdir: Path) -> None:
+    """Build the schema with the real migrations."""
+    from flask_migrate import upgrade
+
+    app = create_app(base_config(workdir, database_url))
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_template(tmp_path_factory):
+    """A migrated database: a template file on SQLite, the migrated server DB on PostgreSQL."""
+    workdir = tmp_path_factory.mktemp("template")
+    if ON_POSTGRES:
+        engine = create_engine(PG_URL)
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
+        migrate(PG_URL, workdir)
+        return PG_URL
+    path = workdir / "template.sqlite3"
+    migrate(f"sqlite:///{path}", workdir)
+    return path
+
+
+@pytest.fixture
+def database_url(database_template, tmp_path):
+    if ON_POSTGRES:
+        yield PG_URL
+        _empty_postgres(PG_URL)
+    else:
+        path = tmp_path / "registry.sqlite3"
+        shutil.copyfile(database_template, path)
+        yield f"sqlite:///{path}"
+
+
+def _empty_postgres(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        tables = [row[0] for row in conn.execute(text(
+            "SELECT tablename FROM pg_tables WHERE schemaname='public' "
+            "AND tablename <> 'alembic_version'"))]
+        if tables:
+            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables)
+                              + " RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture
+def make_app(database_url, tmp_path):
+    """Build an app with extra config (e.g. CSRF on, production settings)."""
+    created = []
+
+    def build(**overrides):
+        app = create_app({**base_config(tmp_path, database_url), **overrides})
+        created.append(app)
+        with app.app_context():
+            limiter.reset()
+        return app
+
+    yield build
+    for app in created:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def users(app):
+    """One user per role, plus an applicant with no firm; keyed by role name."""
+    with app.app_context():
+        made = {role: factories.make_user(role=role) for role in factories.ROLES}
+        return {role: user.id for role, user in made.items()}
+
+
+def log_in(client, user_id: int) -> None:
+    """Log a user in by writing the session as Flask-Login would (no password round trip)."""
+    with client.application.app_context():
+        from registry.accounts.models import User
+
+        user = db.session.get(User, user_id)
+        session_id = user.get_id()
+    with client.session_transaction() as session:
+        session["_user_id"] = session_id
+        session["_fresh"] = True
+
+
+@pytest.fixture
+def login(client):
+    def do(user_id: int):
+        log_in(client, user_id)
+        return client
+
+    return do
+
+
+# Real SMTP on loopback -----------------------------------------------------------------------
+class Mailbox:
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
+        from email import message_from_bytes
+        from email.policy import default
+
+        self.messages.append(message_from_bytes(envelope.content, policy=default))
+        return "250 OK"
+
+    def wait(self, count: int = 1, timeout: float = 5.0):
+        deadline = time.monotonic() + timeout
+        while len(self.messages) < count and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return self.messages
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server():
+    """An aiosmtpd server on a free loopback port; `.messages` holds what arrived."""
+    from aiosmtpd.controller import Controller
+
+    mailbox = Mailbox()
+    port = free_port()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    mailbox.port = port
+    yield mailbox
+    controller.stop()
+
+
+@pytest.fixture
+def mail_app(make_app, smtp_server):
+    """An app that sends its email to the loopback SMTP server."""
+    return make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.port)

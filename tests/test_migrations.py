@@ -1,0 +1,26 @@
+"""The migrations build exactly the schema the models describe, on SQLite and PostgreSQL."""
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from registry.extensions import db
+
+
+def test_migrated_schema_matches_models(app):
+    with app.app_context():
+        with db.engine.connect() as connection:
+            context = MigrationContext.configure(
+                connection, opts={"compare_type": True, "render_as_batch": True})
+            differences = compare_metadata(context, db.metadata)
+    assert differences == [], f"models and migrations differ: {differences}"
+
+
+def test_downgrade_and_upgrade_again(app):
+    from flask_migrate import downgrade, upgrade
+
+    with app.app_context():
+        downgrade(revision="base")
+        upgrade()
+        with db.engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            assert compare_metadata(context, db.metadata) == []
