@@ -122,7 +122,8 @@ def verify_chain(batch: int = 2000) -> ChainCheck:
             return ChainCheck(checked)
         for event in events:
             if event.id != expected_id:
-                return ChainCheck(checked, event.id, f"expected event {expected_id}, found {event.id}")
+                return ChainCheck(checked, event.id,
+                                  f"expected event {expected_id}, found {event.id}")
             if event.prev_hash != prev_hash:
                 return ChainCheck(checked, event.id, "previous-hash link does not match")
             if chain_hash(prev_hash, event) != event.hash:

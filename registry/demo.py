@@ -7,7 +7,7 @@ from registry.accounts.services import create_user
 from registry.extensions import db
 from registry.security import Role
 
-DEMO_PASSWORD = "demo-Bollino-2026"
+DEMO_PASSWORD = "demo-Bollino-2026"  # noqa: S105 - printed on purpose: demo only
 
 DEMO_USERS = [
     ("admin@demo.bollinoblu.it", "Anna Amministratrice", [Role.ADMIN]),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify, make_response, render_template, request
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
@@ -60,7 +60,8 @@ ERROR_TITLES = {
 }
 
 ERROR_TEXTS = {
-    400: _l("La richiesta non è valida. Se stavi compilando un modulo, ricarica la pagina e riprova."),
+    400: _l("La richiesta non è valida. Se stavi compilando un modulo, ricarica la pagina "
+            "e riprova."),
     401: _l("Per vedere questa pagina devi accedere."),
     403: _l("Non hai i permessi per questa operazione."),
     404: _l("L'indirizzo non corrisponde a nessuna pagina del registro."),
@@ -88,9 +89,10 @@ def error_response(status: int, message: str | None = None, code: str | None = N
     text = message or str(ERROR_TEXTS.get(status, ERROR_TEXTS[500]))
     if wants_json():
         body = {"error": {"code": code or API_CODES.get(status, "error"), "message": text}}
-        return jsonify(body), status
+        return make_response(jsonify(body), status)
     title = ERROR_TITLES.get(status, ERROR_TITLES[500])
-    return render_template("errors/error.html", status=status, title=title, text=text), status
+    page = render_template("errors/error.html", status=status, title=title, text=text)
+    return make_response(page, status)
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -111,7 +113,7 @@ def register_error_handlers(app: Flask) -> None:
             message = str(ERROR_TEXTS[429])
             response = error_response(status, message)
             if retry:
-                response[0].headers["Retry-After"] = str(retry)
+                response.headers["Retry-After"] = str(retry)
             return response
         if status == 400 and getattr(error, "description", "").startswith("The CSRF"):
             message = str(_l("Il modulo è scaduto o non è valido. Ricarica la pagina e riprova."))
@@ -128,5 +130,5 @@ def _retry_after(error) -> int | None:
     limit = getattr(error, "limit", None)
     try:
         return int(limit.limit.get_expiry()) if limit is not None else None
-    except Exception:  # noqa: BLE001 - a missing figure must not break the 429 page
+    except Exception:
         return None

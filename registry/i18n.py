@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 
 from registry.extensions import babel
@@ -18,6 +18,8 @@ def select_locale() -> str:
     the same link must show the same page to everyone until they choose English.
     """
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     asked = request.args.get("lang")
     if asked in languages:
         return asked
@@ -30,8 +32,7 @@ def date_filter(value: dt.date | dt.datetime | None, style: str = "short") -> st
     if value is None:
         return "—"
     if isinstance(value, dt.datetime):
-        fmt = "dd/MM/yyyy HH:mm" if str(get_locale()) == "it" else "dd/MM/yyyy HH:mm"
-        return format_datetime(value, fmt)
+        return format_datetime(value, "dd/MM/yyyy HH:mm")
     return format_date(value, "dd/MM/yyyy" if style == "short" else "long")
 
 
@@ -45,7 +46,8 @@ def number_filter(value, places: int = 0) -> str:
 
 def register_i18n(app: Flask) -> None:
     """Bind Babel and the template filters that follow Italian conventions."""
-    babel.init_app(app, locale_selector=select_locale, default_translation_directories="translations")
+    babel.init_app(app, locale_selector=select_locale,
+                   default_translation_directories="translations")
     app.jinja_env.filters["date_it"] = date_filter
     app.jinja_env.filters["number_it"] = number_filter
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale())

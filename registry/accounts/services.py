@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from registry import auditlog, mail
-from registry.accounts.models import User, find_by_email, normalise_email  # noqa: F401
+from registry.accounts.models import User, find_by_email, normalise_email
 from registry.db import utcnow
 from registry.errors import DomainError, NotFound
 from registry.extensions import db
@@ -129,10 +129,11 @@ def reset_password(token: str, new: str) -> User:
     return user
 
 
-def update_user(user: User, *, name: str, roles, active: bool, actor: User) -> None:
+def update_user(user: User, *, name: str, roles, active: bool, actor: User | None) -> None:
     """Admin edit of a user's name, roles and active flag."""
     before = _public_state(user)
-    if user.id == actor.id and (not active or Role.ADMIN not in set(map(Role, roles))):
+    removing_own_admin = not active or Role.ADMIN not in {Role(role) for role in roles}
+    if actor is not None and user.id == actor.id and removing_own_admin:
         raise DomainError(_("Non puoi disattivare te stesso né togliere a te il ruolo di "
                             "amministratore."))
     user.name = name.strip()

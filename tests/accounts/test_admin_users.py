@@ -1,0 +1,69 @@
+"""Admins create users, edit roles and deactivate, from the UI and the CLI."""
+
+from registry.accounts.models import User, find_by_email
+from registry.auditlog import AuditEvent
+from registry.extensions import db
+
+
+def test_admin_creates_user(app, client, users, login):
+    login(users["admin"])
+    response = client.post("/admin/users/new", data={
+        "name": "Nuovo Valutatore", "email": "val@example.it", "password": "Strong-pass-11",
+        "roles": ["auditor", "officer"]})
+    assert response.status_code == 302
+    with app.app_context():
+        user = find_by_email("val@example.it")
+        assert user.roles == {"auditor", "officer"}
+        assert db.session.scalar(db.select(AuditEvent).where(
+            AuditEvent.action == "user.created", AuditEvent.object_id == str(user.id)))
+
+
+def test_admin_create_user_errors_keep_input(app, client, users, login):
+    login(users["admin"])
+    body = client.post("/admin/users/new", data={
+        "name": "Nome", "email": "val@example.it", "password": "weak", "roles": []}
+    ).get_data(as_text=True)
+    assert "Scegli almeno un ruolo" in body
+    assert 'value="val@example.it"' in body
+
+
+def test_admin_edits_roles_and_deactivates(app, client, users, login):
+    login(users["admin"])
+    response = client.post(f"/admin/users/{users['auditor']}", data={
+        "name": "Renamed", "roles": ["auditor", "ministry"]})
+    assert response.status_code == 302
+    with app.app_context():
+        user = db.session.get(User, users["auditor"])
+        assert user.roles == {"auditor", "ministry"}
+        assert user.active is False
+        event = db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "user.updated"))
+        assert event.before["active"] is True and event.after["active"] is False
+
+
+def test_admin_cannot_deactivate_self(app, client, users, login):
+    login(users["admin"])
+    body = client.post(f"/admin/users/{users['admin']}", data={
+        "name": "Me", "roles": ["admin"]}, follow_redirects=True).get_data(as_text=True)
+    assert "Non puoi disattivare te stesso" in body
+
+
+def test_cli_creates_and_deactivates_user(app, runner):
+    result = runner.invoke(args=["users", "create", "--email", "cli@example.it", "--role",
+                                 "officer", "--role", "auditor", "--password", "Cli-password-1"])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(args=["users", "deactivate", "--email", "cli@example.it"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        user = find_by_email("cli@example.it")
+        assert user.roles == {"officer", "auditor"} and not user.active
+
+
+def test_cli_refuses_weak_password_and_duplicate(app, runner):
+    result = runner.invoke(args=["users", "create", "--email", "a@example.it", "--role",
+                                 "officer", "--password", "short"])
+    assert result.exit_code != 0 and "almeno 10" in result.output
+    runner.invoke(args=["users", "create", "--email", "a@example.it", "--role", "officer",
+                        "--password", "Long-enough-1"])
+    result = runner.invoke(args=["users", "create", "--email", "A@example.it", "--role",
+                                 "officer", "--password", "Long-enough-1"])
+    assert result.exit_code != 0 and "Esiste già" in result.output

@@ -1,0 +1,67 @@
+"""Every route × every role (and anonymous) gets what it should.
+
+The table must name every registered endpoint, so a new route cannot ship without its
+permission test.
+"""
+
+import pytest
+
+from tests.factories import ROLES
+
+ANON = "anonymous"
+ALL = [ANON, *ROLES]
+
+PUBLIC = dict.fromkeys(ALL, 200)
+
+
+def only(*roles, anonymous=302, others=403, ok=200):
+    """Expected codes: `ok` for the given roles, 403 for other roles, login redirect for anon."""
+    return {ANON: anonymous, **{r: (ok if r in roles else others) for r in ROLES}}
+
+
+LOGGED_IN = only(*ROLES)
+
+# endpoint: (method, path template, expected codes by who)
+ROUTES = {
+    "core.home": ("GET", "/", PUBLIC),
+    "core.healthz": ("GET", "/healthz", PUBLIC),
+    "core.set_language": ("GET", "/lang/en", dict.fromkeys(ALL, 302)),
+    "core.dashboard": ("GET", "/dashboard", LOGGED_IN),
+    "accounts.login": ("GET", "/account/login", {ANON: 200, **dict.fromkeys(ROLES, 302)}),
+    "accounts.logout": ("POST", "/account/logout", only(*ROLES, ok=302)),
+    "accounts.change_password": ("GET", "/account/password", LOGGED_IN),
+    "accounts.request_reset": ("GET", "/account/reset", PUBLIC),
+    "accounts.reset_password": ("GET", "/account/reset/bad-token", dict.fromkeys(ALL, 302)),
+    "accounts.signup": ("GET", "/account/signup", PUBLIC),
+    "accounts.confirm_email": ("GET", "/account/confirm/bad-token", dict.fromkeys(ALL, 302)),
+    "admin.users": ("GET", "/admin/users", only("admin")),
+    "admin.create_user": ("GET", "/admin/users/new", only("admin")),
+    "admin.edit_user": ("GET", "/admin/users/{auditor}", only("admin")),
+}
+
+
+def test_every_endpoint_is_in_the_table(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()} - {"static"}
+    missing = endpoints - set(ROUTES)
+    assert not missing, f"routes without a permission test: {sorted(missing)}"
+
+
+@pytest.mark.parametrize("who", ALL)
+def test_route_permissions(app, client, users, login, who):
+    if who != ANON:
+        login(users[who])
+    failures = []
+    for endpoint, (method, template, expected) in ROUTES.items():
+        path = template.format(**dict(users.items()))
+        response = client.open(path, method=method)
+        if response.status_code != expected[who]:
+            failures.append(f"{method} {path}: {response.status_code}, expected {expected[who]}")
+        if method == "POST" and endpoint == "accounts.logout" and who != ANON:
+            login(users[who])
+    assert not failures, "\n".join(failures)
+
+
+def test_anonymous_is_sent_to_login_with_next(client):
+    response = client.get("/admin/users")
+    assert response.status_code == 302
+    assert "/account/login?next=" in response.headers["Location"]
