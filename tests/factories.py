@@ -15,7 +15,8 @@ _counter = itertools.count(1)
 
 
 def make_user(role: str | list[str] = "applicant", email: str | None = None,
-              name: str | None = None, password: str = PASSWORD, confirmed: bool = True, firm_id: int | None = None) -> User:
+              name: str | None = None, password: str = PASSWORD, confirmed: bool = True,
+              firm_id: int | None = None) -> User:
     roles = [role] if isinstance(role, str) else role
     n = next(_counter)
     user = create_user(email or f"{roles[0]}{n}@example.it", name or f"Utente {n}", password,
