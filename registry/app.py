@@ -55,8 +55,9 @@ def register_blueprints(app: Flask) -> None:
     from registry.accounts.views import bp as accounts_bp
     from registry.admin.views import bp as admin_bp
     from registry.core.views import bp as core_bp
+    from registry.firms.views import bp as firms_bp
 
-    for blueprint in (core_bp, accounts_bp, admin_bp):
+    for blueprint in (core_bp, accounts_bp, admin_bp, firms_bp):
         app.register_blueprint(blueprint)
 
 

@@ -207,3 +207,9 @@ def smtp_server():
 def mail_app(make_app, smtp_server):
     """An app that sends its email to the loopback SMTP server."""
     return make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.port)
+
+
+@pytest.fixture
+def route_objects(app, users):
+    """Ids of objects the permission table's paths refer to ({firm}, {application}, …)."""
+    return {}

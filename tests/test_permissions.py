@@ -40,6 +40,12 @@ ROUTES = {
 }
 
 
+# Each feature keeps its own table beside its tests.
+from tests.firms.routes_table import FIRM_ROUTES  # noqa: E402
+
+ROUTES.update(FIRM_ROUTES)
+
+
 def test_every_endpoint_is_in_the_table(app):
     endpoints = {rule.endpoint for rule in app.url_map.iter_rules()} - {"static"}
     missing = endpoints - set(ROUTES)
@@ -47,12 +53,12 @@ def test_every_endpoint_is_in_the_table(app):
 
 
 @pytest.mark.parametrize("who", ALL)
-def test_route_permissions(app, client, users, login, who):
+def test_route_permissions(app, client, users, login, route_objects, who):
     if who != ANON:
         login(users[who])
     failures = []
     for endpoint, (method, template, expected) in ROUTES.items():
-        path = template.format(**dict(users.items()))
+        path = template.format(**users, **route_objects)
         response = client.open(path, method=method)
         if response.status_code != expected[who]:
             failures.append(f"{method} {path}: {response.status_code}, expected {expected[who]}")
