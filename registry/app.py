@@ -54,10 +54,15 @@ def register_blueprints(app: Flask) -> None:
     # Imported here, not at module level: blueprints import services that import extensions.
     from registry.accounts.views import bp as accounts_bp
     from registry.admin.views import bp as admin_bp
+    from registry.applications.admin_views import bp as assignments_bp
+    from registry.applications.audit_views import bp as audit_bp
+    from registry.applications.officer_views import bp as officer_bp
+    from registry.applications.views import bp as applications_bp
     from registry.core.views import bp as core_bp
     from registry.firms.views import bp as firms_bp
 
-    for blueprint in (core_bp, accounts_bp, admin_bp, firms_bp):
+    for blueprint in (core_bp, accounts_bp, admin_bp, firms_bp, applications_bp, audit_bp,
+                      officer_bp, assignments_bp):
         app.register_blueprint(blueprint)
 
 
@@ -69,6 +74,9 @@ def register_handlers(app: Flask) -> None:
     register_error_handlers(app)
     register_security_headers(app)
     register_navigation(app)
+    from registry.applications.explain import register_explain
+
+    register_explain(app)
 
 
 def register_commands(app: Flask) -> None:

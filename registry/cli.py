@@ -89,6 +89,34 @@ def verify_audit_log() -> None:
     raise SystemExit(1)
 
 
+schemes_cli = AppGroup("schemes", help="Criteria schemes.")
+
+
+@schemes_cli.command("load")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+def load_scheme(path: str) -> None:
+    """Validate a scheme file and store it as a new, immutable version."""
+    from audits.schemes_store import store_scheme_file
+
+    try:
+        version, created = store_scheme_file(path)
+    except DomainError as error:
+        db.session.rollback()
+        raise click.ClickException(error.message) from None
+    db.session.commit()
+    state = "loaded" if created else "already loaded (same content)"
+    click.echo(f"scheme {version.code} version {version.version} {state}")
+
+
+@schemes_cli.command("list")
+def list_schemes() -> None:
+    """List stored scheme versions."""
+    from audits.schemes_store import list_versions
+
+    for version in list_versions():
+        click.echo(f"{version.id}\t{version.code}\t{version.version}\t{version.content_hash[:12]}")
+
+
 @click.command("demo")
 @click.option("--force", is_flag=True, help="Load even if the database already has users.")
 def load_demo(force: bool) -> None:
@@ -142,5 +170,6 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(setup)
     app.cli.add_command(i18n_cli)
     app.cli.add_command(users_cli)
+    app.cli.add_command(schemes_cli)
     app.cli.add_command(audit_cli)
     app.cli.add_command(load_demo)

@@ -1,10 +1,21 @@
-"""Demo data for `make run`: one user per role and, as features land, firms in every state."""
+"""Demo data for `make run`: one user per role and firms in every state of the workflow.
+
+Everything goes through the real services (applications, evidence, audits, decisions), so
+the demo is also a smoke test of the whole path.
+"""
 
 from __future__ import annotations
+
+import datetime as dt
+import io
+
+from werkzeug.datastructures import FileStorage
 
 from registry.accounts.models import User, count_users
 from registry.accounts.services import create_user
 from registry.extensions import db
+from registry.firms.identifiers import normalise_name
+from registry.firms.models import Firm, Site
 from registry.security import Role
 
 DEMO_PASSWORD = "demo-Bollino-2026"  # noqa: S105 - printed on purpose: demo only
@@ -19,17 +30,136 @@ DEMO_USERS = [
     ("applicant@demo.bollinoblu.it", "Franco Richiedente", [Role.APPLICANT]),
 ]
 
+# (name, legal form, P.IVA, comune, province, region, where the demo leaves it)
+DEMO_FIRMS = [
+    ("Contact Italia S.r.l.", "SRL", "01234560017", "Milano", "MI", "Lombardia", "draft"),
+    ("Voce Sud S.p.A.", "SPA", "02345670026", "Napoli", "NA", "Campania", "submitted"),
+    ("Call Nord Società Cooperativa", "COOP", "03456780034", "Torino", "TO", "Piemonte",
+     "withdrawn"),
+    ("Assistenza Clienti Adriatica S.r.l.", "SRL", "04567890043", "Bari", "BA", "Puglia",
+     "under_audit"),
+    ("Teleservizi Toscana S.r.l.", "SRL", "05678900050", "Firenze", "FI", "Toscana",
+     "assessed"),
+    ("Servizi Clienti Roma S.p.A.", "SPA", "06789010060", "Roma", "RM", "Lazio", "L1"),
+    ("Qualità Contact S.r.l.", "SRL", "07890120079", "Bologna", "BO", "Emilia-Romagna", "L2"),
+    ("Eccellenza CX S.p.A.", "SPA", "08901230089", "Padova", "PD", "Veneto", "L3"),
+    ("Chiamate Veloci S.r.l.", "SRL", "09012340098", "Catania", "CT", "Sicilia", "refused"),
+    ("Linea Diretta S.r.l.", "SRL", "10123450107", "Cagliari", "CA", "Sardegna", "appeal"),
+]
+
+KNOCKOUTS = ("LEG-01", "LEG-02", "LEG-03", "LEG-04", "LEG-05", "LEG-06", "FOR-03")
+PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+
 
 def load_demo_data(force: bool = False) -> bool:
-    """Create the demo accounts unless the database already has users. Returns True if loaded."""
+    """Create the demo accounts and firms unless the database already has users."""
     if count_users() and not force:
         return False
+    from audits.schemes_store import ensure_default_scheme
+
+    ensure_default_scheme()
     for email, name, roles in DEMO_USERS:
         if db.session.scalar(db.select(User).where(User.email == email)) is None:
             create_user(email, name, DEMO_PASSWORD, roles)
     db.session.flush()
+    for index, spec in enumerate(DEMO_FIRMS):
+        _demo_firm(index, *spec)
     return True
 
 
 def demo_logins() -> list[tuple[str, str]]:
     return [(email, ", ".join(str(r) for r in roles)) for email, _, roles in DEMO_USERS]
+
+
+def _user(email: str) -> User:
+    return db.session.scalar(db.select(User).where(User.email == email))
+
+
+def _demo_firm(index: int, name, form, vat, comune, province, region, target) -> None:
+    owner_email = "applicant@demo.bollinoblu.it" if index == 0 else \
+        f"azienda{index + 1}@demo.bollinoblu.it"
+    owner = _user(owner_email) or create_user(owner_email, f"Titolare {name}", DEMO_PASSWORD,
+                                              [Role.APPLICANT])
+    firm = Firm(
+        name=name, name_search=normalise_name(name), legal_form=form, vat_number=vat,
+        tax_code=vat, rea_province=province, rea_number=str(100000 + index * 7919),
+        pec=f"amministrazione{index + 1}@pec.demo.it", ateco_code="82.20.00",
+        incorporated_on=dt.date(2005 + index, 3, 1), office_street=f"Via Roma {index + 1}",
+        office_postcode=f"{10100 + index * 1000:05d}"[:5], office_comune=comune,
+        office_province=province, office_region=region, legal_rep_name=owner.name,
+        legal_rep_tax_code="RSSMRA85T10A562S", legal_rep_role="Amministratore unico",
+        headcount=120 + index * 40, fte=100 + index * 30, ccnl_code="K411",
+        ccnl_name="CCNL Telecomunicazioni", roc_number=f"{30000 + index}",
+        phone_numbers=[f"02{8000000 + index:07d}"], traffic_italy_pct=90 - index,
+        traffic_eu_pct=5, traffic_extra_eu_pct=5 + index,
+        extra_eu_countries=["AL"], owner_id=owner.id)
+    db.session.add(firm)
+    db.session.flush()
+    owner.firm_id = firm.id
+    firm.sites.append(Site(address=f"Via Milano {index + 3}", comune=comune,
+                           province=province, country="IT", seats=80, headcount=100,
+                           service_types=["inbound", "outbound"], channels=["voice", "chat"]))
+    if index % 3 == 1:
+        firm.sites.append(Site(address="Rruga e Durresit 10", comune="Tirana", province=None,
+                               country="AL", seats=40, headcount=45,
+                               service_types=["inbound"], channels=["voice"]))
+    db.session.flush()
+    _walk(firm, owner, target)
+
+
+def _walk(firm: Firm, owner: User, target: str) -> None:
+    """Take a new application of `firm` as far as `target` through the real services."""
+    from registry.applications import assessments, assignments, decisions, evidence, services
+
+    application = services.start_application(owner, "initial")
+    codes = KNOCKOUTS if target != "draft" else KNOCKOUTS[:3]
+    for code in codes:
+        upload = FileStorage(io.BytesIO(PDF + f"% {firm.vat_number} {code}\n".encode()),
+                             filename=f"{code.lower()}.pdf")
+        evidence.add_evidence(application, owner, code, evidence.EvidenceFile(
+            f"Documentazione {code}", dt.date(2026, 9, 1), dt.date(2027, 9, 1), upload))
+    services.save_note(application, owner, "MAN-01", "Organigramma e deleghe allegati.")
+    if target == "draft":
+        return
+    services.submit(application, owner, declaration=True)
+    if target == "withdrawn":
+        services.withdraw(application, owner)
+        return
+    if target == "submitted":
+        return
+    admin, auditor = _user("admin@demo.bollinoblu.it"), _user("auditor@demo.bollinoblu.it")
+    assignment = assignments.assign(application, auditor, "lead", admin)
+    assessment = assignments.sign_declaration(assignment, auditor, "Dichiarazione demo")
+    plan = {"under_audit": 3, "assessed": 3, "L1": 3, "L2": 3, "L3": 4, "refused": 3,
+            "appeal": 3}[target]
+    for criterion in _criteria(application):
+        score = plan
+        if target in ("L1",) and criterion.startswith("FOR"):
+            score = 2
+        if target in ("refused", "appeal") and criterion == "LEG-02":
+            score = 1
+        assessments.score_criterion(assessment, application, auditor, criterion, score=score,
+                                    not_applicable=False, justification="",
+                                    notes="Verificato in sede.", evidence_reviewed="Demo")
+        if target == "under_audit" and criterion == "MAN-07":
+            return
+    assessments.save_audit_details(assessment, application, auditor, dt.date(2026, 10, 5),
+                                   dt.date(2026, 10, 7), [firm.sites[0].id])
+    assessments.submit_assessment(assessment, application, auditor)
+    if target == "assessed":
+        return
+    officer = _user("officer@demo.bollinoblu.it")
+    if target in ("L1", "L2", "L3"):
+        decisions.decide(application, officer, "certify", target, "")
+        return
+    decision = decisions.decide(application, officer, "refuse", None,
+                                "LEG-02: trattamento economico inferiore ai minimi del CCNL.")
+    if target == "appeal":
+        decisions.lodge_appeal(decision, owner, "Le buste paga allegate mostrano "
+                                                "l'applicazione integrale del CCNL.")
+
+
+def _criteria(application) -> list[str]:
+    from audits.schemes_store import scheme_of
+
+    return [c.code for c in scheme_of(application.scheme_version).criteria]

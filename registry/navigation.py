@@ -12,7 +12,13 @@ from registry.security import Role
 NAV_ITEMS = [
     ("core.home", _l("Home"), ()),
     ("core.dashboard", _l("La mia area"), ("*",)),
+    ("applications.index", _l("Domande"), (Role.APPLICANT,)),
+    ("audit.index", _l("Incarichi di valutazione"), (Role.AUDITOR,)),
+    ("officer.index", _l("Decisioni"), (Role.OFFICER,)),
+    ("assignments.index", _l("Domande in corso"), (Role.ADMIN,)),
     ("admin.users", _l("Utenti"), (Role.ADMIN,)),
+    ("admin.schemes", _l("Schemi"), (Role.ADMIN,)),
+    ("firms.profile", _l("La mia azienda"), (Role.APPLICANT,)),
 ]
 
 

@@ -212,4 +212,12 @@ def mail_app(make_app, smtp_server):
 @pytest.fixture
 def route_objects(app, users):
     """Ids of objects the permission table's paths refer to ({firm}, {application}, …)."""
-    return {}
+    from tests.firms.routes_table import firm_route_objects
+
+    with app.app_context():
+        owner = factories.make_user("applicant")
+        firm = factories.make_firm(owner=owner)
+        application = factories.make_application(firm, owner, complete=True)
+        objects = {"application": application.id,
+                   "scheme": application.scheme_version_id}
+    return {**firm_route_objects(app), **objects}

@@ -23,3 +23,115 @@ def make_user(role: str | list[str] = "applicant", email: str | None = None,
                        roles, confirmed=confirmed, firm_id=firm_id)
     db.session.commit()
     return user
+
+
+def default_scheme():
+    """The default scheme version, loaded if missing."""
+    from audits.schemes_store import ensure_default_scheme
+
+    version = ensure_default_scheme()
+    db.session.commit()
+    return version
+
+
+KNOCKOUT_CODES = ("LEG-01", "LEG-02", "LEG-03", "LEG-04", "LEG-05", "LEG-06", "FOR-03")
+MINIMAL_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def make_application(firm, user, *, complete: bool = False, state: str | None = None,
+                     kind: str = "initial"):
+    """An application of `firm` started by `user`; `complete` adds evidence for every
+    knock-out criterion (a PDF each); `state` forces a workflow state for fixtures."""
+    import datetime as dt
+    import io
+
+    from werkzeug.datastructures import FileStorage
+
+    from registry.applications import evidence
+    from registry.applications.services import start_application
+
+    default_scheme()
+    if complete and not firm.sites:
+        make_site(firm)
+        db.session.refresh(firm)
+    application = start_application(user, kind)
+    if complete:
+        for code in KNOCKOUT_CODES:
+            upload = FileStorage(io.BytesIO(MINIMAL_PDF + code.encode()), filename=f"{code}.pdf")
+            evidence.add_evidence(application, user, code, evidence.EvidenceFile(
+                f"Evidenza {code}", dt.date(2026, 10, 1), None, upload))
+    if state:
+        application.state = state
+    db.session.commit()
+    return application
+
+
+ALL_CRITERIA = tuple(f"{area}-{n:02d}" for area in ("MAN", "ORG", "FOR", "LEG")
+                     for n in range(1, 8))
+
+
+# --- firms ---
+_vat_serial = itertools.count(1000001)
+
+
+def next_vat_number() -> str:
+    """A fresh valid partita IVA: a 7-digit serial, office 058 (Roma), its check digit."""
+    from registry.firms.identifiers import vat_check_digit
+
+    first_ten = f"{next(_vat_serial):07d}058"
+    return first_ten + vat_check_digit(first_ten)
+
+
+def firm_values(**overrides) -> dict:
+    """A complete, valid firm profile as the form would submit it (keys = Firm attributes)."""
+    import datetime as dt
+
+    vat = overrides.pop("vat_number", None) or next_vat_number()
+    values = {
+        "name": "Contact Italia S.r.l.", "legal_form": "SRL", "vat_number": vat,
+        "tax_code": vat, "rea_province": "RM", "rea_number": "1125501",
+        "pec": "contactitalia@legalmail.it", "ateco_code": "82.20.00",
+        "incorporated_on": dt.date(2012, 3, 15), "office_street": "Via Tiburtina 1020",
+        "office_postcode": "00156", "office_comune": "Roma", "office_province": "RM",
+        "legal_rep_name": "Mario Rossi", "legal_rep_tax_code": "RSSMRA85T10A562S",
+        "legal_rep_role": "Amministratore unico", "headcount": 240, "fte": "212.5",
+        "ccnl_code": "K411", "ccnl_name": "CCNL Telecomunicazioni", "roc_number": "23473",
+        "phone_numbers": ["+390612345678", "+39800123456"], "traffic_italy_pct": 90,
+        "traffic_eu_pct": 5, "traffic_extra_eu_pct": 5, "extra_eu_countries": ["AL"],
+    }
+    values.update(overrides)
+    return values
+
+
+def make_firm(owner: User | None = None, **overrides):
+    """A firm with realistic valid data (unique P.IVA per call). With `owner`, that user
+    owns it and is its member, as after `create_firm`."""
+    from registry.firms.checks import check_profile
+    from registry.firms.models import Firm
+
+    values, errors = check_profile(firm_values(**overrides))
+    assert not errors, errors
+    firm = Firm(**values, owner_id=owner.id if owner else None)
+    db.session.add(firm)
+    db.session.flush()
+    if owner is not None:
+        owner.firm_id = firm.id
+    db.session.commit()
+    return firm
+
+
+def make_site(firm, **overrides):
+    """An open operating site of `firm` in Italy."""
+    import datetime as dt
+
+    from registry.firms.models import Site
+
+    values = {"address": "Via Tiburtina 1020", "comune": "Roma", "province": "RM",
+              "country": "IT", "seats": 120, "headcount": 150,
+              "service_types": ["inbound", "outbound"], "channels": ["voice", "email"],
+              "opened_on": dt.date(2015, 9, 1)}
+    values.update(overrides)
+    site = Site(firm_id=firm.id, **values)
+    db.session.add(site)
+    db.session.commit()
+    return site

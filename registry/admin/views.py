@@ -17,6 +17,24 @@ from registry.security import Role, roles_required
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
+@bp.get("/schemes")
+@roles_required(Role.ADMIN)
+def schemes():
+    from audits.schemes_store import list_versions
+
+    return render_template("admin/schemes.html", versions=list_versions())
+
+
+@bp.get("/schemes/<int:version_id>")
+@roles_required(Role.ADMIN)
+def scheme(version_id: int):
+    from audits.models import SchemeVersion
+    from audits.schemes_store import scheme_of
+
+    version = db.get_or_404(SchemeVersion, version_id)
+    return render_template("admin/scheme.html", version=version, scheme=scheme_of(version))
+
+
 @bp.get("/users")
 @roles_required(Role.ADMIN)
 def users():

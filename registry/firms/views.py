@@ -1,7 +1,284 @@
-"""The firm's pages: profile, operating sites, members."""
+"""The firm's pages: profile, operating sites, members.
+
+Every route is for applicants; membership of the firm is checked by the services, which
+answer NotFound (404) for another firm's objects so that ids reveal nothing.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from functools import wraps
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from registry.errors import DomainError, NotFound, NotPermitted
+from registry.extensions import db, limiter
+from registry.firms import geography, membership, services
+from registry.firms.forms import (
+    CHANNEL_LABELS,
+    LEGAL_FORM_LABELS,
+    SERVICE_TYPE_LABELS,
+    ConfirmForm,
+    FirmForm,
+    InviteForm,
+    JoinForm,
+    SiteForm,
+    show_errors,
+)
+from registry.security import Role, roles_required
 
 bp = Blueprint("firms", __name__, url_prefix="/firm")
+
+
+def firm_required(view):
+    """Pass the current user's firm to the view; without one, go and create it."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        firm = services.firm_of(current_user)
+        if firm is None:
+            flash(_("Registra prima il profilo della tua azienda."), "info")
+            return redirect(url_for("firms.new"))
+        return view(firm, *args, **kwargs)
+
+    return wrapped
+
+
+def _attempt(action, success: str) -> bool:
+    """Run one use case and commit; a rule it breaks becomes a flash. Not-found and
+    not-permitted go on to the error pages (404/403)."""
+    try:
+        action()
+    except (NotFound, NotPermitted):
+        raise
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+        return False
+    db.session.commit()
+    flash(success, "success")
+    return True
+
+
+def _labels() -> dict:
+    return {"legal_forms": LEGAL_FORM_LABELS, "service_types": SERVICE_TYPE_LABELS,
+            "channels": CHANNEL_LABELS, "province": geography.province_name,
+            "country": lambda code: geography.country_name(code, str(get_locale() or "it"))}
+
+
+# Profile ------------------------------------------------------------------------------------
+@bp.get("")
+@roles_required(Role.APPLICANT)
+@firm_required
+def profile(firm):
+    return render_template("firms/profile.html", firm=firm, labels=_labels(),
+                           confirm_form=ConfirmForm(),
+                           can_manage=membership.can_manage_members(current_user, firm))
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles_required(Role.APPLICANT)
+def new():
+    if current_user.firm_id is not None:
+        return redirect(url_for("firms.profile"))
+    form = FirmForm()
+    # One firm per P.IVA: say so as soon as the number is recognised, before any other error.
+    if form.is_submitted() and services.find_by_vat(form.vat_number.data):
+        return _already_registered(form)
+    if form.validate_on_submit():
+        try:
+            services.create_firm(current_user, form.profile_data())
+        except services.FirmAlreadyRegistered:
+            db.session.rollback()
+            return _already_registered(form)
+        except DomainError as error:
+            db.session.rollback()
+            show_errors(form, error)
+        else:
+            db.session.commit()
+            flash(_("Profilo dell'azienda registrato."), "success")
+            return redirect(url_for("firms.profile"))
+    return render_template("firms/new.html", form=form,
+                           join_form=JoinForm(formdata=None, prefix="join"),
+                           pending=membership.my_pending_joins(current_user))
+
+
+def _already_registered(form: FirmForm):
+    """The same page, input kept, led by the offer to ask to join the existing firm."""
+    form.vat_number.errors = [_("Un'azienda con questa partita IVA è già registrata.")]
+    existing = services.find_by_vat(form.vat_number.data)
+    vat_number = existing.vat_number if existing else form.vat_number.data
+    join_form = JoinForm(formdata=None, prefix="join", vat_number=vat_number)
+    return render_template("firms/new.html", form=form, join_form=join_form,
+                           already_registered=True,
+                           pending=membership.my_pending_joins(current_user))
+
+
+@bp.post("/join")
+@roles_required(Role.APPLICANT)
+# Each request emails a firm's owner: a cap keeps the form from being used to spam them.
+@limiter.limit("20 per hour", scope="firm-join")
+def join():
+    form = JoinForm(prefix="join")
+    if not form.validate_on_submit():
+        flash(_("Indica la partita IVA dell'azienda."), "danger")
+    else:
+        _attempt(lambda: membership.request_to_join(current_user, form.vat_number.data,
+                                                    form.message.data),
+                 _("Richiesta inviata: il titolare del profilo riceverà un'email e ti "
+                   "scriveremo quando avrà deciso."))
+    return redirect(url_for("firms.new"))
+
+
+@bp.route("/edit", methods=["GET", "POST"])
+@roles_required(Role.APPLICANT)
+@firm_required
+def edit(firm):
+    form = FirmForm(data=services.profile_values(firm))
+    if form.validate_on_submit():
+        try:
+            changed = services.update_firm(firm, form.profile_data(), current_user)
+        except DomainError as error:
+            db.session.rollback()
+            show_errors(form, error)
+        else:
+            db.session.commit()
+            flash(_("Profilo aggiornato.") if changed else _("Nessuna modifica da salvare."),
+                  "success" if changed else "info")
+            return redirect(url_for("firms.profile"))
+    return render_template("firms/edit.html", form=form, firm=firm)
+
+
+# Sites --------------------------------------------------------------------------------------
+@bp.route("/sites/new", methods=["GET", "POST"])
+@roles_required(Role.APPLICANT)
+@firm_required
+def new_site(firm):
+    form = SiteForm()
+    if form.validate_on_submit():
+        try:
+            services.create_site(firm, form.site_data(), current_user)
+        except DomainError as error:
+            db.session.rollback()
+            show_errors(form, error)
+        else:
+            db.session.commit()
+            flash(_("Sede operativa aggiunta."), "success")
+            return redirect(url_for("firms.profile"))
+    return render_template("firms/site_form.html", form=form, firm=firm, site=None)
+
+
+@bp.route("/sites/<int:site_id>/edit", methods=["GET", "POST"])
+@roles_required(Role.APPLICANT)
+@firm_required
+def edit_site(firm, site_id: int):
+    site = services.get_site(current_user, site_id)
+    form = SiteForm(obj=site)
+    if form.validate_on_submit():
+        try:
+            changed = services.update_site(site, form.site_data(), current_user)
+        except (NotFound, NotPermitted):
+            raise
+        except DomainError as error:
+            db.session.rollback()
+            show_errors(form, error)
+        else:
+            db.session.commit()
+            flash(_("Sede aggiornata.") if changed else _("Nessuna modifica da salvare."),
+                  "success" if changed else "info")
+            return redirect(url_for("firms.profile"))
+    return render_template("firms/site_form.html", form=form, firm=firm, site=site)
+
+
+@bp.post("/sites/<int:site_id>/close")
+@roles_required(Role.APPLICANT)
+@firm_required
+def close_site(firm, site_id: int):
+    site = services.get_site(current_user, site_id)
+    if ConfirmForm().validate_on_submit():
+        _attempt(lambda: services.close_site(site, current_user),
+                 _("Sede chiusa: resta nello storico del profilo."))
+    return redirect(url_for("firms.profile"))
+
+
+# Members ------------------------------------------------------------------------------------
+@bp.get("/members")
+@roles_required(Role.APPLICANT)
+@firm_required
+def members(firm):
+    can_manage = membership.can_manage_members(current_user, firm)
+    return render_template(
+        "firms/members.html", firm=firm, members=membership.members(firm),
+        join_requests=membership.pending_requests(firm, "join") if can_manage else [],
+        invitations=membership.pending_requests(firm, "invite") if can_manage else [],
+        can_manage=can_manage, invite_form=InviteForm(formdata=None),
+        confirm_form=ConfirmForm())
+
+
+@bp.post("/members/invite")
+@roles_required(Role.APPLICANT)
+@firm_required
+# Invitations go to any address the owner types: capped so the registry is no spam relay.
+@limiter.limit("50 per day", scope="firm-invite")
+def invite(firm):
+    membership.require_owner(current_user, firm)
+    form = InviteForm()
+    if not form.validate_on_submit():
+        flash(form.email.errors[0] if form.email.errors else _("Indirizzo email non valido."),
+              "danger")
+    else:
+        email = form.email.data
+        _attempt(lambda: membership.invite_member(current_user, firm, email),
+                 _("Invito inviato a %(email)s.", email=email))
+    return redirect(url_for("firms.members"))
+
+
+@bp.post("/members/requests/<int:request_id>/<any(accept, refuse):decision>")
+@roles_required(Role.APPLICANT)
+@firm_required
+def decide_request(firm, request_id: int, decision: str):
+    accept = decision == "accept"
+    if ConfirmForm().validate_on_submit():
+        _attempt(lambda: membership.decide_join_request(current_user, firm, request_id, accept),
+                 _("Richiesta accettata: la persona ora fa parte dell'azienda.") if accept
+                 else _("Richiesta rifiutata."))
+    return redirect(url_for("firms.members"))
+
+
+@bp.post("/members/invitations/<int:request_id>/cancel")
+@roles_required(Role.APPLICANT)
+@firm_required
+def cancel_invitation(firm, request_id: int):
+    if ConfirmForm().validate_on_submit():
+        _attempt(lambda: membership.cancel_invitation(current_user, firm, request_id),
+                 _("Invito annullato."))
+    return redirect(url_for("firms.members"))
+
+
+@bp.post("/members/<int:user_id>/remove")
+@roles_required(Role.APPLICANT)
+@firm_required
+def remove_member(firm, user_id: int):
+    if ConfirmForm().validate_on_submit():
+        _attempt(lambda: membership.remove_member(current_user, firm, user_id),
+                 _("La persona non fa più parte dell'azienda."))
+    return redirect(url_for("firms.members"))
+
+
+@bp.route("/invitations/<token>", methods=["GET", "POST"])
+@roles_required(Role.APPLICANT)
+def invitation(token: str):
+    try:
+        _request, firm = membership.invitation_for(token, current_user)
+    except DomainError as error:
+        flash(error.message, "danger")
+        return redirect(url_for("firms.profile"))
+    form = ConfirmForm()
+    accepted = request.method == "POST" and form.validate_on_submit() and _attempt(
+        lambda: membership.accept_invitation(token, current_user),
+        _("Benvenuto: ora fai parte di %(firm)s.", firm=firm.name))
+    if accepted:
+        return redirect(url_for("firms.profile"))
+    return render_template("firms/invitation.html", firm=firm, form=form)

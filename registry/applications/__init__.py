@@ -1,0 +1,1 @@
+"""Applications for certification: evidence, the workflow, and (later) decisions."""

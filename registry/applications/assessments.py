@@ -1,0 +1,184 @@
+"""The auditor's work on an assessment: scores, N/A, findings, dates, sites, submission.
+
+A draft can be saved at any time; submitting checks that every criterion is scored or
+justified N/A and then locks the assessment for good.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask_babel import gettext as _
+
+from audits import sampling, scoring
+from audits.models import Assessment, ChangeRequest, CriterionScore, Finding
+from audits.schemes_store import scheme_of
+from registry import auditlog
+from registry.applications.assignments import is_assigned
+from registry.applications.models import Application
+from registry.applications.services import (
+    criterion_or_404,
+    notify_firm,
+    transition,
+)
+from registry.applications.workflow import Action
+from registry.db import utcnow
+from registry.errors import DomainError, NotPermitted
+from registry.extensions import db
+from registry.links import external_url
+from registry.security import Role
+
+FINDING_KINDS = ("major_nc", "minor_nc", "observation", "good_practice")
+
+
+def require_auditor(user, application: Application) -> None:
+    """Only an assigned auditor who signed the declaration works on the assessment."""
+    if not (user.has_role(Role.AUDITOR) and is_assigned(user, application.id)):
+        raise NotPermitted(_("Non sei il valutatore incaricato di questa domanda."))
+
+
+def require_open(assessment: Assessment, application: Application) -> None:
+    if assessment.state != "draft" or application.state != "under_audit":
+        raise DomainError(_("La valutazione è chiusa: non si può modificare."))
+
+
+def assessment_of(application: Application) -> Assessment | None:
+    return db.session.scalar(db.select(Assessment).where(
+        Assessment.application_id == application.id))
+
+
+def score_criterion(assessment: Assessment, application: Application, user, code: str, *,
+                    score: int | None, not_applicable: bool, justification: str,
+                    notes: str, evidence_reviewed: str) -> CriterionScore:
+    """Record (or change) the draft score of one criterion."""
+    require_auditor(user, application)
+    require_open(assessment, application)
+    criterion = criterion_or_404(scheme_of(application.scheme_version), code)
+    if not_applicable:
+        if not criterion.na_allowed:
+            raise DomainError(_("Per questo criterio N/A non è ammesso."), field="score")
+        if not justification.strip():
+            raise DomainError(_("Per N/A serve una giustificazione scritta."),
+                              field="justification")
+        score = None
+    elif score is None or not 0 <= score <= 4:
+        raise DomainError(_("Scegli un punteggio da 0 a 4 oppure N/A."), field="score")
+    row = db.session.scalar(db.select(CriterionScore).where(
+        CriterionScore.assessment_id == assessment.id, CriterionScore.criterion_code == code))
+    before = None
+    if row is None:
+        row = CriterionScore(assessment=assessment, criterion_code=code)
+        db.session.add(row)
+    else:
+        before = {"score": row.score, "na": row.not_applicable}
+    row.score, row.not_applicable = score, not_applicable
+    row.justification = justification.strip() or None
+    row.notes = notes.strip() or None
+    row.evidence_reviewed = evidence_reviewed.strip() or None
+    row.updated_by_id = user.id
+    db.session.flush()
+    auditlog.record("assessment.scored", "application", application.id, actor=user,
+                    before=before, after={"criterion": code, "score": score,
+                                          "na": not_applicable})
+    return row
+
+
+def add_finding(assessment: Assessment, application: Application, user, code: str, kind: str,
+                text: str, due_on: dt.date | None) -> Finding:
+    """Record a finding; nonconformities need a due date for the corrective action."""
+    require_auditor(user, application)
+    require_open(assessment, application)
+    criterion_or_404(scheme_of(application.scheme_version), code)
+    if kind not in FINDING_KINDS:
+        raise DomainError(_("Tipo di rilievo non valido."), field="kind")
+    if not text.strip():
+        raise DomainError(_("Descrivi il rilievo."), field="text")
+    if kind in ("major_nc", "minor_nc") and due_on is None:
+        raise DomainError(_("Per una non conformità serve la data entro cui correggerla."),
+                          field="due_on")
+    finding = Finding(assessment=assessment, criterion_code=code, kind=kind, text=text.strip(),
+                      due_on=due_on)
+    db.session.add(finding)
+    db.session.flush()
+    auditlog.record("assessment.finding", "application", application.id, actor=user,
+                    after={"criterion": code, "kind": kind, "due_on": due_on})
+    return finding
+
+
+def save_audit_details(assessment: Assessment, application: Application, user,
+                       started_on: dt.date | None, ended_on: dt.date | None,
+                       site_ids: list[int]) -> None:
+    """Audit dates and the operating sites visited (only the firm's own sites)."""
+    require_auditor(user, application)
+    require_open(assessment, application)
+    if started_on and ended_on and ended_on < started_on:
+        raise DomainError(_("La fine dell'audit non può precedere l'inizio."), field="ended_on")
+    valid = {site.id for site in application.firm.sites}
+    if not set(site_ids) <= valid:
+        raise DomainError(_("Sede non valida."), field="sites")
+    assessment.started_on, assessment.ended_on = started_on, ended_on
+    assessment.sites_visited = sorted(site_ids)
+    db.session.flush()
+    auditlog.record("assessment.details", "application", application.id, actor=user,
+                    after={"started_on": started_on, "ended_on": ended_on,
+                           "sites": sorted(site_ids)})
+
+
+def proposed_sample(assessment: Assessment, application: Application) -> int:
+    """Sites to visit for this audit type (IAF MD1 square-root rule)."""
+    open_sites = [s for s in application.firm.sites if s.closed_on is None]
+    return sampling.sample_size(len(open_sites), assessment.audit_type)
+
+
+def score_map(assessment: Assessment) -> dict[str, int | None]:
+    """Scores as the engine wants them: None for N/A, absent when not yet scored."""
+    return {row.criterion_code: (None if row.not_applicable else row.score)
+            for row in assessment.scores if row.is_set}
+
+
+def unscored(assessment: Assessment, application: Application) -> list[str]:
+    done = set(score_map(assessment))
+    return [c.code for c in scheme_of(application.scheme_version).criteria
+            if c.code not in done]
+
+
+def evaluate(assessment: Assessment, application: Application):
+    """The engine's full result for a complete assessment."""
+    return scoring.evaluate(scheme_of(application.scheme_version), score_map(assessment))
+
+
+def submit_assessment(assessment: Assessment, application: Application, user) -> None:
+    """Lock the assessment once every criterion is scored or justified N/A."""
+    require_auditor(user, application)
+    require_open(assessment, application)
+    missing = unscored(assessment, application)
+    if missing:
+        raise DomainError(_("Mancano i punteggi di: %(c)s.", c=", ".join(missing)))
+    assessment.state = "submitted"
+    assessment.submitted_at = utcnow()
+    assessment.submitted_by_id = user.id
+    transition(application, Action.COMPLETE_ASSESSMENT, user)
+    auditlog.record("assessment.submitted", "application", application.id, actor=user)
+
+
+def request_changes(application: Application, user, items: str) -> ChangeRequest:
+    """Send the application back to the firm with a list of requested items."""
+    allowed = user.has_role(Role.OFFICER) or (
+        user.has_role(Role.AUDITOR) and is_assigned(user, application.id))
+    if not allowed or user.firm_id == application.firm_id:
+        raise NotPermitted(_("Non puoi chiedere integrazioni per questa domanda."))
+    if not items.strip():
+        raise DomainError(_("Elenca le integrazioni richieste."), field="items")
+    request = ChangeRequest(application_id=application.id, items=items.strip(),
+                            requested_by_id=user.id)
+    db.session.add(request)
+    assessment = assessment_of(application)
+    if assessment is not None and assessment.state == "submitted":
+        # An officer sends an assessed file back: the auditor must be able to rescore.
+        assessment.state = "draft"
+    transition(application, Action.REQUEST_CHANGES, user, note=items.strip())
+    notify_firm(application, _("Integrazioni richieste"), _(
+        "Per la domanda n. %(n)d sono richieste queste integrazioni:\n\n%(items)s\n\n%(link)s",
+        n=application.id, items=items.strip(),
+        link=external_url("applications.detail", application_id=application.id)))
+    return request

@@ -1,0 +1,152 @@
+"""Assigning auditors: impartiality, conflicts and rotation are checked before anyone is assigned.
+
+An auditor who belongs to the firm, who declared a conflict with it, or who audited it in
+either of its last two certification cycles cannot be assigned (ISO/IEC 17021-1 impartiality
+and rotation practice); the admin is told exactly why.
+"""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+
+from audits.models import Assessment, Assignment, ConflictDeclaration
+from registry import auditlog
+from registry.applications.models import Application
+from registry.applications.services import transition
+from registry.applications.workflow import Action
+from registry.db import utcnow
+from registry.errors import DomainError, NotFound, NotPermitted
+from registry.extensions import db
+from registry.security import Role
+
+ASSIGNABLE_STATES = {"submitted", "under_audit", "changes_requested"}
+
+
+def previous_cycle_application_ids(firm_id: int, exclude_id: int) -> list[int]:
+    """Applications of the firm's last two certification cycles (an initial or renewal
+    application opens a cycle; surveillance audits belong to the cycle they follow)."""
+    rows = db.session.execute(db.select(Application.id, Application.kind).where(
+        Application.firm_id == firm_id, Application.id != exclude_id,
+        Application.state.in_(["certified", "refused", "assessed", "under_audit"]),
+    ).order_by(Application.id.desc())).all()
+    ids, cycles = [], 0
+    for app_id, kind in rows:
+        ids.append(app_id)
+        if kind in ("initial", "renewal"):
+            cycles += 1
+            if cycles == 2:
+                break
+    return ids
+
+
+def obstacles(auditor, application) -> list[str]:
+    """Every reason `auditor` may not audit `application` (empty list: may be assigned)."""
+    reasons = []
+    if not auditor.active:
+        reasons.append(_("%(n)s non è attivo.", n=auditor.name))
+    if not auditor.has_role(Role.AUDITOR):
+        reasons.append(_("%(n)s non ha il ruolo di valutatore.", n=auditor.name))
+    if auditor.firm_id == application.firm_id:
+        reasons.append(_("%(n)s appartiene all'azienda.", n=auditor.name))
+    conflict = db.session.scalar(db.select(ConflictDeclaration).where(
+        ConflictDeclaration.auditor_id == auditor.id,
+        ConflictDeclaration.firm_id == application.firm_id))
+    if conflict:
+        reasons.append(_("%(n)s ha dichiarato un conflitto di interessi con l'azienda: "
+                         "%(r)s", n=auditor.name, r=conflict.reason))
+    earlier = previous_cycle_application_ids(application.firm_id, application.id)
+    if earlier and db.session.scalar(db.select(Assignment.id).where(
+            Assignment.auditor_id == auditor.id, Assignment.application_id.in_(earlier))):
+        reasons.append(_("%(n)s ha già valutato l'azienda in uno degli ultimi due cicli "
+                         "(rotazione).", n=auditor.name))
+    return reasons
+
+
+def assign(application, auditor, role: str, admin) -> Assignment:
+    """An admin assigns a lead or second auditor, after every impartiality check."""
+    if not admin.has_role(Role.ADMIN):
+        raise NotPermitted(_("Solo un amministratore assegna i valutatori."))
+    if application.state not in ASSIGNABLE_STATES:
+        raise DomainError(_("Si possono assegnare valutatori solo a domande inviate."))
+    if role not in ("lead", "second"):
+        raise DomainError(_("Ruolo di valutazione non valido."))
+    current = db.session.scalars(db.select(Assignment).where(
+        Assignment.application_id == application.id)).all()
+    if any(a.auditor_id == auditor.id for a in current):
+        raise DomainError(_("%(n)s è già assegnato a questa domanda.", n=auditor.name))
+    if any(a.role == role for a in current):
+        raise DomainError(_("Questa domanda ha già un valutatore con questo ruolo."))
+    if role == "second" and not any(a.role == "lead" for a in current):
+        raise DomainError(_("Assegna prima il valutatore responsabile."))
+    reasons = obstacles(auditor, application)
+    if reasons:
+        raise DomainError(" ".join(reasons), field="auditor_id")
+    assignment = Assignment(application_id=application.id, auditor_id=auditor.id, role=role,
+                            assigned_by_id=admin.id)
+    db.session.add(assignment)
+    db.session.flush()
+    auditlog.record("assignment.created", "application", application.id, actor=admin,
+                    after={"auditor_id": auditor.id, "role": role})
+    return assignment
+
+
+def assignment_for(auditor, application_id: int) -> Assignment:
+    """The auditor's own assignment on this application, or 404."""
+    assignment = db.session.scalar(db.select(Assignment).where(
+        Assignment.application_id == application_id, Assignment.auditor_id == auditor.id))
+    if assignment is None:
+        raise NotFound(_("Incarico non trovato."))
+    return assignment
+
+
+def sign_declaration(assignment: Assignment, auditor, text: str) -> Assessment:
+    """The auditor declares impartiality for this firm; only then the file opens."""
+    if assignment.auditor_id != auditor.id:
+        raise NotPermitted(_("Solo il valutatore incaricato firma la dichiarazione."))
+    if assignment.declaration_signed_at is None:
+        assignment.declaration_signed_at = utcnow()
+        assignment.declaration_text = text
+        auditlog.record("assignment.declaration_signed", "application",
+                        assignment.application_id, actor=auditor, after={"text": text})
+    return open_assessment(assignment.application, auditor)
+
+
+def declare_conflict(assignment: Assignment, auditor, reason: str) -> None:
+    """The auditor declares a conflict: the assignment ends and they are never reassigned."""
+    if not reason.strip():
+        raise DomainError(_("Descrivi il conflitto di interessi."), field="reason")
+    application = assignment.application
+    db.session.add(ConflictDeclaration(auditor_id=auditor.id, firm_id=application.firm_id,
+                                       reason=reason.strip()))
+    db.session.delete(assignment)
+    db.session.flush()
+    auditlog.record("assignment.conflict_declared", "application", application.id,
+                    actor=auditor, after={"firm_id": application.firm_id, "reason": reason})
+
+
+def open_assessment(application, auditor) -> Assessment:
+    """The application's assessment, created (and the audit started) on first opening."""
+    assessment = db.session.scalar(db.select(Assessment).where(
+        Assessment.application_id == application.id))
+    if assessment is None:
+        audit_type = "surveillance" if application.kind == "surveillance" else (
+            "recertification" if application.kind == "renewal" else "initial")
+        assessment = Assessment(application_id=application.id, audit_type=audit_type)
+        db.session.add(assessment)
+    if application.state == "submitted":
+        transition(application, Action.START_AUDIT, auditor)
+    db.session.flush()
+    return assessment
+
+
+def is_assigned(user, application_id: int, signed: bool = True) -> bool:
+    query = db.select(Assignment.id).where(Assignment.application_id == application_id,
+                                           Assignment.auditor_id == user.id)
+    if signed:
+        query = query.where(Assignment.declaration_signed_at.is_not(None))
+    return db.session.scalar(query) is not None
+
+
+def auditors_of(application_id: int) -> set[int]:
+    return set(db.session.scalars(db.select(Assignment.auditor_id).where(
+        Assignment.application_id == application_id)))

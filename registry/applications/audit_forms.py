@@ -1,0 +1,104 @@
+"""Forms of the auditor's workspace, the officer's decision and the admin's assignment."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, RadioField, SelectField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from registry.forms import MultiCheckboxField
+
+REQUIRED = _l("Campo obbligatorio.")
+SCORE_CHOICES = [("0", "0"), ("1", "1"), ("2", "2"), ("3", "3"), ("4", "4"), ("na", "N/A")]
+
+
+class AssignForm(FlaskForm):
+    auditor_id = SelectField(_l("Valutatore"), coerce=int)
+    role = SelectField(_l("Ruolo"), choices=[("lead", _l("Valutatore responsabile")),
+                                             ("second", _l("Secondo valutatore"))])
+    submit = SubmitField(_l("Assegna"))
+
+
+class DeclarationForm(FlaskForm):
+    confirm = BooleanField(_l(
+        "Dichiaro di non avere rapporti con l'azienda (consulenza, lavoro, parentela, interessi "
+        "economici) negli ultimi due anni e di valutarla in modo imparziale."),
+        validators=[DataRequired(_l("Per aprire il fascicolo devi firmare la dichiarazione."))])
+    submit = SubmitField(_l("Firma la dichiarazione"))
+
+
+class ConflictForm(FlaskForm):
+    reason = TextAreaField(_l("Descrivi il conflitto di interessi"),
+                           validators=[DataRequired(REQUIRED), Length(max=2000)])
+    submit = SubmitField(_l("Dichiara un conflitto e rinuncia all'incarico"))
+
+
+class ScoreForm(FlaskForm):
+    score = RadioField(_l("Punteggio"), choices=SCORE_CHOICES,
+                       validators=[DataRequired(_l("Scegli un punteggio da 0 a 4 oppure N/A."))])
+    justification = TextAreaField(_l("Giustificazione (obbligatoria per N/A)"),
+                                  validators=[Length(max=4000)])
+    evidence_reviewed = TextAreaField(_l("Evidenze esaminate (documento, data, sede, "
+                                         "campione)"), validators=[Length(max=4000)])
+    notes = TextAreaField(_l("Note"), validators=[Length(max=4000)])
+    submit = SubmitField(_l("Salva il punteggio"))
+
+
+class FindingForm(FlaskForm):
+    kind = SelectField(_l("Tipo di rilievo"), choices=[
+        ("major_nc", _l("Non conformità maggiore")), ("minor_nc", _l("Non conformità minore")),
+        ("observation", _l("Osservazione")), ("good_practice", _l("Buona pratica"))])
+    text = TextAreaField(_l("Descrizione"), validators=[DataRequired(REQUIRED),
+                                                       Length(max=4000)])
+    due_on = DateField(_l("Da correggere entro (per le non conformità)"),
+                       validators=[Optional()])
+    submit = SubmitField(_l("Aggiungi il rilievo"))
+
+
+class DetailsForm(FlaskForm):
+    started_on = DateField(_l("Inizio dell'audit"), validators=[Optional()])
+    ended_on = DateField(_l("Fine dell'audit"), validators=[Optional()])
+    sites = MultiCheckboxField(_l("Sedi visitate"), coerce=int)
+    submit = SubmitField(_l("Salva date e sedi"))
+
+
+class ChangesForm(FlaskForm):
+    items = TextAreaField(_l("Integrazioni richieste all'azienda (una per riga)"),
+                          validators=[DataRequired(REQUIRED), Length(max=4000)])
+    submit = SubmitField(_l("Rimanda all'azienda"))
+
+
+class DecisionForm(FlaskForm):
+    outcome = RadioField(_l("Esito"), choices=[("certify", _l("Certificare")),
+                                               ("refuse", _l("Respingere"))],
+                         validators=[DataRequired(REQUIRED)])
+    level = SelectField(_l("Livello"), choices=[], validate_choice=False)
+    reason = TextAreaField(_l("Motivazione (obbligatoria per respingere o per un livello "
+                              "inferiore)"), validators=[Length(max=4000)])
+    submit = SubmitField(_l("Registra la decisione"))
+
+
+class AppealForm(FlaskForm):
+    text = TextAreaField(_l("Motivi del ricorso"), validators=[DataRequired(REQUIRED),
+                                                              Length(max=8000)])
+    submit = SubmitField(_l("Presenta ricorso"))
+
+
+class AppealAssignForm(FlaskForm):
+    officer_id = SelectField(_l("Responsabile"), coerce=int)
+    submit = SubmitField(_l("Assegna il ricorso"))
+
+
+class AppealDecisionForm(FlaskForm):
+    outcome = RadioField(_l("Esito del ricorso"), choices=[
+        ("upheld", _l("Respingere il ricorso (il diniego resta)")),
+        ("overturned", _l("Accogliere il ricorso (certificare al livello calcolato)"))],
+        validators=[DataRequired(REQUIRED)])
+    reason = TextAreaField(_l("Motivazione"), validators=[DataRequired(REQUIRED),
+                                                          Length(max=4000)])
+    submit = SubmitField(_l("Decidi il ricorso"))
+
+
+class SimpleForm(FlaskForm):
+    submit = SubmitField(_l("Conferma"))

@@ -1,0 +1,216 @@
+"""The certification decision and appeals: four eyes, never higher than the engine allows.
+
+An officer who audited the application or belongs to the firm may not decide it. The decision
+stores a snapshot of everything it relied on (scheme version, every score, the engine's
+figures, the hashes of the evidence), so it can be explained years later.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from audits.scoring import level_rank
+from registry import auditlog
+from registry.applications.assessments import assessment_of, evaluate
+from registry.applications.assignments import auditors_of
+from registry.applications.models import Appeal, Application, Decision, DocumentVersion
+from registry.applications.models import Document as EvidenceDocument
+from registry.applications.services import notify_firm, transition
+from registry.applications.workflow import Action
+from registry.db import utcnow
+from registry.errors import Conflict, DomainError, NotPermitted
+from registry.extensions import db
+from registry.security import Role
+
+APPEAL_DAYS = 30
+
+
+def may_decide(user, application: Application) -> list[str]:
+    """Why `user` may not decide `application` (empty: may decide)."""
+    reasons = []
+    if not user.has_role(Role.OFFICER):
+        reasons.append(_("Solo un responsabile della certificazione decide."))
+    if user.id in auditors_of(application.id):
+        reasons.append(_("Hai valutato questa domanda: non puoi deciderla."))
+    if user.firm_id == application.firm_id:
+        reasons.append(_("Appartieni all'azienda: non puoi deciderla."))
+    return reasons
+
+
+def snapshot(application: Application) -> dict:
+    """Everything the decision relied on, frozen as plain data."""
+    assessment = assessment_of(application)
+    result = evaluate(assessment, application)
+    versions = db.session.execute(
+        db.select(EvidenceDocument.id, DocumentVersion.number, DocumentVersion.sha256)
+        .join(DocumentVersion, DocumentVersion.document_id == EvidenceDocument.id)
+        .where(EvidenceDocument.application_id == application.id)
+        .order_by(EvidenceDocument.id, DocumentVersion.number)).all()
+    data = {
+        "scheme": {"code": application.scheme_version.code,
+                   "version": application.scheme_version.version,
+                   "content_hash": application.scheme_version.content_hash},
+        "scores": [{"criterion": s.criterion_code, "score": s.score, "na": s.not_applicable}
+                   for s in assessment.scores],
+        "findings": [{"criterion": f.criterion_code, "kind": f.kind, "due_on": f.due_on}
+                     for f in assessment.findings],
+        "result": {
+            "overall_pct": str(result.overall_pct),
+            "level": result.level.code if result.level else None,
+            "certifiable": result.certifiable,
+            "areas": [{"code": a.code, "pct": str(a.pct), "passed": a.passed_minimum}
+                      for a in result.areas],
+            "knockouts_failed": list(result.knockouts_failed),
+        },
+        "evidence": [{"document": d, "version": n, "sha256": h} for d, n, h in versions],
+        "assessment": {"audit_type": assessment.audit_type,
+                       "started_on": assessment.started_on, "ended_on": assessment.ended_on,
+                       "sites_visited": assessment.sites_visited},
+    }
+    # Dates and decimals become ISO strings: the snapshot is plain JSON on every database.
+    return json.loads(json.dumps(data, default=str))
+
+
+def decide(application: Application, officer, outcome: str, level: str | None,
+           reason: str) -> Decision:
+    """Certify (at the computed level, or lower with a reason) or refuse (with reasons).
+
+    Exactly one decision per application: a concurrent second decision fails on the
+    application's version counter or the unique constraint and is reported as a conflict.
+    """
+    reasons = may_decide(officer, application)
+    if reasons:
+        raise NotPermitted(" ".join(reasons))
+    if application.state != "assessed":
+        raise DomainError(_("Si decide solo su una valutazione conclusa."))
+    result = evaluate(assessment_of(application), application)
+    computed = result.level.code if result.level else None
+    reason = (reason or "").strip()
+    if outcome == "certify":
+        if computed is None:
+            raise DomainError(_("Secondo lo schema l'azienda non è certificabile: si può solo "
+                                "respingere o chiedere integrazioni."))
+        level = level or computed
+        if level_rank(level) > level_rank(computed):
+            raise DomainError(_("Il livello non può superare quello calcolato (%(l)s).",
+                                l=computed), field="level")
+        if level != computed and not reason:
+            raise DomainError(_("Per certificare a un livello inferiore serve una motivazione "
+                                "scritta."), field="reason")
+        action = Action.CERTIFY
+    elif outcome == "refuse":
+        if not reason:
+            raise DomainError(_("Per respingere servono le motivazioni."), field="reason")
+        level, action = None, Action.REFUSE
+    else:
+        raise DomainError(_("Esito non valido."), field="outcome")
+    decision = Decision(application_id=application.id, officer_id=officer.id, outcome=outcome,
+                        level=level, computed_level=computed, reason=reason or None,
+                        snapshot=snapshot(application))
+    db.session.add(decision)
+    try:
+        transition(application, action, officer, note=reason or None)
+        db.session.flush()
+    except (IntegrityError, StaleDataError):
+        db.session.rollback()
+        raise Conflict(_("Un altro responsabile ha appena deciso questa domanda.")) from None
+    auditlog.record("decision.made", "application", application.id, actor=officer,
+                    after={"outcome": outcome, "level": level, "computed_level": computed,
+                           "reason": reason or None, "decision_id": decision.id})
+    from registry.applications.decision_hooks import after_decision
+
+    after_decision(decision)
+    subject = _("Esito della domanda n. %(n)d", n=application.id)
+    body = (_("La tua azienda è stata certificata: livello %(l)s.", l=level)
+            if outcome == "certify" else
+            _("La domanda è stata respinta. Motivazioni: %(r)s\n\nPuoi presentare ricorso "
+              "entro %(d)d giorni.", r=reason, d=APPEAL_DAYS))
+    notify_firm(application, subject, body)
+    return decision
+
+
+def decision_of(application: Application) -> Decision | None:
+    return db.session.scalar(db.select(Decision).where(
+        Decision.application_id == application.id))
+
+
+def lodge_appeal(decision: Decision, user, text: str, today: dt.date | None = None) -> Appeal:
+    """A refused firm appeals within 30 days of the decision."""
+    application = decision.application
+    if not (user.has_role(Role.APPLICANT) and user.firm_id == application.firm_id):
+        raise NotPermitted(_("Solo l'azienda può presentare ricorso."))
+    if decision.outcome != "refuse":
+        raise DomainError(_("Si può presentare ricorso solo contro un diniego."))
+    today = today or utcnow().date()
+    if (today - decision.decided_at.date()).days > APPEAL_DAYS:
+        raise DomainError(_("Il termine di %(d)d giorni per il ricorso è scaduto.",
+                            d=APPEAL_DAYS))
+    if not text.strip():
+        raise DomainError(_("Scrivi i motivi del ricorso."), field="text")
+    if db.session.scalar(db.select(Appeal.id).where(Appeal.decision_id == decision.id)):
+        raise DomainError(_("Un ricorso su questa decisione è già stato presentato."))
+    appeal = Appeal(decision_id=decision.id, text=text.strip(), lodged_by_id=user.id)
+    db.session.add(appeal)
+    db.session.flush()
+    auditlog.record("appeal.lodged", "application", application.id, actor=user,
+                    after={"appeal_id": appeal.id})
+    return appeal
+
+
+def appeal_obstacles(appeal: Appeal, officer) -> list[str]:
+    """An appeal goes to an officer who took no part in the decision or the audit."""
+    application = appeal.decision.application
+    reasons = may_decide(officer, application)
+    if officer.id == appeal.decision.officer_id:
+        reasons.append(_("Ha preso la decisione impugnata."))
+    return reasons
+
+
+def assign_appeal(appeal: Appeal, officer, admin) -> None:
+    if not admin.has_role(Role.ADMIN):
+        raise NotPermitted(_("Solo un amministratore assegna i ricorsi."))
+    reasons = appeal_obstacles(appeal, officer)
+    if reasons:
+        raise DomainError(" ".join(reasons), field="officer_id")
+    appeal.officer_id, appeal.assigned_at = officer.id, utcnow()
+    db.session.flush()
+    auditlog.record("appeal.assigned", "application", appeal.decision.application_id,
+                    actor=admin, after={"appeal_id": appeal.id, "officer_id": officer.id})
+
+
+def decide_appeal(appeal: Appeal, officer, outcome: str, reason: str) -> None:
+    """Uphold the refusal, or overturn it: the firm is then certified at the computed level."""
+    if appeal.officer_id != officer.id or appeal_obstacles(appeal, officer):
+        raise NotPermitted(_("Questo ricorso non è assegnato a te."))
+    if appeal.outcome is not None:
+        raise DomainError(_("Il ricorso è già stato deciso."))
+    if not (reason or "").strip():
+        raise DomainError(_("Servono le motivazioni."), field="reason")
+    application = appeal.decision.application
+    if outcome == "overturned":
+        computed = appeal.decision.computed_level
+        if computed is None:
+            raise DomainError(_("Secondo lo schema l'azienda non è certificabile: il ricorso "
+                                "può solo essere respinto, o la domanda rivalutata."))
+        # The decision row stays as it was (history); the certified level is the computed
+        # one, recorded on the appeal.
+        transition(application, Action.OVERTURN, officer, note=reason)
+    elif outcome != "upheld":
+        raise DomainError(_("Esito non valido."), field="outcome")
+    appeal.outcome, appeal.reason, appeal.decided_at = outcome, reason.strip(), utcnow()
+    db.session.flush()
+    auditlog.record("appeal.decided", "application", application.id, actor=officer,
+                    after={"appeal_id": appeal.id, "outcome": outcome, "reason": reason})
+    if outcome == "overturned":
+        from registry.applications.decision_hooks import after_decision
+
+        after_decision(appeal.decision)
+    notify_firm(application, _("Esito del ricorso"), _(
+        "Il ricorso sulla domanda n. %(n)d è stato deciso: %(o)s.\n\n%(r)s",
+        n=application.id, o=_("accolto") if outcome == "overturned" else _("respinto"),
+        r=reason))

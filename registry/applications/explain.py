@@ -1,0 +1,36 @@
+"""Sentences for the scoring engine's reasons, in the user's language."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_babel import lazy_gettext as _l
+
+MESSAGES = {
+    "knockout_failed": _l("Criterio obbligatorio %(criterion)s: punteggio %(score)s, minimo "
+                          "richiesto %(minimum)s — non certificabile."),
+    "major_nonconformity": _l("Non conformità maggiore aperta su %(criterion)s (punteggio 0): "
+                              "nessuna decisione finché non è corretta."),
+    "minor_nonconformity": _l("Non conformità minore su %(criterion)s: piano di azioni "
+                              "correttive entro 30 giorni."),
+    "area_below_minimum": _l("Area %(area)s sotto il minimo (%(pct)s%% < %(minimum)s%%)."),
+    "level_reached": _l("Livello raggiunto: %(level)s."),
+    "level_missed": _l("Livello %(level)s non raggiunto: %(because)s."),
+    "overall_below_minimum": _l("Punteggio complessivo sotto la soglia minima."),
+}
+
+
+def explain(reason) -> str:
+    """One line of the engine's explanation; unknown codes fall back to code and figures."""
+    params = {k: (", ".join(map(str, v)) if isinstance(v, list | tuple) else v)
+              for k, v in dict(reason.params).items()}
+    template = MESSAGES.get(reason.code)
+    if template is None:
+        return f"{reason.code}: {params}"
+    try:
+        return str(template) % params
+    except (KeyError, TypeError, ValueError):
+        return f"{reason.code}: {params}"
+
+
+def register_explain(app: Flask) -> None:
+    app.jinja_env.globals["explain"] = explain

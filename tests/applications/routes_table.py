@@ -1,0 +1,62 @@
+"""Expected status codes for application, audit, officer and assignment routes.
+
+Paths use ids from the `route_objects` fixture: {application} is a draft application of a
+firm the `applicant` user in the `users` fixture does NOT belong to, so firm members of other
+firms get 404 for it, never its content.
+"""
+
+from tests.factories import ROLES
+
+ANON = "anonymous"
+
+
+def codes(anonymous=302, default=403, **by_role):
+    return {ANON: anonymous, **{r: by_role.get(r, default) for r in ROLES}}
+
+
+APPLICATION_ROUTES = {
+    "applications.index": ("GET", "/applications", codes(applicant=200)),
+    "applications.start": ("POST", "/applications/new", codes(applicant=400)),
+    # staff who oversee the register may read any application; other firms get 404
+    "applications.detail": ("GET", "/applications/{application}",
+                            codes(applicant=404, auditor=404, admin=200, officer=200,
+                                  ministry=200)),
+    "applications.criterion": ("GET", "/applications/{application}/criteria/LEG-01",
+                               codes(applicant=404, auditor=404, admin=200, officer=200,
+                                     ministry=200)),
+    "applications.new_version": ("POST", "/applications/{application}/documents/1/versions",
+                                 codes(applicant=404, auditor=404, admin=302, officer=302,
+                                       ministry=302)),
+    "applications.download": ("GET", "/applications/{application}/documents/999/versions/1",
+                              codes(applicant=404, auditor=404, admin=404, officer=404,
+                                    ministry=404)),
+    "applications.submit": ("POST", "/applications/{application}/submit",
+                            codes(applicant=404)),
+    "applications.withdraw": ("POST", "/applications/{application}/withdraw",
+                              codes(applicant=404)),
+    "applications.appeal": ("POST", "/applications/{application}/appeal",
+                            codes(applicant=404)),
+    "audit.index": ("GET", "/audit", codes(auditor=200)),
+    "audit.declaration": ("GET", "/audit/applications/{application}/declaration",
+                          codes(auditor=404)),
+    "audit.workspace": ("GET", "/audit/applications/{application}", codes(auditor=404)),
+    "audit.resume": ("POST", "/audit/applications/{application}/resume", codes(auditor=404)),
+    "audit.criterion": ("GET", "/audit/applications/{application}/criteria/LEG-01",
+                        codes(auditor=404)),
+    "audit.details": ("POST", "/audit/applications/{application}/details",
+                      codes(auditor=404)),
+    "audit.submit": ("POST", "/audit/applications/{application}/submit", codes(auditor=404)),
+    "audit.request_changes": ("POST", "/audit/applications/{application}/changes",
+                              codes(auditor=404)),
+    "officer.index": ("GET", "/officer", codes(officer=200)),
+    # a draft has no assessment yet: nothing to decide
+    "officer.decide": ("GET", "/officer/applications/{application}", codes(officer=404)),
+    "officer.request_changes": ("POST", "/officer/applications/{application}/changes",
+                                codes(officer=404)),
+    "officer.appeal": ("GET", "/officer/appeals/999", codes(officer=404)),
+    "assignments.index": ("GET", "/admin/applications", codes(admin=200)),
+    "assignments.assign": ("GET", "/admin/applications/{application}", codes(admin=200)),
+    "assignments.assign_appeal": ("GET", "/admin/applications/appeals/999", codes(admin=404)),
+    "admin.schemes": ("GET", "/admin/schemes", codes(admin=200)),
+    "admin.scheme": ("GET", "/admin/schemes/{scheme}", codes(admin=200)),
+}
