@@ -24,3 +24,33 @@ def test_demo_covers_every_state_and_logins_work(app, runner):
         assert client.get("/dashboard").status_code == 200
         client.post("/account/logout")
     assert runner.invoke(args=["audit-log", "verify"]).exit_code == 0
+
+
+def test_every_page_renders_on_demo_data(app):
+    """Crawl the pages each demo user can reach from the navigation, two links deep."""
+    import re
+
+    with app.app_context():
+        load_demo_data()
+        db.session.commit()
+    for email, _roles in demo_logins():
+        client = app.test_client()
+        client.post("/account/login", data={"email": email, "password": DEMO_PASSWORD})
+        seen, queue = set(), ["/dashboard"]
+        depth = {"/dashboard": 0}
+        while queue:
+            path = queue.pop(0)
+            if path in seen:
+                continue
+            seen.add(path)
+            response = client.get(path)
+            assert response.status_code in (200, 302), (email, path, response.status_code)
+            if response.status_code != 200 or depth[path] >= 2 or "html" not in \
+                    response.content_type:
+                continue
+            for link in re.findall(r'href="(/[^"#?]*)"', response.get_data(as_text=True)):
+                if link.startswith(("/static", "/lang", "/account/logout")) or link in depth:
+                    continue
+                depth[link] = depth[path] + 1
+                queue.append(link)
+        assert len(seen) >= 3, (email, seen)

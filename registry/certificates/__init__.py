@@ -1,0 +1,1 @@
+"""Certificates: QR tokens, signing keys, the certificate PDF and its signature."""
