@@ -60,9 +60,10 @@ def register_blueprints(app: Flask) -> None:
     from registry.applications.views import bp as applications_bp
     from registry.core.views import bp as core_bp
     from registry.firms.views import bp as firms_bp
+    from registry.public.views import bp as public_bp
 
     for blueprint in (core_bp, accounts_bp, admin_bp, firms_bp, applications_bp, audit_bp,
-                      officer_bp, assignments_bp):
+                      officer_bp, assignments_bp, public_bp):
         app.register_blueprint(blueprint)
 
 

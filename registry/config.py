@@ -41,6 +41,9 @@ DEFAULTS: dict = {
     "KEYS_FOLDER": None,  # instance/keys
     "OUTBOX_FOLDER": None,  # instance/outbox
     "PDF_SIGNING_PKCS12": None,
+    # Development and tests create missing signing keys on first use; production never does
+    # (`flask --app registry keys init` is an explicit step there).
+    "AUTO_CREATE_KEYS": True,
     "PDF_SIGNING_PKCS12_PASSWORD": None,
     "BABEL_DEFAULT_LOCALE": "it",
     "BABEL_DEFAULT_TIMEZONE": "Europe/Rome",
@@ -121,6 +124,7 @@ def _check_production(app: Flask) -> None:
         raise ConfigurationError(
             "REGISTRY_ENV=production needs REGISTRY_DATABASE_URL=postgresql+psycopg://…"
         )
+    app.config["AUTO_CREATE_KEYS"] = False
     app.config["SESSION_COOKIE_SECURE"] = True
     app.config["REMEMBER_COOKIE_SECURE"] = True
     app.config["PREFERRED_URL_SCHEME"] = "https"

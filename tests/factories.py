@@ -135,3 +135,30 @@ def make_site(firm, **overrides):
     db.session.add(site)
     db.session.commit()
     return site
+
+
+def make_certificate(level: str = "L2"):
+    """A certified firm: the whole path run through the services. Returns the certificate."""
+    from registry.applications import assessments, assignments, decisions
+    from registry.certificates.models import Certificate
+
+    owner = make_user("applicant")
+    firm = make_firm(owner=owner)
+    application = make_application(firm, owner, complete=True)
+    from registry.applications.services import submit
+
+    submit(application, owner, declaration=True)
+    admin, auditor, officer = make_user("admin"), make_user("auditor"), make_user("officer")
+    assignment = assignments.assign(application, auditor, "lead", admin)
+    assessment = assignments.sign_declaration(assignment, auditor, "test")
+    score = {"L1": 3, "L2": 3, "L3": 4}[level]
+    for code in ALL_CRITERIA:
+        value = 2 if level == "L1" and code.startswith("FOR") else score
+        assessments.score_criterion(assessment, application, auditor, code, score=value,
+                                    not_applicable=False, justification="", notes="",
+                                    evidence_reviewed="")
+    assessments.submit_assessment(assessment, application, auditor)
+    decision = decisions.decide(application, officer, "certify", level, "")
+    db.session.commit()
+    return db.session.scalar(db.select(Certificate).where(
+        Certificate.decision_id == decision.id))

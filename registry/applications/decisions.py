@@ -209,7 +209,7 @@ def decide_appeal(appeal: Appeal, officer, outcome: str, reason: str) -> None:
     if outcome == "overturned":
         from registry.applications.decision_hooks import after_decision
 
-        after_decision(appeal.decision)
+        after_decision(appeal.decision, level=appeal.decision.computed_level, actor=officer)
     notify_firm(application, _("Esito del ricorso"), _(
         "Il ricorso sulla domanda n. %(n)d è stato deciso: %(o)s.\n\n%(r)s",
         n=application.id, o=_("accolto") if outcome == "overturned" else _("respinto"),

@@ -6,6 +6,8 @@ decode from a 72 dpi image), which a bitmap scaled into the PDF would not.
 
 from __future__ import annotations
 
+import math
+
 import qrcode
 from qrcode.constants import ERROR_CORRECT_M
 
@@ -21,6 +23,17 @@ def qr_matrix(text: str) -> list[list[bool]]:
     code.add_data(text)
     code.make(fit=True)
     return [[bool(cell) for cell in row] for row in code.get_matrix()]
+
+
+def qr_side(text: str, minimum: float) -> float:
+    """The smallest side (points) of at least `minimum` whose modules are whole half-points.
+
+    A 72 dpi rendering of a module of 2.05 pt at an unlucky position failed to decode; modules
+    of exactly 2 or 2.5 pt on a whole-point origin decoded every time at 72 to 200 dpi.
+    """
+    modules = len(qr_matrix(text)) + 2 * QUIET_ZONE_MODULES
+    module = max(2.0, math.ceil(2 * minimum / modules) / 2)
+    return module * modules
 
 
 def dark_runs(row: list[bool]) -> list[tuple[int, int]]:

@@ -60,3 +60,13 @@ APPLICATION_ROUTES = {
     "admin.schemes": ("GET", "/admin/schemes", codes(admin=200)),
     "admin.scheme": ("GET", "/admin/schemes/{scheme}", codes(admin=200)),
 }
+
+PUBLIC = {who: 200 for who in [ANON, *ROLES]}
+NOT_FOUND = {who: 404 for who in [ANON, *ROLES]}
+
+APPLICATION_ROUTES.update({
+    "public.verify": ("GET", "/v/BB-2020-00001", NOT_FOUND),
+    "public.certificate_pdf": ("GET", "/certificates/BB-2020-00001.pdf", NOT_FOUND),
+    "public.api_certificate": ("GET", "/api/v1/certificates/BB-2020-00001", NOT_FOUND),
+    "public.api_keys": ("GET", "/api/v1/keys", PUBLIC),
+})

@@ -1,0 +1,94 @@
+"""Issuing a certificate in the same transaction as the decision that grants it.
+
+If anything here fails, the exception rolls back the decision too: there is never a decision
+without its certificate, nor a half-issued certificate.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+
+from audits.schemes_store import scheme_of
+from audits.scoring import band
+from registry import auditlog
+from registry.certificates import keys
+from registry.certificates import token as tokens
+from registry.certificates.models import Certificate, StatusChange
+from registry.certificates.numbering import next_number
+from registry.db import utcnow
+from registry.extensions import db
+
+ROME = ZoneInfo("Europe/Rome")
+SERVICE_LABELS = {"inbound": "inbound", "outbound": "outbound", "back_office": "back office",
+                  "backoffice": "back office"}
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """Same day `months` later (clamped to the month's end)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    for candidate in (day.day, 30, 29, 28):
+        try:
+            return dt.date(year, month, min(day.day, candidate))
+        except ValueError:
+            continue
+    raise ValueError(day)
+
+
+def validity(decided_on: dt.date, months: int) -> tuple[dt.date, dt.date]:
+    """Valid from the decision date for `months` months (last day included)."""
+    return decided_on, add_months(decided_on, months) - dt.timedelta(days=1)
+
+
+def issue_certificate(decision, level: str, actor) -> Certificate:
+    """Create, number and sign the certificate a 'certify' decision (or appeal) grants."""
+    application = decision.application
+    firm = application.firm
+    scheme = scheme_of(application.scheme_version)
+    decided_on = utcnow().astimezone(ROME).date()
+    valid_from, valid_until = validity(decided_on, scheme.validity_months)
+    number = next_number(valid_from.year)
+    if current_app.config["AUTO_CREATE_KEYS"]:
+        keys.ensure_key()
+    kid, private_key = keys.active_private_key()
+    areas = [{"code": a["code"],
+              "band": band(Decimal(a["pct"])) if a["pct"] not in (None, "None") else None,
+              "name_it": scheme.area(a["code"]).name_it,
+              "name_en": scheme.area(a["code"]).name_en}
+             for a in decision.snapshot["result"]["areas"]]
+    open_sites = [s for s in firm.sites if s.closed_on is None]
+    services = sorted({SERVICE_LABELS.get(t, t) for s in open_sites for t in s.service_types})
+    claims = tokens.TokenClaims(number=number, vat_number=firm.vat_number,
+                                valid_from=valid_from, valid_until=valid_until,
+                                scheme_version=scheme.version, level=level, kid=kid)
+    certificate = Certificate(
+        number=number, revision=1, firm_id=firm.id, application_id=application.id,
+        decision_id=decision.id, scheme_code=scheme.code, scheme_version=scheme.version,
+        scheme_name=scheme.name_it, level=level, areas=areas,
+        sites=[s.public_place() for s in open_sites],
+        services=", ".join(services) or "contact center", firm_name=firm.name,
+        vat_number=firm.vat_number, registered_office=firm.registered_office,
+        valid_from=valid_from, valid_until=valid_until, issued_on=decided_on,
+        status="valid", kid=kid, token=tokens.sign_token(claims, private_key))
+    db.session.add(certificate)
+    db.session.add(StatusChange(certificate=certificate, status="valid",
+                                effective_on=valid_from, actor_id=getattr(actor, "id", None),
+                                public_reason="Certificato rilasciato"))
+    db.session.flush()
+    auditlog.record("certificate.issued", "certificate", certificate.number, actor=actor,
+                    after={"number": number, "level": level, "valid_from": valid_from,
+                           "valid_until": valid_until, "kid": kid})
+    return certificate
+
+
+def claims_of(certificate: Certificate) -> tokens.TokenClaims:
+    """What the certificate's token must say, recomputed from the data on record."""
+    return tokens.TokenClaims(number=certificate.number, vat_number=certificate.vat_number,
+                              valid_from=certificate.valid_from,
+                              valid_until=certificate.valid_until,
+                              scheme_version=certificate.scheme_version,
+                              level=certificate.level, kid=certificate.kid)

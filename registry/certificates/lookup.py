@@ -1,0 +1,92 @@
+"""Answering "is this certificate valid?" for the verify page and the JSON API."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from registry.certificates import keys
+from registry.certificates import token as tokens
+from registry.certificates.issuance import claims_of
+from registry.certificates.models import Certificate
+from registry.certificates.numbering import is_number
+from registry.certificates.verdict import Change, Verdict, verdict
+from registry.extensions import db
+from registry.links import external_url
+
+ROME = ZoneInfo("Europe/Rome")
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The verdict and the certificate it is about (None when not found)."""
+
+    verdict: Verdict
+    certificate: Certificate | None
+    day: dt.date
+    token_checked: bool
+
+
+def today() -> dt.date:
+    return dt.datetime.now(ROME).date()
+
+
+def find(number: str) -> Certificate | None:
+    """The latest revision of the certificate with this number."""
+    if not is_number(number):
+        return None
+    return db.session.scalars(db.select(Certificate).where(Certificate.number == number)
+                              .order_by(Certificate.revision.desc()).limit(1)).first()
+
+
+def token_matches(certificate: Certificate, token: str) -> bool:
+    """The token is signed by a published key AND says exactly what is on record."""
+    try:
+        claims = tokens.verify_token(token, keys.published_keys())
+    except tokens.TokenError:
+        return False
+    return tokens.claims_match(claims, claims_of(certificate))
+
+
+def check(number: str, token: str | None = None, day: dt.date | None = None) -> Answer:
+    """The verify page's answer. A token that does not match gives `not_authentic`."""
+    day = day or today()
+    certificate = find(number)
+    if certificate is None:
+        return Answer(Verdict.NOT_FOUND, None, day, token is not None)
+    if token is not None and not token_matches(certificate, token):
+        return Answer(Verdict.NOT_AUTHENTIC, certificate, day, True)
+    history = [Change(c.status, c.effective_on) for c in certificate.history]
+    return Answer(verdict(certificate.valid_from, certificate.valid_until, history, day),
+                  certificate, day, token is not None)
+
+
+def verify_url(certificate: Certificate) -> str:
+    """The address printed in the QR code."""
+    return external_url("public.verify", number=certificate.number, t=certificate.token)
+
+
+def as_json(answer: Answer) -> dict:
+    """The contract's certificate shape."""
+    cert = answer.certificate
+    if cert is None:
+        return {"number": None, "verdict": str(answer.verdict)}
+    return {
+        "number": cert.number,
+        "revision": cert.revision,
+        "status": cert.status,
+        "verdict": str(answer.verdict),
+        "checked_on": answer.day.isoformat(),
+        "token_checked": answer.token_checked,
+        "firm": {"id": cert.firm_id, "name": cert.firm_name, "vat_number": cert.vat_number},
+        "scheme": {"code": cert.scheme_code, "version": cert.scheme_version},
+        "level": cert.level,
+        "valid_from": cert.valid_from.isoformat(),
+        "valid_until": cert.valid_until.isoformat(),
+        "areas": [{"code": a["code"], "band": a["band"]} for a in cert.areas],
+        "history": [{"date": c.effective_on.isoformat(), "status": c.status,
+                     "reason": c.public_reason} for c in cert.history],
+        "pdf_url": external_url("public.certificate_pdf", number=cert.number),
+        "verify_url": verify_url(cert),
+    }

@@ -1,0 +1,89 @@
+"""Certificates, their status history, yearly numbering and the QR signing keys."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from registry.db import utcnow
+from registry.extensions import db
+
+
+class SigningKey(db.Model):
+    """A public QR-signing key. Published for ever, so old certificates stay verifiable;
+    only the active one signs new tokens. The private half lives in instance/keys/."""
+
+    __tablename__ = "signing_key"
+
+    kid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    public_key: Mapped[str] = mapped_column(String(64))  # raw Ed25519, base64url
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    not_before: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    retired_at: Mapped[dt.datetime | None]
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class CertificateCounter(db.Model):
+    """The last number issued in a year. Locked while issuing, so numbers have no gaps."""
+
+    __tablename__ = "certificate_counter"
+
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    last: Mapped[int] = mapped_column(default=0)
+
+
+class Certificate(db.Model):
+    """A certificate as issued: the data printed on it, frozen, plus its current status."""
+
+    __tablename__ = "certificate"
+    __table_args__ = (
+        UniqueConstraint("number", "revision"),
+        Index("ix_certificate_firm_status", "firm_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(20), index=True)
+    revision: Mapped[int] = mapped_column(default=1)
+    firm_id: Mapped[int] = mapped_column(ForeignKey("firm.id"))
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id"))
+    decision_id: Mapped[int] = mapped_column(ForeignKey("decision.id"))
+    scheme_code: Mapped[str] = mapped_column(String(60))
+    scheme_version: Mapped[str] = mapped_column(String(20))
+    scheme_name: Mapped[str] = mapped_column(String(200))
+    level: Mapped[str] = mapped_column(String(4), index=True)
+    areas: Mapped[list[dict]] = mapped_column(JSON)
+    sites: Mapped[list[str]] = mapped_column(JSON)
+    services: Mapped[str] = mapped_column(String(200))
+    firm_name: Mapped[str] = mapped_column(String(200))
+    vat_number: Mapped[str] = mapped_column(String(11), index=True)
+    registered_office: Mapped[str] = mapped_column(String(300))
+    valid_from: Mapped[dt.date]
+    valid_until: Mapped[dt.date]
+    issued_on: Mapped[dt.date]
+    status: Mapped[str] = mapped_column(String(12), default="valid", index=True)
+    kid: Mapped[str] = mapped_column(ForeignKey("signing_key.kid"))
+    token: Mapped[str] = mapped_column(String(400))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    history: Mapped[list[StatusChange]] = relationship(
+        back_populates="certificate", order_by="StatusChange.id")
+    firm = relationship("Firm")
+
+
+class StatusChange(db.Model):
+    """Append-only status history of a certificate, with the reason shown to the public."""
+
+    __tablename__ = "certificate_status_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    certificate_id: Mapped[int] = mapped_column(ForeignKey("certificate.id"), index=True)
+    status: Mapped[str] = mapped_column(String(12))
+    effective_on: Mapped[dt.date]
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    public_reason: Mapped[str | None] = mapped_column(Text)
+    internal_reason: Mapped[str | None] = mapped_column(Text)
+
+    certificate: Mapped[Certificate] = relationship(back_populates="history")

@@ -1,0 +1,1 @@
+"""Public pages and the read-only API: verification, register, keys (no login)."""

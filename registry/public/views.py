@@ -1,0 +1,64 @@
+"""The verify page the QR opens, the certificate JSON API and the published keys."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Blueprint, abort, jsonify, render_template, request
+
+from registry.certificates import keys, lookup
+from registry.errors import error_response
+from registry.extensions import csrf
+
+bp = Blueprint("public", __name__)
+
+
+def _day() -> dt.date | None:
+    """`?at=YYYY-MM-DD`, or None for today; ValueError for anything else."""
+    raw = request.args.get("at")
+    return dt.date.fromisoformat(raw) if raw else None
+
+
+@bp.get("/v/<number>")
+def verify(number: str):
+    try:
+        day = _day()
+    except ValueError:
+        abort(400)
+    answer = lookup.check(number, request.args.get("t"), day)
+    status = 404 if answer.certificate is None else 200
+    return render_template("public/verify.html", answer=answer, number=number,
+                           asked_day=request.args.get("at")), status
+
+
+@bp.get("/certificates/<number>.pdf")
+def certificate_pdf(number: str):
+    abort(404)
+
+
+@bp.get("/api/v1/certificates/<number>")
+@csrf.exempt
+def api_certificate(number: str):
+    try:
+        day = _day()
+    except ValueError:
+        return error_response(400, "at must be a date YYYY-MM-DD", "bad_request")
+    answer = lookup.check(number, request.args.get("t"), day)
+    if answer.certificate is None:
+        return error_response(404, f"no certificate numbered {number}", "not_found")
+    return jsonify(lookup.as_json(answer))
+
+
+@bp.get("/api/v1/keys")
+def api_keys():
+    return jsonify(keys.jwks())
+
+
+@bp.after_request
+def api_headers(response):
+    if request.path.startswith("/api/"):
+        # Read-only public data: any site may read it from a browser.
+        response.headers["Access-Control-Allow-Origin"] = "*"
+        response.headers["Cache-Control"] = "no-store" if "certificates" in request.path \
+            else "public, max-age=300"
+    return response

@@ -1,0 +1,159 @@
+"""The verify page and the certificate API: every verdict, on the page and in JSON."""
+
+import datetime as dt
+
+import pytest
+
+from registry.certificates import keys, lookup
+from registry.certificates import token as tokens
+from registry.certificates.models import Certificate, StatusChange
+from registry.extensions import db
+from tests import factories
+from tests.applications.test_audit_decision import assessed, decide, people  # noqa: F401
+
+
+def backdate(certificate, days: int) -> None:
+    """Move a certificate's dates into the past and sign its token again, as if it had been
+    issued `days` ago."""
+    from registry.certificates.issuance import claims_of
+
+    shift = dt.timedelta(days=days)
+    certificate.valid_from -= shift
+    certificate.valid_until -= shift
+    certificate.issued_on -= shift
+    for change in certificate.history:
+        change.effective_on -= shift
+    _kid, private = keys.active_private_key()
+    certificate.token = tokens.sign_token(claims_of(certificate), private)
+
+
+@pytest.fixture
+def certified(app, people):  # noqa: F811
+    """Two certified firms (the first issued 100 days ago); their (number, token, id)."""
+    assessed(app, people, "L2")
+    assert decide(app, people, outcome="certify", level="L2").status_code == 302
+    with app.app_context():
+        certificate = db.session.scalar(db.select(Certificate))
+        backdate(certificate, 100)
+        db.session.commit()
+        first = (certificate.number, certificate.token, certificate.id)
+        other = factories.make_certificate()
+        second = (other.number, other.token, other.id)
+    return first, second
+
+
+def verdict_of(client, number, **params):
+    page = client.get(f"/v/{number}", query_string=params)
+    api = client.get(f"/api/v1/certificates/{number}", query_string=params)
+    marker = page.get_data(as_text=True).split('data-verdict="')[1].split('"')[0]
+    api_verdict = api.get_json()["verdict"] if api.status_code == 200 else \
+        api.get_json()["error"]["code"]
+    return marker, api_verdict
+
+
+def test_issued_certificate_number_and_validity(app, certified):
+    (number, _token, cert_id), _ = certified
+    year = dt.date.today().year
+    assert number == f"BB-{year}-00001"
+    with app.app_context():
+        cert = db.session.get(Certificate, cert_id)
+        assert cert.level == "L2" and cert.status == "valid"
+        assert (cert.valid_until - cert.valid_from).days in range(1090, 1097)
+
+
+def test_genuine(client, certified):
+    (number, token, _), _ = certified
+    assert verdict_of(client, number, t=token) == ("valid", "valid")
+    assert verdict_of(client, number) == ("valid", "valid")
+
+
+def test_token_altered_by_one_character(client, certified):
+    (number, token, _), _ = certified
+    index = len(token) // 2
+    altered = token[:index] + ("A" if token[index] != "A" else "B") + token[index + 1:]
+    assert verdict_of(client, number, t=altered) == ("not_authentic", "not_authentic")
+
+
+def test_number_swapped_to_another_real_certificate(client, certified):
+    (_number, token, _), (other_number, _other_token, _) = certified
+    assert verdict_of(client, other_number, t=token) == ("not_authentic", "not_authentic")
+
+
+def test_token_signed_by_unpublished_key(app, client, certified):
+    (number, _token, cert_id), _ = certified
+    with app.app_context():
+        from registry.certificates.issuance import claims_of
+
+        claims = claims_of(db.session.get(Certificate, cert_id))
+        forged = tokens.sign_token(claims, tokens.generate_key())
+    assert verdict_of(client, number, t=forged) == ("not_authentic", "not_authentic")
+
+
+@pytest.mark.parametrize("status,expected", [("suspended", "suspended"),
+                                             ("withdrawn", "withdrawn")])
+def test_status_changes(app, client, certified, status, expected):
+    (number, token, cert_id), _ = certified
+    with app.app_context():
+        cert = db.session.get(Certificate, cert_id)
+        cert.status = status
+        db.session.add(StatusChange(certificate=cert, status=status,
+                                    effective_on=lookup.today(), public_reason="Verifica"))
+        db.session.commit()
+    assert verdict_of(client, number, t=token) == (expected, expected)
+    yesterday = (lookup.today() - dt.timedelta(days=1)).isoformat()
+    assert verdict_of(client, number, t=token, at=yesterday) == ("valid", "valid")
+
+
+def test_expired_and_not_yet_valid(app, client, certified):
+    (number, token, cert_id), _ = certified
+    with app.app_context():
+        cert = db.session.get(Certificate, cert_id)
+        after = (cert.valid_until + dt.timedelta(days=1)).isoformat()
+        before = (cert.valid_from - dt.timedelta(days=1)).isoformat()
+    assert verdict_of(client, number, t=token, at=after) == ("expired", "expired")
+    assert verdict_of(client, number, t=token, at=before) == ("not_yet_valid", "not_yet_valid")
+
+
+def test_unknown_number(client, certified):
+    page = client.get("/v/BB-2026-99999")
+    assert page.status_code == 404 and 'data-verdict="not_found"' in page.get_data(as_text=True)
+    api = client.get("/api/v1/certificates/BB-2026-99999")
+    assert api.status_code == 404 and api.get_json()["error"]["code"] == "not_found"
+    assert client.get("/v/garbage").status_code == 404
+
+
+def test_bad_date_is_400(client, certified):
+    (number, _t, _), _ = certified
+    assert client.get(f"/v/{number}?at=yesterday").status_code == 400
+    api = client.get(f"/api/v1/certificates/{number}?at=2026-13-01")
+    assert api.status_code == 400 and api.get_json()["error"]["code"] == "bad_request"
+
+
+def test_verify_page_sets_no_cookie_and_api_shape(client, certified):
+    (number, token, _), _ = certified
+    response = client.get(f"/v/{number}?t={token}")
+    assert "Set-Cookie" not in response.headers
+    data = client.get(f"/api/v1/certificates/{number}?t={token}").get_json()
+    for key in ("number", "status", "verdict", "firm", "scheme", "level", "valid_from",
+                "valid_until", "areas", "history", "pdf_url", "verify_url"):
+        assert key in data
+    assert data["verify_url"].endswith(f"/v/{number}?t={token}")
+    assert {"code", "band"} <= set(data["areas"][0])
+
+
+def test_keys_are_published_as_jwks(app, client, certified):
+    (_n, token, _), _ = certified
+    jwks = client.get("/api/v1/keys").get_json()
+    assert jwks["keys"][0]["kty"] == "OKP" and jwks["keys"][0]["crv"] == "Ed25519"
+    published = tokens.load_jwks(jwks)
+    assert tokens.verify_token(token, {k: v.public_key if hasattr(v, "public_key") else v
+                                       for k, v in published.items()})
+
+
+def test_rotation_keeps_old_tokens_valid(app, client, certified):
+    (number, token, _), _ = certified
+    with app.app_context():
+        keys.create_key()
+        db.session.commit()
+    assert len(client.get("/api/v1/keys").get_json()["keys"]) == 2
+    assert verdict_of(client, number, t=token) == ("valid", "valid")
