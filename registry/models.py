@@ -21,10 +21,10 @@ from registry.applications.models import (  # noqa: F401  # noqa: F401
     EvidenceLink,
 )
 from registry.auditlog import AuditEvent  # noqa: F401
-from registry.firms.models import Firm, MembershipRequest, Site  # noqa: F401
 from registry.certificates.models import (  # noqa: F401
     Certificate,
     CertificateCounter,
     SigningKey,
     StatusChange,
 )
+from registry.firms.models import Firm, MembershipRequest, Site  # noqa: F401

@@ -61,8 +61,8 @@ APPLICATION_ROUTES = {
     "admin.scheme": ("GET", "/admin/schemes/{scheme}", codes(admin=200)),
 }
 
-PUBLIC = {who: 200 for who in [ANON, *ROLES]}
-NOT_FOUND = {who: 404 for who in [ANON, *ROLES]}
+PUBLIC = dict.fromkeys([ANON, *ROLES], 200)
+NOT_FOUND = dict.fromkeys([ANON, *ROLES], 404)
 
 APPLICATION_ROUTES.update({
     "public.verify": ("GET", "/v/BB-2020-00001", NOT_FOUND),
