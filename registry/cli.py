@@ -117,6 +117,42 @@ def list_schemes() -> None:
         click.echo(f"{version.id}\t{version.code}\t{version.version}\t{version.content_hash[:12]}")
 
 
+keys_cli = AppGroup("keys", help="QR signing keys.")
+
+
+@keys_cli.command("init")
+def keys_init() -> None:
+    """Create the QR signing key if there is none (idempotent)."""
+    from registry.certificates.keys import ensure_key
+
+    key = ensure_key()
+    db.session.commit()
+    click.echo(f"active QR key: {key.kid}")
+
+
+@keys_cli.command("rotate")
+def keys_rotate() -> None:
+    """Make a new key active; older keys stay published and valid for what they signed."""
+    from registry.certificates.keys import create_key
+
+    key = create_key()
+    db.session.commit()
+    click.echo(f"new active QR key: {key.kid}")
+
+
+jobs_cli = AppGroup("jobs", help="Scheduled work (run daily from cron).")
+
+
+@jobs_cli.command("run")
+def jobs_run() -> None:
+    """Record expiries and withdraw suspensions older than six months (idempotent)."""
+    from registry.certificates.lifecycle import run_jobs
+
+    counts = run_jobs()
+    db.session.commit()
+    click.echo(f"expired: {counts['expired']}, withdrawn: {counts['withdrawn']}")
+
+
 @click.command("demo")
 @click.option("--force", is_flag=True, help="Load even if the database already has users.")
 def load_demo(force: bool) -> None:
@@ -140,6 +176,10 @@ def setup() -> None:
     from flask_migrate import upgrade
 
     upgrade()
+    from registry.certificates.keys import ensure_key
+
+    ensure_key()
+    db.session.commit()
     ctx = click.get_current_context()
     ctx.invoke(load_demo, force=False)
 
@@ -171,5 +211,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(i18n_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(schemes_cli)
+    app.cli.add_command(keys_cli)
+    app.cli.add_command(jobs_cli)
     app.cli.add_command(audit_cli)
     app.cli.add_command(load_demo)

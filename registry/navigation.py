@@ -15,6 +15,7 @@ NAV_ITEMS = [
     ("applications.index", _l("Domande"), (Role.APPLICANT,)),
     ("audit.index", _l("Incarichi di valutazione"), (Role.AUDITOR,)),
     ("officer.index", _l("Decisioni"), (Role.OFFICER,)),
+    ("certificates.index", _l("Certificati"), (Role.OFFICER, Role.ADMIN, Role.MINISTRY)),
     ("assignments.index", _l("Domande in corso"), (Role.ADMIN,)),
     ("admin.users", _l("Utenti"), (Role.ADMIN,)),
     ("admin.schemes", _l("Schemi"), (Role.ADMIN,)),

@@ -9,18 +9,23 @@ from __future__ import annotations
 
 import io
 import math
-import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
+from registry.certificates.pdf_text import (
+    INK,
+    clean_text,
+    draw_star,
+    draw_text,
+    italian_date,
+    wrap_text,
+)
 from registry.certificates.qr import draw_qr, qr_side
 
 PAGE_W, PAGE_H = A4
@@ -28,9 +33,9 @@ MARGIN = 18 * mm
 VALUE_X = MARGIN + 46 * mm  # after the bilingual label column
 VALUE_W = PAGE_W - MARGIN - VALUE_X
 BAND_X = PAGE_W - MARGIN - 16  # the band letter boxes, right-aligned
-BLUE, GREY, INK = (0.04, 0.24, 0.57), (0.42, 0.42, 0.42), (0.1, 0.1, 0.1)
+BLUE, GREY = (0.04, 0.24, 0.57), (0.42, 0.42, 0.42)
 QR_MIN_SIDE = 46 * mm  # at least 45 mm including the quiet zone, with a little slack
-LEADING = 13
+LEADING, ROW_MIN = 13, 28  # value lines; the smallest row fits the two-line label
 VERIFY_IT = ("Verifica: inquadra il codice QR o apri l'indirizzo; il certificato è valido "
              "solo se la pagina indica VALIDO")
 VERIFY_EN = ("Verify: scan the QR code or open the address; the certificate is valid only "
@@ -61,81 +66,22 @@ class CertificatePdfData:
     status_note: str | None = None
 
 
-def italian_date(day: date) -> str:
-    """DD/MM/YYYY, as Italian documents write dates."""
-    return f"{day.day:02d}/{day.month:02d}/{day.year:04d}"
-
-
-def _clean(text: str) -> str:
-    """Text the base-14 fonts can show (WinAnsi): accents stay, stars go, rest degrades."""
-    out = []
-    for char in re.sub(r"\s+", " ", str(text).replace("★", "").replace("☆", "")):
-        try:
-            out.append(char if char.encode("cp1252") else "")
-        except UnicodeEncodeError:
-            # "Ł" or "ő" would print as a black box; keep the base letter when there is one.
-            base = "".join(c for c in unicodedata.normalize("NFKD", char) if c.isascii())
-            out.append(base or "?")
-    return "".join(out)
-
-
-def _wrap(text: str, font: str, size: float, width: float) -> list[str]:
-    """Wrap on spaces, then cut any word still too wide (a URL) at character boundaries."""
-    lines: list[str] = []
-    for line in simpleSplit(_clean(text).strip(), font, size, width) or [""]:
-        while stringWidth(line, font, size) > width and len(line) > 1:
-            cut = len(line) - 1
-            while cut > 1 and stringWidth(line[:cut], font, size) > width:
-                cut -= 1
-            lines.append(line[:cut])
-            line = line[cut:]
-        lines.append(line)
-    return lines
-
-
-def _text(c: Canvas, x: float, y: float, text: str, font: str, size: float,
-          colour=INK, centre: bool = False) -> float:
-    """Draw one line; return its width."""
-    text = _clean(text)
-    c.setFont(font, size)
-    c.setFillColorRGB(*colour)
-    (c.drawCentredString if centre else c.drawString)(x, y, text)
-    return stringWidth(text, font, size)
-
-
 def _row(c: Canvas, y: float, italian: str, english: str, lines: list[str]) -> float:
     """A bilingual label and its value lines; return the y below the row."""
-    _text(c, MARGIN, y, italian, "Helvetica-Bold", 9)
-    _text(c, MARGIN, y - 10, english, "Helvetica", 7.5, GREY)
+    draw_text(c, MARGIN, y, italian, "Helvetica-Bold", 9)
+    draw_text(c, MARGIN, y - 10, english, "Helvetica", 7.5, GREY)
     for index, line in enumerate(lines):
-        _text(c, VALUE_X, y - index * LEADING, line, "Helvetica", 10)
-    return y - _row_height(lines)
-
-
-def _row_height(lines: list) -> float:
-    return max(28, len(lines) * LEADING + 12)
-
-
-def _star(c: Canvas, cx: float, cy: float, radius: float, filled: bool) -> None:
-    # Drawn, not typed: Helvetica has no star glyph.
-    path = c.beginPath()
-    for point in range(10):
-        r = radius if point % 2 == 0 else radius * 0.382
-        angle = math.pi / 2 + point * math.pi / 5
-        (path.lineTo if point else path.moveTo)(cx + r * math.cos(angle), cy + r * math.sin(angle))
-    path.close()
-    c.setFillColorRGB(*(BLUE if filled else (1, 1, 1)))
-    c.setStrokeColorRGB(*BLUE)
-    c.drawPath(path, stroke=1, fill=1)
+        draw_text(c, VALUE_X, y - index * LEADING, line, "Helvetica", 10)
+    return y - max(ROW_MIN, len(lines) * LEADING + 12)
 
 
 def _level_row(c: Canvas, y: float, data: CertificatePdfData) -> float:
     """Filled stars for the level reached, hollow ones up to three, then the label."""
     achieved = int("".join(ch for ch in data.level_code if ch.isdigit()) or 0)
     for index in range(max(3, achieved)):
-        _star(c, VALUE_X + 6 + index * 15, y + 3, 6, filled=index < achieved)
+        draw_star(c, VALUE_X + 6 + index * 15, y + 3, 6, BLUE, filled=index < achieved)
     x = VALUE_X + max(3, achieved) * 15 + 4
-    _text(c, x, y, f"{data.level_label} ({data.level_code})", "Helvetica-Bold", 10)
+    draw_text(c, x, y, f"{data.level_label} ({data.level_code})", "Helvetica-Bold", 10)
     return _row(c, y, "Livello", "Level", [])
 
 
@@ -144,12 +90,12 @@ def _area_lines(areas: Sequence[tuple[str, str, str]]) -> list[tuple[str, str, s
     width = BAND_X - VALUE_X - 8
     lines: list[tuple[str, str, str]] = []
     for italian, english, band in areas:
-        rows = [[line, "", ""] for line in _wrap(italian, "Helvetica", 9.5, width)]
-        tail = stringWidth(" / " + _clean(english), "Helvetica", 8)
+        rows = [[line, "", ""] for line in wrap_text(italian, "Helvetica", 9.5, width)]
+        tail = stringWidth(" / " + clean_text(english), "Helvetica", 8)
         if stringWidth(rows[-1][0], "Helvetica", 9.5) + tail <= width:
             rows[-1][1] = english
         else:
-            rows += [["", line, ""] for line in _wrap(english, "Helvetica", 8, width)]
+            rows += [["", line, ""] for line in wrap_text(english, "Helvetica", 8, width)]
         rows[0][2] = band
         lines += [(it, en, letter) for it, en, letter in rows]
     return lines
@@ -158,15 +104,17 @@ def _area_lines(areas: Sequence[tuple[str, str, str]]) -> list[tuple[str, str, s
 def _areas_row(c: Canvas, y: float, lines: list[tuple[str, str, str]]) -> float:
     """Area names with their band letter in a box at the right."""
     _row(c, y, "Risultati per area", "Area results", [])
-    _text(c, BAND_X + 8, y + 10, "Fascia / Band", "Helvetica", 6.5, GREY, centre=True)
+    heading = "Fascia / Band"
+    draw_text(c, PAGE_W - MARGIN - stringWidth(heading, "Helvetica", 6.5), y + 10, heading,
+              "Helvetica", 6.5, GREY)
     for italian, english, band in lines:
         if band:
             c.setFillColorRGB(*BLUE)
             c.roundRect(BAND_X, y - 2.5, 16, 11, 2, stroke=0, fill=1)
-            _text(c, BAND_X + 8, y, band, "Helvetica-Bold", 9, (1, 1, 1), centre=True)
-        x = VALUE_X + _text(c, VALUE_X, y, italian, "Helvetica", 9.5)
+            draw_text(c, BAND_X + 8, y, band, "Helvetica-Bold", 9, (1, 1, 1), centre=True)
+        x = VALUE_X + draw_text(c, VALUE_X, y, italian, "Helvetica", 9.5)
         if english:
-            _text(c, x, y, " / " * bool(italian) + english, "Helvetica", 8, GREY)
+            draw_text(c, x, y, " / " * bool(italian) + english, "Helvetica", 8, GREY)
         y -= 12.5
     return y - 8
 
@@ -183,10 +131,10 @@ def _facts(c: Canvas, top: float, data: CertificatePdfData) -> None:
     for index, (italian, english, value, note) in enumerate(facts):
         x = MARGIN + index * width
         c.rect(x + 2, top - 50, width - 4, 50, stroke=1, fill=0)
-        label_w = _text(c, x + 8, top - 13, italian, "Helvetica-Bold", 8)
-        _text(c, x + 12 + label_w, top - 13, "/ " + english, "Helvetica", 7, GREY)
-        _text(c, x + 8, top - 31, value, "Helvetica-Bold", 11.5)
-        _text(c, x + 8, top - 43, note, "Helvetica", 7, GREY)
+        label_w = draw_text(c, x + 8, top - 13, italian, "Helvetica-Bold", 8)
+        draw_text(c, x + 12 + label_w, top - 13, "/ " + english, "Helvetica", 7, GREY)
+        draw_text(c, x + 8, top - 31, value, "Helvetica-Bold", 11.5)
+        draw_text(c, x + 8, top - 43, note, "Helvetica", 7, GREY)
 
 
 def _verify_block(c: Canvas, data: CertificatePdfData) -> float:
@@ -197,14 +145,14 @@ def _verify_block(c: Canvas, data: CertificatePdfData) -> float:
     draw_qr(c, data.verify_url, x, y, side)
     text_x = x + side + 6 * mm  # beside the quiet zone, never inside it
     line_y = y + side - 12
-    _text(c, text_x, line_y, "Verifica / Verification", "Helvetica-Bold", 10, BLUE)
+    draw_text(c, text_x, line_y, "Verifica / Verification", "Helvetica-Bold", 10, BLUE)
     for font, size, colour, text in (("Courier", 8, INK, data.verify_url),
                                      ("Helvetica", 8.5, INK, VERIFY_IT),
                                      ("Helvetica", 8, GREY, VERIFY_EN)):
         line_y -= 6
-        for line in _wrap(text, font, size, PAGE_W - MARGIN - text_x):
+        for line in wrap_text(text, font, size, PAGE_W - MARGIN - text_x):
             line_y -= size + 2.5
-            _text(c, text_x, line_y, line, font, size, colour)
+            draw_text(c, text_x, line_y, line, font, size, colour)
     return y + side
 
 
@@ -213,24 +161,25 @@ def _header(c: Canvas, data: CertificatePdfData) -> float:
     top, width = PAGE_H - MARGIN, PAGE_W - 2 * MARGIN
     c.setFillColorRGB(*BLUE)
     c.rect(MARGIN, top - 14 * mm, width, 14 * mm, stroke=0, fill=1)
-    _text(c, MARGIN + 5 * mm, top - 9 * mm, data.register_name, "Helvetica-Bold", 13, (1, 1, 1))
+    draw_text(c, MARGIN + 5 * mm, top - 9 * mm, data.register_name, "Helvetica-Bold", 13, (1, 1, 1))
     y = top - 14 * mm - 32
-    _text(c, PAGE_W / 2, y, "Certificato di conformità", "Helvetica-Bold", 24, centre=True)
-    _text(c, PAGE_W / 2, y - 17, "Certificate of conformity", "Helvetica", 13, GREY, centre=True)
+    draw_text(c, PAGE_W / 2, y, "Certificato di conformità", "Helvetica-Bold", 24, centre=True)
+    draw_text(c, PAGE_W / 2, y - 17, "Certificate of conformity", "Helvetica", 13, GREY,
+              centre=True)
     y -= 30
     if data.status_note:
-        lines = _wrap(data.status_note, "Helvetica-Bold", 11, width - 20)
+        lines = wrap_text(data.status_note, "Helvetica-Bold", 11, width - 20)
         c.setStrokeColorRGB(0.7, 0, 0)
         c.rect(MARGIN, y - 14 * len(lines) - 4, width, 14 * len(lines) + 10)
         for line in lines:
             y -= 14
-            _text(c, PAGE_W / 2, y + 3, line, "Helvetica-Bold", 11, (0.7, 0, 0), centre=True)
+            draw_text(c, PAGE_W / 2, y + 3, line, "Helvetica-Bold", 11, (0.7, 0, 0), centre=True)
         y -= 14
-    _text(c, PAGE_W / 2, y - 14, "Si certifica che l'organizzazione / This is to certify that "
+    draw_text(c, PAGE_W / 2, y - 14, "Si certifica che l'organizzazione / This is to certify that "
           "the organisation", "Helvetica", 9, GREY, centre=True)
     y -= 38
-    for line in _wrap(data.firm_name, "Helvetica-Bold", 18, width)[:3]:
-        _text(c, PAGE_W / 2, y, line, "Helvetica-Bold", 18, centre=True)
+    for line in wrap_text(data.firm_name, "Helvetica-Bold", 18, width)[:3]:
+        draw_text(c, PAGE_W / 2, y, line, "Helvetica-Bold", 18, centre=True)
         y -= 22
     return y - 12
 
@@ -246,13 +195,13 @@ def _front(c: Canvas, data: CertificatePdfData) -> tuple[bool, bool]:
         ("Schema", "Scheme", f"{data.scheme_name}, versione {data.scheme_version}"),
         ("Servizi", "Services", data.services),
     ):
-        y = _row(c, y, italian, english, _wrap(text, "Helvetica", 10, VALUE_W))
-    sites = _wrap("; ".join(data.sites), "Helvetica", 10, VALUE_W)
+        y = _row(c, y, italian, english, wrap_text(text, "Helvetica", 10, VALUE_W))
+    sites = wrap_text("; ".join(data.sites), "Helvetica", 10, VALUE_W)
     areas = _area_lines(data.areas)
-    room = y - floor_y - _row_height([])  # below the level row: for the sites and areas
-    areas_fit = len(areas) * 12.5 + 8 <= room - _row_height([""])
-    room -= len(areas) * 12.5 + 8 if areas_fit else _row_height([""])
-    sites_fit = _row_height(sites) <= room
+    room = y - floor_y - ROW_MIN  # below the level row: for the sites and areas
+    areas_fit = len(areas) * 12.5 + 8 <= room - ROW_MIN
+    room -= len(areas) * 12.5 + 8 if areas_fit else ROW_MIN
+    sites_fit = max(ROW_MIN, len(sites) * LEADING + 12) <= room
     annex_note = ["vedi allegato / see annex"]
     y = _row(c, y, "Sedi operative", "Operating sites", sites if sites_fit else annex_note)
     y = _level_row(c, y, data)
@@ -269,13 +218,13 @@ def _annex(c: Canvas, data: CertificatePdfData, sites: bool, areas: bool) -> Non
 
     def new_page() -> float:
         c.showPage()
-        _text(c, MARGIN, PAGE_H - MARGIN, title, "Helvetica-Bold", 12, BLUE)
+        draw_text(c, MARGIN, PAGE_H - MARGIN, title, "Helvetica-Bold", 12, BLUE)
         return PAGE_H - MARGIN - 36
 
     y = new_page()
     sections = []
     if sites:
-        lines = [ln for site in data.sites for ln in _wrap(site, "Helvetica", 10, VALUE_W)]
+        lines = [ln for site in data.sites for ln in wrap_text(site, "Helvetica", 10, VALUE_W)]
         sections.append((lambda y, chunk: _row(c, y, "Sedi operative", "Operating sites", chunk),
                          lines, LEADING))
     if areas:

@@ -70,3 +70,10 @@ APPLICATION_ROUTES.update({
     "public.api_certificate": ("GET", "/api/v1/certificates/BB-2020-00001", NOT_FOUND),
     "public.api_keys": ("GET", "/api/v1/keys", PUBLIC),
 })
+
+APPLICATION_ROUTES.update({
+    "certificates.index": ("GET", "/manage/certificates",
+                           codes(officer=200, admin=200, ministry=200)),
+    "certificates.manage": ("GET", "/manage/certificates/BB-2020-00001",
+                            codes(officer=404, admin=404, ministry=404, applicant=404)),
+})
