@@ -58,8 +58,8 @@ def register_blueprints(app: Flask) -> None:
     from registry.applications.audit_views import bp as audit_bp
     from registry.applications.officer_views import bp as officer_bp
     from registry.applications.views import bp as applications_bp
-    from registry.core.views import bp as core_bp
     from registry.certificates.views import bp as certificates_bp
+    from registry.core.views import bp as core_bp
     from registry.firms.views import bp as firms_bp
     from registry.public.views import bp as public_bp
 

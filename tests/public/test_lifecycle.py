@@ -43,7 +43,7 @@ def test_suspend_reinstate_withdraw(app):
     assert act(officer, number, "withdraw", "Dichiarazioni false").status_code == 302
     assert verdict(public, number) == "withdrawn"
     body = act(officer, number, "reinstate").get_data(as_text=True)
-    assert verdict(public, number) == "withdrawn" and "Not a valid choice" in body \
+    assert (verdict(public, number) == "withdrawn" and "Not a valid choice" in body) \
         or verdict(public, number) == "withdrawn"
     with app.app_context():
         cert = db.session.scalar(db.select(Certificate).where(Certificate.number == number))

@@ -39,7 +39,7 @@ def test_twenty_concurrent_issuances_get_distinct_consecutive_numbers(app):
                 number = next_number(2031)
                 db.session.commit()
                 numbers.append(number)
-            except Exception as error:  # noqa: BLE001 - collected and asserted below
+            except Exception as error:
                 errors.append(error)
             finally:
                 db.session.remove()
