@@ -125,7 +125,10 @@ def keys_init() -> None:
     """Create the QR signing key if there is none (idempotent)."""
     from registry.certificates.keys import ensure_key
 
+    from registry.certificates.documents import ensure_pdf_signer
+
     key = ensure_key()
+    ensure_pdf_signer()
     db.session.commit()
     click.echo(f"active QR key: {key.kid}")
 
@@ -138,6 +141,30 @@ def keys_rotate() -> None:
     key = create_key()
     db.session.commit()
     click.echo(f"new active QR key: {key.kid}")
+
+
+@click.command("verify")
+@click.argument("url_or_token")
+@click.option("--keys", "keys_file", required=True, type=click.Path(dir_okay=False),
+              help="The JWK set published at /api/v1/keys, saved to a file.")
+def verify_offline_command(url_or_token: str, keys_file: str) -> None:
+    """Check a scanned verify URL (or bare token) offline, with no database.
+
+    Exit status: 0 authentic, 1 not authentic, 2 unusable input.
+    """
+    import json
+    from pathlib import Path
+
+    from registry.certificates.offline import verify_offline
+
+    try:
+        jwks = json.loads(Path(keys_file).read_text())
+    except (OSError, ValueError) as error:
+        click.echo(f"UNUSABLE INPUT: cannot read the key set: {error}", err=True)
+        raise SystemExit(2) from None
+    result = verify_offline(url_or_token, jwks)
+    click.echo(result.as_text())
+    raise SystemExit(result.exit_code)
 
 
 jobs_cli = AppGroup("jobs", help="Scheduled work (run daily from cron).")
@@ -176,9 +203,11 @@ def setup() -> None:
     from flask_migrate import upgrade
 
     upgrade()
+    from registry.certificates.documents import ensure_pdf_signer
     from registry.certificates.keys import ensure_key
 
     ensure_key()
+    ensure_pdf_signer()
     db.session.commit()
     ctx = click.get_current_context()
     ctx.invoke(load_demo, force=False)
@@ -213,5 +242,6 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(schemes_cli)
     app.cli.add_command(keys_cli)
     app.cli.add_command(jobs_cli)
+    app.cli.add_command(verify_offline_command)
     app.cli.add_command(audit_cli)
     app.cli.add_command(load_demo)

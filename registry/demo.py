@@ -45,6 +45,11 @@ DEMO_FIRMS = [
     ("Eccellenza CX S.p.A.", "SPA", "08901230089", "Padova", "PD", "Veneto", "L3"),
     ("Chiamate Veloci S.r.l.", "SRL", "09012340098", "Catania", "CT", "Sicilia", "refused"),
     ("Linea Diretta S.r.l.", "SRL", "10123450107", "Cagliari", "CA", "Sardegna", "appeal"),
+    ("Contatto Sicuro S.r.l.", "SRL", "11234560115", "Genova", "GE", "Liguria", "suspended"),
+    ("Call Center Adriatico S.p.A.", "SPA", "12345670124", "Ancona", "AN", "Marche",
+     "revoked"),
+    ("Teleassistenza Alpina S.r.l.", "SRL", "13456780132", "Trento", "TN",
+     "Trentino-Alto Adige", "expired"),
 ]
 
 KNOCKOUTS = ("LEG-01", "LEG-02", "LEG-03", "LEG-04", "LEG-05", "LEG-06", "FOR-03")
@@ -131,7 +136,7 @@ def _walk(firm: Firm, owner: User, target: str) -> None:
     assignment = assignments.assign(application, auditor, "lead", admin)
     assessment = assignments.sign_declaration(assignment, auditor, "Dichiarazione demo")
     plan = {"under_audit": 3, "assessed": 3, "L1": 3, "L2": 3, "L3": 4, "refused": 3,
-            "appeal": 3}[target]
+            "appeal": 3, "suspended": 3, "revoked": 3, "expired": 3}[target]
     for criterion in _criteria(application):
         score = plan
         if target in ("L1",) and criterion.startswith("FOR"):
@@ -152,11 +157,44 @@ def _walk(firm: Firm, owner: User, target: str) -> None:
     if target in ("L1", "L2", "L3"):
         decisions.decide(application, officer, "certify", target, "")
         return
+    if target in ("suspended", "revoked", "expired"):
+        decisions.decide(application, officer, "certify", "L2", "")
+        _after_issue(application, officer, target)
+        return
     decision = decisions.decide(application, officer, "refuse", None,
                                 "LEG-02: trattamento economico inferiore ai minimi del CCNL.")
     if target == "appeal":
         decisions.lodge_appeal(decision, owner, "Le buste paga allegate mostrano "
                                                 "l'applicazione integrale del CCNL.")
+
+
+def _after_issue(application, officer: User, target: str) -> None:
+    """Move a freshly issued demo certificate to `target` through the lifecycle service."""
+    from registry.certificates import keys, lifecycle
+    from registry.certificates import token as tokens
+    from registry.certificates.issuance import claims_of
+    from registry.certificates.models import Certificate
+
+    certificate = db.session.scalar(db.select(Certificate).where(
+        Certificate.application_id == application.id))
+    if target == "suspended":
+        lifecycle.change_status(certificate, "suspend", officer,
+                                public_reason="DURC non regolare: verifica in corso",
+                                internal_reason="Segnalazione INPS del 02/11/2026")
+    elif target == "revoked":
+        lifecycle.change_status(certificate, "withdraw", officer,
+                                public_reason="Dichiarazioni non veritiere")
+    else:
+        # An old certificate: issued 37 months ago, then expired by the nightly job.
+        shift = dt.timedelta(days=37 * 31)
+        certificate.valid_from -= shift
+        certificate.valid_until -= shift
+        certificate.issued_on -= shift
+        for change in certificate.history:
+            change.effective_on -= shift
+        _kid, private = keys.active_private_key()
+        certificate.token = tokens.sign_token(claims_of(certificate), private)
+        lifecycle.run_jobs()
 
 
 def _criteria(application) -> list[str]:

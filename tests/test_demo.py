@@ -15,7 +15,12 @@ def test_demo_covers_every_state_and_logins_work(app, runner):
         states = Counter(db.session.scalars(db.select(Application.state)))
     assert {"draft", "submitted", "withdrawn", "under_audit", "assessed", "certified",
             "refused"} <= set(states)
-    assert states["certified"] == 3
+    assert states["certified"] == 6
+    from registry.certificates.models import Certificate
+
+    with app.app_context():
+        statuses = set(db.session.scalars(db.select(Certificate.status)))
+    assert {"valid", "suspended", "withdrawn", "expired"} <= statuses
     client = app.test_client()
     for email, _roles in demo_logins():
         response = client.post("/account/login", data={"email": email,

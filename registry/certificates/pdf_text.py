@@ -17,6 +17,8 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
 INK = (0.1, 0.1, 0.1)
+# Letters outside cp1252 that Unicode does not decompose into a base letter and a mark.
+_LETTERS = str.maketrans("ŁłĐđĦħı", "LlDdHhi")
 
 
 def italian_date(day: date) -> str:
@@ -26,8 +28,8 @@ def italian_date(day: date) -> str:
 
 def clean_text(text: str) -> str:
     """Text the base-14 fonts can show (WinAnsi): accents stay, stars go, rest degrades."""
-    text = re.sub(r"\s+", " ", str(text).replace("★", "").replace("☆", ""))
-    # "Ł" or "ő" would print as a black box: keep the base letter when there is one.
+    text = re.sub(r"\s+", " ", str(text).replace("★", "").replace("☆", "")).translate(_LETTERS)
+    # "ő" would print as a black box: keep the base letter when there is one.
     return "".join(
         ch if ch.encode("cp1252", "ignore")
         else "".join(b for b in unicodedata.normalize("NFKD", ch) if b.isascii()) or "?"

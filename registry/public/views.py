@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, abort, jsonify, render_template, request
+from flask import Blueprint, abort, jsonify, make_response, render_template, request
 
-from registry.certificates import keys, lookup
+from registry.certificates import documents, keys, lookup
 from registry.errors import error_response
 from registry.extensions import csrf
 
@@ -33,7 +33,13 @@ def verify(number: str):
 
 @bp.get("/certificates/<number>.pdf")
 def certificate_pdf(number: str):
-    abort(404)
+    certificate = lookup.find(number)
+    if certificate is None:
+        abort(404)
+    response = make_response(documents.certificate_pdf(certificate))
+    response.headers["Content-Type"] = "application/pdf"
+    response.headers["Content-Disposition"] = f'inline; filename="{certificate.number}.pdf"'
+    return response
 
 
 @bp.get("/api/v1/certificates/<number>")
