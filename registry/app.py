@@ -79,6 +79,9 @@ def register_handlers(app: Flask) -> None:
     from registry.applications.explain import register_explain
 
     register_explain(app)
+    from registry.certificates.revisions import register_revisions
+
+    register_revisions(app)
 
 
 def register_commands(app: Flask) -> None:

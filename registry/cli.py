@@ -123,9 +123,8 @@ keys_cli = AppGroup("keys", help="QR signing keys.")
 @keys_cli.command("init")
 def keys_init() -> None:
     """Create the QR signing key if there is none (idempotent)."""
-    from registry.certificates.keys import ensure_key
-
     from registry.certificates.documents import ensure_pdf_signer
+    from registry.certificates.keys import ensure_key
 
     key = ensure_key()
     ensure_pdf_signer()

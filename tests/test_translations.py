@@ -27,7 +27,7 @@ def test_catalogue_matches_the_source():
 
     root = TRANSLATIONS.parent.parent
     with tempfile.NamedTemporaryFile(suffix=".pot") as pot:
-        subprocess.run([sys.executable, "-m", "babel.messages.frontend", "extract", "-q",
+        subprocess.run([sys.executable, "-m", "babel.messages.frontend", "-q", "extract",
                         "-F", "babel.cfg", "-k", "_l", "-k", "lazy_gettext", "-o", pot.name,
                         "."], cwd=root, check=True, capture_output=True)
         with open(pot.name, "rb") as handle:

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from registry.certificates import keys
 from registry.certificates import token as tokens
 from registry.certificates.issuance import claims_of
-from registry.certificates.models import Certificate
+from registry.certificates.models import Certificate, StatusChange
 from registry.certificates.numbering import is_number
 from registry.certificates.verdict import Change, Verdict, verdict
 from registry.extensions import db
@@ -26,6 +26,8 @@ class Answer:
     certificate: Certificate | None
     day: dt.date
     token_checked: bool
+    # The revision whose printed QR was scanned, when older than the current one.
+    superseded_revision: int | None = None
 
 
 def today() -> dt.date:
@@ -55,11 +57,30 @@ def check(number: str, token: str | None = None, day: dt.date | None = None) -> 
     certificate = find(number)
     if certificate is None:
         return Answer(Verdict.NOT_FOUND, None, day, token is not None)
+    superseded = None
     if token is not None and not token_matches(certificate, token):
-        return Answer(Verdict.NOT_AUTHENTIC, certificate, day, True)
-    history = [Change(c.status, c.effective_on) for c in certificate.history]
-    return Answer(verdict(certificate.valid_from, certificate.valid_until, history, day),
-                  certificate, day, token is not None)
+        older = [r for r in revisions(number)[:-1] if token_matches(r, token)]
+        if not older:
+            return Answer(Verdict.NOT_AUTHENTIC, certificate, day, True)
+        superseded = older[-1].revision
+    return Answer(verdict(certificate.valid_from, certificate.valid_until,
+                          history_of(certificate.number), day),
+                  certificate, day, token is not None, superseded)
+
+
+def history_of(number: str) -> list[Change]:
+    """The status history across every revision of a number (supersessions left out: a new
+    revision continues the same certificate)."""
+    rows = db.session.execute(db.select(StatusChange.status, StatusChange.effective_on)
+                              .join(Certificate).where(Certificate.number == number,
+                                                       StatusChange.status != "superseded")
+                              .order_by(StatusChange.id)).all()
+    return [Change(status, day) for status, day in rows]
+
+
+def revisions(number: str) -> list[Certificate]:
+    return list(db.session.scalars(db.select(Certificate).where(
+        Certificate.number == number).order_by(Certificate.revision)))
 
 
 def verify_url(certificate: Certificate) -> str:
@@ -79,6 +100,7 @@ def as_json(answer: Answer) -> dict:
         "verdict": str(answer.verdict),
         "checked_on": answer.day.isoformat(),
         "token_checked": answer.token_checked,
+        "scanned_revision_superseded": answer.superseded_revision,
         "firm": {"id": cert.firm_id, "name": cert.firm_name, "vat_number": cert.vat_number},
         "scheme": {"code": cert.scheme_code, "version": cert.scheme_version},
         "level": cert.level,

@@ -26,7 +26,7 @@ from registry.certificates.pdf_text import (
     italian_date,
     wrap_text,
 )
-from registry.certificates.qr import draw_qr, qr_side
+from registry.certificates.qr import draw_matrix, qr_matrix, qr_side
 
 PAGE_W, PAGE_H = A4
 MARGIN = 18 * mm
@@ -137,12 +137,19 @@ def _facts(c: Canvas, top: float, data: CertificatePdfData) -> None:
         draw_text(c, x + 8, top - 43, note, "Helvetica", 7, GREY)
 
 
-def _verify_block(c: Canvas, data: CertificatePdfData) -> float:
-    """QR in the bottom-left corner, the address and the instruction beside it; return its top."""
-    side = qr_side(data.verify_url, QR_MIN_SIDE)
+def _draw_qr(c: Canvas, url: str) -> tuple[float, float, float]:
+    """The QR in the bottom-left corner: (x, y, side), quiet zone included."""
+    matrix = qr_matrix(url)
+    side = qr_side(matrix, QR_MIN_SIDE)
     # Whole-point origin: with whole half-point modules the symbol sits on the 72 dpi grid.
     x, y = math.floor(MARGIN), math.floor(MARGIN)
-    draw_qr(c, data.verify_url, x, y, side)
+    draw_matrix(c, matrix, x, y, side)
+    return x, y, side
+
+
+def _verify_block(c: Canvas, data: CertificatePdfData) -> float:
+    """QR in the bottom-left corner, the address and the instruction beside it; return its top."""
+    x, y, side = _draw_qr(c, data.verify_url)
     text_x = x + side + 6 * mm  # beside the quiet zone, never inside it
     line_y = y + side - 12
     draw_text(c, text_x, line_y, "Verifica / Verification", "Helvetica-Bold", 10, BLUE)
@@ -265,7 +272,7 @@ def render_bare_qr_page(url: str) -> bytes:
     """An A4 page holding only the QR, drawn as on the certificate (benchmark baseline)."""
     buffer = io.BytesIO()
     c = _new_canvas(buffer, "QR", "QR code")
-    draw_qr(c, url, math.floor(MARGIN), math.floor(MARGIN), qr_side(url, QR_MIN_SIDE))
+    _draw_qr(c, url)
     c.showPage()
     c.save()
     return buffer.getvalue()

@@ -21,6 +21,7 @@ from registry.extensions import db
 from registry.firms.checks import check_profile, check_site, raise_if_invalid, today_in_italy
 from registry.firms.identifiers import IdentifierError, validate_vat_number
 from registry.firms.models import Firm, MembershipRequest, Site
+from registry.firms.signals import firm_changed
 
 
 class FirmAlreadyRegistered(DomainError):
@@ -102,6 +103,7 @@ def update_firm(firm: Firm, data: Mapping, actor: User) -> bool:
         return False
     db.session.flush()
     auditlog.record("firm.updated", "firm", firm.id, actor=actor, before=before, after=after)
+    firm_changed.send(firm, actor=actor)
     return True
 
 
@@ -157,6 +159,7 @@ def create_site(firm: Firm, data: Mapping, actor: User) -> Site:
     db.session.flush()
     auditlog.record("site.created", "site", site.id, actor=actor, after=site_state(site),
                     note=f"firm {firm.id}")
+    firm_changed.send(firm, actor=actor)
     return site
 
 
@@ -176,6 +179,7 @@ def update_site(site: Site, data: Mapping, actor: User) -> bool:
     db.session.flush()
     auditlog.record("site.updated", "site", site.id, actor=actor, before=before, after=after,
                     note=f"firm {site.firm_id}")
+    firm_changed.send(site.firm, actor=actor)
     return True
 
 
@@ -192,3 +196,4 @@ def close_site(site: Site, actor: User, closed_on: dt.date | None = None) -> Non
     db.session.flush()
     auditlog.record("site.closed", "site", site.id, actor=actor, before=before,
                     after=site_state(site), note=f"firm {site.firm_id}")
+    firm_changed.send(site.firm, actor=actor)

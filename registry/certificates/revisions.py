@@ -1,0 +1,78 @@
+"""New revisions of a certificate when the firm's printed data change (name, office, sites).
+
+The number, validity and level stay; the earlier revision is marked superseded but stays
+verifiable: its PDF keeps its signature and its QR still opens the certificate's page, which
+says which revision is current.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from registry import auditlog
+from registry.certificates import keys
+from registry.certificates import token as tokens
+from registry.certificates.issuance import SERVICE_LABELS, claims_of
+from registry.certificates.lookup import today
+from registry.certificates.models import Certificate, StatusChange
+from registry.extensions import db
+from registry.firms.signals import firm_changed
+
+LIVE = ("valid", "suspended")
+
+
+def printed_data(firm) -> dict:
+    """What a certificate prints about the firm, as it is now."""
+    open_sites = [s for s in firm.sites if s.closed_on is None]
+    services = sorted({SERVICE_LABELS.get(t, t) for s in open_sites for t in s.service_types})
+    return {"firm_name": firm.name, "registered_office": firm.registered_office,
+            "sites": [s.public_place() for s in open_sites],
+            "services": ", ".join(services) or "contact center"}
+
+
+def reissue_if_changed(firm, actor) -> list[Certificate]:
+    """Issue a new revision of each live certificate whose printed data no longer match."""
+    issued = []
+    live = db.session.scalars(db.select(Certificate).where(
+        Certificate.firm_id == firm.id, Certificate.status.in_(LIVE))).all()
+    for old in live:
+        data = printed_data(firm)
+        if all(getattr(old, key) == value for key, value in data.items()):
+            continue
+        issued.append(_reissue(old, data, actor))
+    return issued
+
+
+def _reissue(old: Certificate, data: dict, actor) -> Certificate:
+    kid, private_key = keys.active_private_key()
+    new = Certificate(
+        number=old.number, revision=old.revision + 1, firm_id=old.firm_id,
+        vat_number=old.vat_number,
+        application_id=old.application_id, decision_id=old.decision_id,
+        scheme_code=old.scheme_code, scheme_version=old.scheme_version,
+        scheme_name=old.scheme_name, level=old.level, areas=old.areas,
+        valid_from=old.valid_from, valid_until=old.valid_until, issued_on=today(),
+        status=old.status, kid=kid, token="", **data)
+    new.token = tokens.sign_token(claims_of(new), private_key)
+    before_status = old.status
+    old.status = "superseded"
+    db.session.add(new)
+    reason = f"Revisione {new.revision}: dati dell'azienda aggiornati"
+    db.session.add(StatusChange(certificate=old, status="superseded", effective_on=today(),
+                                actor_id=getattr(actor, "id", None), public_reason=reason))
+    db.session.add(StatusChange(certificate=new, status=before_status, effective_on=today(),
+                                actor_id=getattr(actor, "id", None), public_reason=reason))
+    db.session.flush()
+    auditlog.record("certificate.reissued", "certificate", new.number, actor=actor,
+                    before={"revision": old.revision}, after={"revision": new.revision,
+                                                              **data})
+    return new
+
+
+def register_revisions(app: Flask) -> None:
+    """Listen for firm changes (the firms feature does not import certificates)."""
+
+    def on_change(firm, actor=None, **_extra):
+        reissue_if_changed(firm, actor)
+
+    firm_changed.connect(on_change, weak=False)
