@@ -176,7 +176,8 @@ def jobs_run() -> None:
 
     counts = run_jobs()
     db.session.commit()
-    click.echo(f"expired: {counts['expired']}, withdrawn: {counts['withdrawn']}")
+    click.echo(f"expired: {counts['expired']}, withdrawn: {counts['withdrawn']}, "
+               f"reminders: {counts['reminders']}")
 
 
 @click.command("demo")

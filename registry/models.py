@@ -24,6 +24,7 @@ from registry.auditlog import AuditEvent  # noqa: F401
 from registry.certificates.models import (  # noqa: F401
     Certificate,
     CertificateCounter,
+    Reminder,
     SigningKey,
     StatusChange,
 )

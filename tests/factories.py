@@ -42,12 +42,8 @@ def make_application(firm, user, *, complete: bool = False, state: str | None = 
                      kind: str = "initial"):
     """An application of `firm` started by `user`; `complete` adds evidence for every
     knock-out criterion (a PDF each); `state` forces a workflow state for fixtures."""
-    import datetime as dt
-    import io
 
-    from werkzeug.datastructures import FileStorage
 
-    from registry.applications import evidence
     from registry.applications.services import start_application
 
     default_scheme()
@@ -56,10 +52,7 @@ def make_application(firm, user, *, complete: bool = False, state: str | None = 
         db.session.refresh(firm)
     application = start_application(user, kind)
     if complete:
-        for code in KNOCKOUT_CODES:
-            upload = FileStorage(io.BytesIO(MINIMAL_PDF + code.encode()), filename=f"{code}.pdf")
-            evidence.add_evidence(application, user, code, evidence.EvidenceFile(
-                f"Evidenza {code}", dt.date(2026, 10, 1), None, upload))
+        add_knockout_evidence(application, user)
     if state:
         application.state = state
     db.session.commit()
@@ -162,3 +155,18 @@ def make_certificate(level: str = "L2"):
     db.session.commit()
     return db.session.scalar(db.select(Certificate).where(
         Certificate.decision_id == decision.id))
+
+
+def add_knockout_evidence(application, user) -> None:
+    """A small PDF as evidence for every knock-out criterion of `application`."""
+    import datetime as dt
+    import io
+
+    from werkzeug.datastructures import FileStorage
+
+    from registry.applications import evidence
+
+    for code in KNOCKOUT_CODES:
+        upload = FileStorage(io.BytesIO(MINIMAL_PDF + code.encode()), filename=f"{code}.pdf")
+        evidence.add_evidence(application, user, code, evidence.EvidenceFile(
+            f"Evidenza {code}", dt.date(2026, 10, 1), None, upload))

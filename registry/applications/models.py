@@ -22,6 +22,8 @@ class Application(db.Model):
     firm_id: Mapped[int] = mapped_column(ForeignKey("firm.id"))
     scheme_version_id: Mapped[int] = mapped_column(ForeignKey("scheme_version.id"))
     kind: Mapped[str] = mapped_column(String(20), default="initial")
+    # For a surveillance audit: the certificate it checks (its decision reissues it).
+    certificate_number: Mapped[str | None] = mapped_column(String(20))
     state: Mapped[str] = mapped_column(String(20), default=State.DRAFT, index=True)
     # Bumped on every state change: a concurrent second change of the same row fails.
     version_id: Mapped[int] = mapped_column(default=1)

@@ -110,6 +110,34 @@ def start_application(user: User, kind: str = "initial") -> Application:
     return application
 
 
+def start_surveillance(certificate, actor: User) -> Application:
+    """Staff open the yearly surveillance audit of a live certificate; the firm then updates
+    its evidence and submits it like any application."""
+    if not (actor.has_role(Role.ADMIN) or actor.has_role(Role.OFFICER)):
+        raise NotPermitted(_("Solo un amministratore o un responsabile avvia la sorveglianza."))
+    if certificate.status not in ("valid", "suspended"):
+        raise DomainError(_("La sorveglianza riguarda solo certificati in vigore."))
+    open_one = db.session.scalar(db.select(Application.id).where(
+        Application.firm_id == certificate.firm_id, Application.state.in_(list(OPEN_STATES))))
+    if open_one:
+        raise DomainError(_("L'azienda ha già una domanda in corso (n. %(n)d).", n=open_one))
+    original = db.session.get(Application, certificate.application_id)
+    application = Application(firm_id=certificate.firm_id, kind="surveillance",
+                              certificate_number=certificate.number,
+                              scheme_version_id=original.scheme_version_id,
+                              created_by_id=actor.id)
+    db.session.add(application)
+    db.session.flush()
+    auditlog.record("application.created", "application", application.id, actor=actor,
+                    after={"kind": "surveillance", "certificate": certificate.number})
+    notify_firm(application, _("Audit di sorveglianza"), _(
+        "È stato avviato l'audit di sorveglianza del certificato %(n)s. Aggiorna la "
+        "documentazione e invia la domanda n. %(a)d.\n\n%(link)s", n=certificate.number,
+        a=application.id, link=external_url("applications.detail",
+                                            application_id=application.id)))
+    return application
+
+
 def save_note(application: Application, user: User, criterion_code: str, text: str) -> None:
     """The firm's self-declaration for a criterion."""
     require_firm_editor(user, application)

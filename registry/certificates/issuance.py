@@ -44,6 +44,16 @@ def validity(decided_on: dt.date, months: int) -> tuple[dt.date, dt.date]:
     return decided_on, add_months(decided_on, months) - dt.timedelta(days=1)
 
 
+def areas_from(decision) -> list[dict]:
+    """Area results as printed: the band of each area, from the decision's snapshot."""
+    scheme = scheme_of(decision.application.scheme_version)
+    return [{"code": a["code"],
+             "band": band(Decimal(a["pct"])) if a["pct"] not in (None, "None") else None,
+             "name_it": scheme.area(a["code"]).name_it,
+             "name_en": scheme.area(a["code"]).name_en}
+            for a in decision.snapshot["result"]["areas"]]
+
+
 def issue_certificate(decision, level: str, actor) -> Certificate:
     """Create, number and sign the certificate a 'certify' decision (or appeal) grants."""
     application = decision.application
@@ -55,11 +65,7 @@ def issue_certificate(decision, level: str, actor) -> Certificate:
     if current_app.config["AUTO_CREATE_KEYS"]:
         keys.ensure_key()
     kid, private_key = keys.active_private_key()
-    areas = [{"code": a["code"],
-              "band": band(Decimal(a["pct"])) if a["pct"] not in (None, "None") else None,
-              "name_it": scheme.area(a["code"]).name_it,
-              "name_en": scheme.area(a["code"]).name_en}
-             for a in decision.snapshot["result"]["areas"]]
+    areas = areas_from(decision)
     open_sites = [s for s in firm.sites if s.closed_on is None]
     services = sorted({SERVICE_LABELS.get(t, t) for s in open_sites for t in s.service_types})
     claims = tokens.TokenClaims(number=number, vat_number=firm.vat_number,

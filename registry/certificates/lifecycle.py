@@ -98,6 +98,8 @@ def suspension_deadline(certificate: Certificate) -> dt.date | None:
 
 def run_jobs(day: dt.date | None = None) -> dict[str, int]:
     """The nightly job (idempotent): record expiries and withdraw overlong suspensions."""
+    from registry.certificates.reminders import send_reminders
+
     day = day or today()
     counts = {"expired": 0, "withdrawn": 0}
     live = db.session.scalars(db.select(Certificate).where(
@@ -112,4 +114,5 @@ def run_jobs(day: dt.date | None = None) -> dict[str, int]:
                           public_reason="Sospensione non risolta entro sei mesi",
                           effective_on=deadline + dt.timedelta(days=1))
             counts["withdrawn"] += 1
+    counts["reminders"] = send_reminders(day)
     return counts

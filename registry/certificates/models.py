@@ -87,3 +87,15 @@ class StatusChange(db.Model):
     internal_reason: Mapped[str | None] = mapped_column(Text)
 
     certificate: Mapped[Certificate] = relationship(back_populates="history")
+
+
+class Reminder(db.Model):
+    """A reminder email already sent, so the daily job never sends the same one twice."""
+
+    __tablename__ = "certificate_reminder"
+    __table_args__ = (UniqueConstraint("certificate_number", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    certificate_number: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(30))  # surveillance_12, expiry_90, …
+    sent_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -7,7 +7,7 @@ says which revision is current.
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, current_app
 
 from registry import auditlog
 from registry.certificates import keys
@@ -43,21 +43,40 @@ def reissue_if_changed(firm, actor) -> list[Certificate]:
     return issued
 
 
-def _reissue(old: Certificate, data: dict, actor) -> Certificate:
+def reissue_after_surveillance(number: str, level: str, decision, actor) -> Certificate:
+    """A surveillance decision keeps, lowers or raises the level: a new revision carries it."""
+    current = db.session.scalars(db.select(Certificate).where(
+        Certificate.number == number, Certificate.status.in_(LIVE))
+        .order_by(Certificate.revision.desc()).limit(1)).first()
+    if current is None:
+        from registry.errors import DomainError
+
+        raise DomainError(f"certificate {number} is not live: nothing to keep after surveillance")
+    data = printed_data(current.firm)
+    return _reissue(current, data, actor, level=level, decision=decision,
+                    reason=f"Sorveglianza: livello {level}")
+
+
+def _reissue(old: Certificate, data: dict, actor, level: str | None = None, decision=None,
+             reason: str | None = None) -> Certificate:
+    if current_app.config["AUTO_CREATE_KEYS"]:
+        keys.ensure_key()
     kid, private_key = keys.active_private_key()
     new = Certificate(
         number=old.number, revision=old.revision + 1, firm_id=old.firm_id,
         vat_number=old.vat_number,
-        application_id=old.application_id, decision_id=old.decision_id,
+        application_id=decision.application_id if decision else old.application_id,
+        decision_id=decision.id if decision else old.decision_id,
         scheme_code=old.scheme_code, scheme_version=old.scheme_version,
-        scheme_name=old.scheme_name, level=old.level, areas=old.areas,
+        scheme_name=old.scheme_name, level=level or old.level,
+        areas=_areas(decision) if decision else old.areas,
         valid_from=old.valid_from, valid_until=old.valid_until, issued_on=today(),
         status=old.status, kid=kid, token="", **data)
     new.token = tokens.sign_token(claims_of(new), private_key)
     before_status = old.status
     old.status = "superseded"
     db.session.add(new)
-    reason = f"Revisione {new.revision}: dati dell'azienda aggiornati"
+    reason = f"Revisione {new.revision}: " + (reason or "dati dell'azienda aggiornati")
     db.session.add(StatusChange(certificate=old, status="superseded", effective_on=today(),
                                 actor_id=getattr(actor, "id", None), public_reason=reason))
     db.session.add(StatusChange(certificate=new, status=before_status, effective_on=today(),
@@ -67,6 +86,12 @@ def _reissue(old: Certificate, data: dict, actor) -> Certificate:
                     before={"revision": old.revision}, after={"revision": new.revision,
                                                               **data})
     return new
+
+
+def _areas(decision) -> list[dict]:
+    from registry.certificates.issuance import areas_from
+
+    return areas_from(decision)
 
 
 def register_revisions(app: Flask) -> None:

@@ -49,6 +49,23 @@ def _certificate(number: str) -> Certificate:
     return certificate
 
 
+@bp.post("/<number>/surveillance")
+@roles_required(Role.OFFICER, Role.ADMIN)
+def start_surveillance(number: str):
+    from registry.applications.services import start_surveillance as start
+
+    certificate = _certificate(number)
+    try:
+        application = start(certificate, current_user)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+        return redirect(url_for("certificates.manage", number=number))
+    db.session.commit()
+    flash(_("Audit di sorveglianza avviato (domanda n. %(n)d).", n=application.id), "success")
+    return redirect(url_for("certificates.manage", number=number))
+
+
 @bp.route("/<number>", methods=["GET", "POST"])
 @roles_required(Role.OFFICER, Role.ADMIN, Role.MINISTRY, Role.APPLICANT)
 def manage(number: str):
@@ -71,4 +88,6 @@ def manage(number: str):
     return render_template("certificates/manage.html", certificate=certificate, form=form,
                            actions=actions, answer=lookup.check(number),
                            deadline=lifecycle.suspension_deadline(certificate),
+                           can_survey=current_user.has_role(Role.OFFICER)
+                           or current_user.has_role(Role.ADMIN),
                            verify_url=lookup.verify_url(certificate))

@@ -77,3 +77,7 @@ APPLICATION_ROUTES.update({
     "certificates.manage": ("GET", "/manage/certificates/BB-2020-00001",
                             codes(officer=404, admin=404, ministry=404, applicant=404)),
 })
+
+APPLICATION_ROUTES["certificates.start_surveillance"] = (
+    "POST", "/manage/certificates/BB-2020-00001/surveillance",
+    codes(officer=404, admin=404))

@@ -88,12 +88,12 @@ def test_jobs_expire_and_withdraw_long_suspensions_idempotently(app, runner):
         db.session.commit()
         first = db.session.scalar(db.select(Certificate).where(Certificate.number == number))
         far = first.valid_until + dt.timedelta(days=1)
-        assert lifecycle.run_jobs(dt.date.today()) == {"expired": 0, "withdrawn": 1}
+        assert lifecycle.run_jobs(dt.date.today())["withdrawn"] == 1
         db.session.commit()
-        assert lifecycle.run_jobs(dt.date.today()) == {"expired": 0, "withdrawn": 0}
-        assert lifecycle.run_jobs(far) == {"expired": 1, "withdrawn": 0}
+        assert lifecycle.run_jobs(dt.date.today())["withdrawn"] == 0
+        assert lifecycle.run_jobs(far)["expired"] == 1
         db.session.commit()
-        assert lifecycle.run_jobs(far) == {"expired": 0, "withdrawn": 0}
+        assert lifecycle.run_jobs(far)["expired"] == 0
     result = runner.invoke(args=["jobs", "run"])
     assert result.exit_code == 0 and "expired: 0" in result.output
 
@@ -114,3 +114,23 @@ def test_keys_cli(app, runner):
     first = runner.invoke(args=["keys", "init"]).output
     rotated = runner.invoke(args=["keys", "rotate"]).output
     assert "new active QR key" in rotated and first.split()[-1] not in rotated
+
+
+def test_reminders_are_sent_once(mail_app, smtp_server):
+    from registry.certificates.reminders import due_reminders, send_reminders
+
+    with mail_app.app_context():
+        certificate = factories.make_certificate()
+        surveillance_day = certificate.valid_from + dt.timedelta(days=340)
+        assert [k for k, _t in due_reminders(certificate, surveillance_day)] == \
+            ["surveillance_12"]
+        near_expiry = certificate.valid_until - dt.timedelta(days=5)
+        assert {k for k, _t in due_reminders(certificate, near_expiry)} == \
+            {"expiry_90", "expiry_30", "expiry_7"}
+        smtp_server.messages.clear()
+        assert send_reminders(surveillance_day) == 1
+        db.session.commit()
+        assert send_reminders(surveillance_day) == 0
+        db.session.commit()
+    messages = smtp_server.wait(1)
+    assert any("Promemoria" in m["Subject"] for m in messages)

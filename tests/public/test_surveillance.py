@@ -1,0 +1,60 @@
+"""Surveillance audits reuse the workflow; their decision reissues the certificate."""
+
+from registry.applications import assessments, assignments, decisions
+from registry.applications.services import start_surveillance, submit
+from registry.certificates.models import Certificate
+from registry.extensions import db
+from tests import factories
+
+
+def surveil(app, new_level: str | None):
+    with app.app_context():
+        certificate = factories.make_certificate("L2")
+        number, old_token = certificate.number, certificate.token
+        officer, admin = factories.make_user("officer"), factories.make_user("admin")
+        application = start_surveillance(certificate, officer)
+        owner = db.session.get(factories.User, certificate.firm.owner_id)
+        from tests.factories import add_knockout_evidence
+
+        add_knockout_evidence(application, owner)
+        submit(application, owner, declaration=True)
+        auditor = factories.make_user("auditor")
+        assignment = assignments.assign(application, auditor, "lead", admin)
+        assessment = assignments.sign_declaration(assignment, auditor, "test")
+        for code in factories.ALL_CRITERIA:
+            score = 4 if new_level == "L3" else 3
+            if new_level is None and code == "LEG-02":
+                score = 1
+            if new_level == "L1" and code.startswith("FOR"):
+                score = 2
+            assessments.score_criterion(assessment, application, auditor, code, score=score,
+                                        not_applicable=False, justification="", notes="",
+                                        evidence_reviewed="")
+        assessments.submit_assessment(assessment, application, auditor)
+        decider = factories.make_user("officer")
+        if new_level:
+            decisions.decide(application, decider, "certify", new_level, "")
+        else:
+            decisions.decide(application, decider, "refuse", None, "LEG-02 non conforme")
+        db.session.commit()
+        rows = db.session.scalars(db.select(Certificate).where(
+            Certificate.number == number).order_by(Certificate.revision)).all()
+        return number, old_token, [(r.revision, r.level, r.status) for r in rows]
+
+
+def test_surveillance_lowers_the_level(app, client):
+    number, old_token, rows = surveil(app, "L1")
+    assert rows == [(1, "L2", "superseded"), (2, "L1", "valid")]
+    page = client.get(f"/v/{number}", query_string={"t": old_token}).get_data(as_text=True)
+    assert 'data-verdict="valid"' in page and "revisione 1" in page
+
+
+def test_surveillance_raises_after_full_rescoring(app):
+    _number, _token, rows = surveil(app, "L3")
+    assert rows[-1][1:] == ("L3", "valid")
+
+
+def test_failed_surveillance_suspends(app, client):
+    number, _token, rows = surveil(app, None)
+    assert rows == [(1, "L2", "suspended")]
+    assert 'data-verdict="suspended"' in client.get(f"/v/{number}").get_data(as_text=True)
