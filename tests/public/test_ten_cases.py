@@ -5,7 +5,7 @@ import datetime as dt
 
 import pytest
 
-from registry.certificates import documents, keys, lookup, pdfsign
+from registry.certificates import documents, keys, pdfsign
 from registry.certificates import token as tokens
 from registry.certificates.issuance import claims_of
 from registry.certificates.lifecycle import change_status
