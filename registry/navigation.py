@@ -11,6 +11,7 @@ from registry.security import Role
 # (endpoint, label, roles that see it; empty = everyone)
 NAV_ITEMS = [
     ("core.home", _l("Home"), ()),
+    ("public.register_page", _l("Registro"), ()),
     ("core.dashboard", _l("La mia area"), ("*",)),
     ("applications.index", _l("Domande"), (Role.APPLICANT,)),
     ("audit.index", _l("Incarichi di valutazione"), (Role.AUDITOR,)),

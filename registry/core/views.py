@@ -14,7 +14,9 @@ bp = Blueprint("core", __name__)
 
 @bp.get("/")
 def home():
-    return render_template("core/home.html")
+    from registry.public.register import counts_by_level
+
+    return render_template("core/home.html", counts=counts_by_level())
 
 
 @bp.get("/dashboard")

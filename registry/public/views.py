@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, abort, jsonify, make_response, render_template, request
+from flask import Blueprint, abort, jsonify, make_response, render_template, request, url_for
 
 from registry.certificates import documents, keys, lookup
 from registry.errors import error_response
 from registry.extensions import csrf
+from registry.firms.geography import REGIONS
+from registry.public import register
 
 bp = Blueprint("public", __name__)
 
@@ -68,3 +70,49 @@ def api_headers(response):
         response.headers["Cache-Control"] = "no-store" if "certificates" in request.path \
             else "public, max-age=300"
     return response
+
+
+def _query() -> register.Query:
+    args = request.args
+    try:
+        page = max(1, int(args.get("page", "1")))
+    except ValueError:
+        page = 1
+    return register.Query(q=args.get("q", "")[:200], status=args.get("status", ""),
+                          region=args.get("region", ""), province=args.get("province", ""),
+                          level=args.get("level", ""), scheme=args.get("scheme", ""),
+                          sort=args.get("sort", "name"), page=page)
+
+
+@bp.get("/register")
+def register_page():
+    query = _query()
+    rows, total = register.search(query)
+    answers = {c.id: lookup.check(c.number) for _f, c in rows}
+    return render_template("public/register.html", query=query, rows=rows, total=total,
+                           answers=answers, page_size=register.PAGE_SIZE,
+                           regions=sorted(set(REGIONS)))
+
+
+@bp.get("/register/<int:firm_id>")
+def firm(firm_id: int):
+    found = register.firm_page(firm_id)
+    if found is None:
+        abort(404)
+    firm_row, certificates = found
+    current = next((c for c in certificates if c.status != "superseded"), certificates[0])
+    return render_template("public/firm.html", firm=firm_row, certificates=certificates,
+                           current=current, answer=lookup.check(current.number))
+
+
+@bp.get("/api/v1/register")
+def api_register():
+    query = _query()
+    rows, total = register.search(query)
+    items = [{"firm": {"id": f.id, "name": f.name, "vat_number": f.vat_number,
+                       "region": f.office_region, "province": f.office_province},
+              "certificate": lookup.as_json(lookup.check(c.number))} for f, c in rows]
+    more = query.page * register.PAGE_SIZE < total
+    next_url = url_for("public.api_register", _external=True,
+                       **{**request.args.to_dict(), "page": query.page + 1}) if more else None
+    return jsonify({"items": items, "total": total, "next": next_url})

@@ -81,3 +81,9 @@ APPLICATION_ROUTES.update({
 APPLICATION_ROUTES["certificates.start_surveillance"] = (
     "POST", "/manage/certificates/BB-2020-00001/surveillance",
     codes(officer=404, admin=404))
+
+APPLICATION_ROUTES.update({
+    "public.register_page": ("GET", "/register", PUBLIC),
+    "public.firm": ("GET", "/register/999999", NOT_FOUND),
+    "public.api_register": ("GET", "/api/v1/register", PUBLIC),
+})
