@@ -17,6 +17,7 @@ NAV_ITEMS = [
     ("audit.index", _l("Incarichi di valutazione"), (Role.AUDITOR,)),
     ("officer.index", _l("Decisioni"), (Role.OFFICER,)),
     ("certificates.index", _l("Certificati"), (Role.OFFICER, Role.ADMIN, Role.MINISTRY)),
+    ("ministry.index", _l("Registro completo"), (Role.MINISTRY,)),
     ("assignments.index", _l("Domande in corso"), (Role.ADMIN,)),
     ("admin.users", _l("Utenti"), (Role.ADMIN,)),
     ("admin.schemes", _l("Schemi"), (Role.ADMIN,)),

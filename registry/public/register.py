@@ -44,8 +44,29 @@ def current_certificates():
             .group_by(Certificate.firm_id).subquery())
 
 
-def search(query: Query) -> tuple[list[tuple[Firm, Certificate]], int]:
-    """A page of (firm, current certificate) and the total count."""
+def search(query: Query, min_extra_eu: int = 0) -> tuple[list[tuple[Firm, Certificate]], int]:
+    """A page of (firm, current certificate) and the total count. `min_extra_eu` (ministry
+    only) keeps firms handling at least that share of traffic outside the EU."""
+    stmt = statement(query)
+    if min_extra_eu:
+        stmt = stmt.where(Firm.traffic_extra_eu_pct >= min_extra_eu)
+    total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    order = SORTS.get(query.sort, SORTS["name"])
+    page = max(1, query.page)
+    rows = db.session.execute(stmt.order_by(*order).limit(PAGE_SIZE)
+                              .offset((page - 1) * PAGE_SIZE)).all()
+    return [(firm, certificate) for firm, certificate in rows], total
+
+
+def iterate(query: Query, batch: int = 1000):
+    """Every matching (firm, certificate), fetched in batches (exports: memory stays flat)."""
+    stmt = statement(query).order_by(*SORTS.get(query.sort, SORTS["name"]))
+    result = db.session.execute(stmt.execution_options(yield_per=batch))
+    yield from (tuple(row) for row in result)
+
+
+def statement(query: Query):
+    """The filtered SELECT of (Firm, current Certificate), unordered."""
     current = current_certificates()
     stmt = (select(Firm, Certificate).join(Certificate, Certificate.firm_id == Firm.id)
             .join(current, current.c.id == Certificate.id))
@@ -70,12 +91,7 @@ def search(query: Query) -> tuple[list[tuple[Firm, Certificate]], int]:
         stmt = stmt.where(Certificate.level == query.level)
     if query.scheme:
         stmt = stmt.where(Certificate.scheme_code == query.scheme)
-    total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    order = SORTS.get(query.sort, SORTS["name"])
-    page = max(1, query.page)
-    rows = db.session.execute(stmt.order_by(*order).limit(PAGE_SIZE)
-                              .offset((page - 1) * PAGE_SIZE)).all()
-    return [(firm, certificate) for firm, certificate in rows], total
+    return stmt
 
 
 def counts_by_level() -> dict[str, int]:

@@ -4,13 +4,26 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, abort, jsonify, make_response, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    jsonify,
+    make_response,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
+from flask_login import current_user
 
 from registry.certificates import documents, keys, lookup
 from registry.errors import error_response
-from registry.extensions import csrf
+from registry.extensions import csrf, limiter
 from registry.firms.geography import REGIONS
-from registry.public import register
+from registry.public import exports, register
+from registry.security import Role
 
 bp = Blueprint("public", __name__)
 
@@ -44,8 +57,13 @@ def certificate_pdf(number: str):
     return response
 
 
+def _api_limit() -> str:
+    return current_app.config["API_RATE_LIMIT"]
+
+
 @bp.get("/api/v1/certificates/<number>")
 @csrf.exempt
+@limiter.limit(_api_limit, scope="api")
 def api_certificate(number: str):
     try:
         day = _day()
@@ -58,6 +76,7 @@ def api_certificate(number: str):
 
 
 @bp.get("/api/v1/keys")
+@limiter.limit(_api_limit, scope="api")
 def api_keys():
     return jsonify(keys.jwks())
 
@@ -106,6 +125,7 @@ def firm(firm_id: int):
 
 
 @bp.get("/api/v1/register")
+@limiter.limit(_api_limit, scope="api")
 def api_register():
     query = _query()
     rows, total = register.search(query)
@@ -116,3 +136,37 @@ def api_register():
     next_url = url_for("public.api_register", _external=True,
                        **{**request.args.to_dict(), "page": query.page + 1}) if more else None
     return jsonify({"items": items, "total": total, "next": next_url})
+
+
+EXPORT_TYPES = {
+    "csv": ("text/csv; charset=utf-8", exports.csv_stream),
+    "json": ("application/json", exports.json_stream),
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+             exports.xlsx_stream),
+}
+
+
+@bp.get("/register/export.<kind>")
+def export(kind: str):
+    if kind not in EXPORT_TYPES:
+        abort(404)
+    mimetype, stream = EXPORT_TYPES[kind]
+    wide = current_user.is_authenticated and current_user.has_role(Role.MINISTRY)
+    response = Response(stream_with_context(stream(_query(), wide)), mimetype=mimetype)
+    response.headers["Content-Disposition"] = \
+        f'attachment; filename="registro-bollino-blu.{kind}"'
+    return response
+
+
+@bp.get("/api/v1/openapi.json")
+def openapi():
+    from registry.public.openapi import document
+
+    return jsonify(document(current_app.config["BASE_URL"]))
+
+
+@bp.get("/feeds/status.atom")
+def status_feed():
+    from registry.public.feeds import status_feed as build
+
+    return Response(build(), mimetype="application/atom+xml")

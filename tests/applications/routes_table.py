@@ -87,3 +87,12 @@ APPLICATION_ROUTES.update({
     "public.firm": ("GET", "/register/999999", NOT_FOUND),
     "public.api_register": ("GET", "/api/v1/register", PUBLIC),
 })
+
+APPLICATION_ROUTES["public.export"] = ("GET", "/register/export.csv", PUBLIC)
+
+APPLICATION_ROUTES.update({
+    "public.openapi": ("GET", "/api/v1/openapi.json", PUBLIC),
+    "public.status_feed": ("GET", "/feeds/status.atom", PUBLIC),
+})
+
+APPLICATION_ROUTES["ministry.index"] = ("GET", "/ministry", codes(ministry=200))

@@ -1,0 +1,1 @@
+"""Ministry officials: the whole register with its non-public columns, and statistics."""

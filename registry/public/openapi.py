@@ -1,0 +1,108 @@
+"""The OpenAPI 3 description of the public, read-only API (served at /api/v1/openapi.json)."""
+
+from __future__ import annotations
+
+ERROR = {"$ref": "#/components/responses/Error"}
+NUMBER = {"name": "number", "in": "path", "required": True,
+          "schema": {"type": "string", "pattern": r"^BB-\d{4}-\d{5}$"},
+          "example": "BB-2026-00042"}
+FILTERS = [
+    {"name": "q", "in": "query", "schema": {"type": "string"},
+     "description": "Firm name (any word order, accents ignored), partita IVA or number."},
+    {"name": "status", "in": "query", "schema": {"type": "string", "enum": [
+        "valid", "suspended", "withdrawn", "expired", "renounced"]}},
+    {"name": "region", "in": "query", "schema": {"type": "string"}},
+    {"name": "province", "in": "query", "schema": {"type": "string"}},
+    {"name": "level", "in": "query", "schema": {"type": "string", "enum": ["L1", "L2", "L3"]}},
+    {"name": "scheme", "in": "query", "schema": {"type": "string"}},
+    {"name": "sort", "in": "query", "schema": {"type": "string", "enum": [
+        "name", "valid_until", "level"]}},
+    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+]
+VERDICTS = ["valid", "suspended", "withdrawn", "expired", "not_yet_valid", "not_found",
+            "not_authentic"]
+
+
+def document(base_url: str) -> dict:
+    """The API description; `base_url` becomes the server address."""
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "Registro Bollino Blu — API pubblica", "version": "1.0.0",
+                 "description": "Read-only public data of the Bollino Blu register. Addresses "
+                                "and shapes are stable: fields may be added, never renamed."},
+        "servers": [{"url": base_url}],
+        "paths": {
+            "/api/v1/certificates/{number}": {"get": {
+                "summary": "A certificate and the verdict for today or a given day",
+                "parameters": [NUMBER,
+                               {"name": "t", "in": "query", "schema": {"type": "string"},
+                                "description": "The QR token; a mismatch gives not_authentic"},
+                               {"name": "at", "in": "query",
+                                "schema": {"type": "string", "format": "date"}}],
+                "responses": {"200": {"description": "The certificate", "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/Certificate"}}}},
+                    "400": ERROR, "404": ERROR, "429": ERROR}}},
+            "/api/v1/register": {"get": {
+                "summary": "The register, paginated, with the same filters as /register",
+                "parameters": FILTERS,
+                "responses": {"200": {"description": "A page", "content": {"application/json": {
+                    "schema": {"$ref": "#/components/schemas/RegisterPage"}}}},
+                    "429": ERROR}}},
+            "/api/v1/keys": {"get": {
+                "summary": "Public keys that sign QR tokens (JWK set)",
+                "responses": {"200": {"description": "JWK set", "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/KeySet"}}}}}}},
+        },
+        "components": {
+            "responses": {"Error": {"description": "An error", "content": {"application/json": {
+                "schema": {"$ref": "#/components/schemas/Error"}}}}},
+            "schemas": {
+                "Error": {"type": "object", "required": ["error"], "properties": {
+                    "error": {"type": "object", "required": ["code", "message"], "properties": {
+                        "code": {"type": "string"}, "message": {"type": "string"}}}}},
+                "Certificate": {"type": "object", "required": [
+                    "number", "status", "verdict", "firm", "scheme", "level", "valid_from",
+                    "valid_until", "areas", "history", "pdf_url", "verify_url"], "properties": {
+                    "number": {"type": "string"},
+                    "revision": {"type": "integer"},
+                    "status": {"type": "string", "enum": ["valid", "suspended", "withdrawn",
+                                                          "expired", "renounced",
+                                                          "superseded"]},
+                    "verdict": {"type": "string", "enum": VERDICTS},
+                    "firm": {"type": "object", "properties": {
+                        "id": {"type": "integer"}, "name": {"type": "string"},
+                        "vat_number": {"type": "string"}}},
+                    "scheme": {"type": "object", "properties": {
+                        "code": {"type": "string"}, "version": {"type": "string"}}},
+                    "level": {"type": "string"},
+                    "valid_from": {"type": "string", "format": "date"},
+                    "valid_until": {"type": "string", "format": "date"},
+                    "areas": {"type": "array", "items": {"type": "object", "properties": {
+                        "code": {"type": "string"}, "band": {"type": "string",
+                                                              "nullable": True}}}},
+                    "history": {"type": "array", "items": {"type": "object", "properties": {
+                        "date": {"type": "string", "format": "date"},
+                        "status": {"type": "string"},
+                        "reason": {"type": "string", "nullable": True}}}},
+                    "pdf_url": {"type": "string", "format": "uri"},
+                    "verify_url": {"type": "string", "format": "uri"}}},
+                "RegisterPage": {"type": "object", "required": ["items", "total", "next"],
+                                 "properties": {
+                    "items": {"type": "array", "items": {"type": "object", "properties": {
+                        "firm": {"type": "object"},
+                        "certificate": {"$ref": "#/components/schemas/Certificate"}}}},
+                    "total": {"type": "integer"},
+                    "next": {"type": "string", "format": "uri", "nullable": True}}},
+                "KeySet": {"type": "object", "required": ["keys"], "properties": {
+                    "keys": {"type": "array", "items": {"type": "object", "required": [
+                        "kty", "crv", "kid", "x", "use"], "properties": {
+                        "kty": {"type": "string", "enum": ["OKP"]},
+                        "crv": {"type": "string", "enum": ["Ed25519"]},
+                        "kid": {"type": "string"}, "x": {"type": "string"},
+                        "use": {"type": "string", "enum": ["sig"]},
+                        "not_before": {"type": "string", "format": "date-time"},
+                        "not_after": {"type": "string", "format": "date-time",
+                                      "nullable": True}}}}}},
+            },
+        },
+    }
