@@ -15,7 +15,7 @@ from registry.certificates.models import Certificate
 from registry.certificates.numbering import is_number
 from registry.extensions import db
 from registry.firms.identifiers import normalise_name
-from registry.firms.models import Firm
+from registry.firms.models import Firm, FirmNameWord, name_words
 
 PAGE_SIZE = 20
 SORTS = {"name": (Firm.name_search, Firm.id), "valid_until": (Certificate.valid_until, Firm.id),
@@ -35,6 +35,13 @@ class Query:
     scheme: str = ""
     sort: str = "name"
     page: int = 1
+
+
+def _firms_with_word_prefix(prefix: str):
+    """Firm ids having a name word that starts with `prefix`: an index range scan."""
+    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    return select(FirmNameWord.firm_id).where(FirmNameWord.word >= prefix,
+                                              FirmNameWord.word < upper)
 
 
 def current_certificates():
@@ -79,8 +86,8 @@ def statement(query: Query):
             stmt = stmt.where(Firm.id.in_(select(Certificate.firm_id).where(
                 Certificate.number == compact)))
         else:
-            for word in normalise_name(text).split():
-                stmt = stmt.where(Firm.name_search.contains(word, autoescape=True))
+            for word in sorted(name_words(normalise_name(text)), key=len, reverse=True):
+                stmt = stmt.where(Firm.id.in_(_firms_with_word_prefix(word)))
     if query.status in STATUSES:
         stmt = stmt.where(Certificate.status == query.status)
     if query.region:

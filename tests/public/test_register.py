@@ -52,3 +52,20 @@ def test_firm_public_page_and_home_counts(app, client):
     page = client.get(f"/register/{firm_id}").get_data(as_text=True)
     assert "Gamma S.r.l." in page and number in page
     assert "Bollino Blu ★★</a>: <strong>1</strong>" in client.get("/").get_data(as_text=True)
+
+
+def test_name_search_uses_the_word_index(app, client):
+    """Renaming a firm updates its words; prefixes of words match, in any order."""
+    firm_id, _vat, _number = make(app, "Società Italiana Contatti")
+    assert names(client, q="soc ital")[0] == ["Società Italiana Contatti"]
+    with app.app_context():
+        from registry.firms.models import Firm, FirmNameWord
+
+        firm = db.session.get(Firm, firm_id)
+        firm.name, firm.name_search = "Nuovo Nome", normalise_name("Nuovo Nome")
+        db.session.commit()
+        words = set(db.session.scalars(db.select(FirmNameWord.word).where(
+            FirmNameWord.firm_id == firm_id)))
+    assert words == {"nuovo", "nome"}
+    assert names(client, q="societa")[1] == 0
+    assert names(client, q="nome nuovo")[0] == ["Nuovo Nome"]
