@@ -83,6 +83,9 @@ def register_handlers(app: Flask) -> None:
     from registry.certificates.revisions import register_revisions
 
     register_revisions(app)
+    from registry.certificates.labels import register_labels
+
+    register_labels(app)
 
 
 def register_commands(app: Flask) -> None:

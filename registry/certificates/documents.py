@@ -12,10 +12,10 @@ from pathlib import Path
 from flask import current_app
 
 from registry.certificates import pdf, pdfsign, pki
+from registry.certificates.labels import level_label
 from registry.certificates.lookup import verify_url
 from registry.certificates.models import Certificate
 
-LEVEL_LABELS = {"L1": "Bollino Blu ★", "L2": "Bollino Blu ★★", "L3": "Bollino Blu ★★★"}
 ROOT_FILE, KEY_FILE, CERT_FILE = "registry-root.pem", "pdf-signing-key.pem", "pdf-signing.pem"
 
 
@@ -64,8 +64,7 @@ def pdf_data(certificate: Certificate) -> pdf.CertificatePdfData:
         vat_number=certificate.vat_number, registered_office=certificate.registered_office,
         scheme_name=certificate.scheme_name, scheme_version=certificate.scheme_version,
         services=certificate.services, sites=list(certificate.sites),
-        level_code=certificate.level, level_label=LEVEL_LABELS.get(certificate.level,
-                                                                   certificate.level),
+        level_code=certificate.level, level_label=level_label(certificate.level),
         areas=[(a["name_it"], a["name_en"], a["band"] or "—") for a in certificate.areas],
         valid_from=certificate.valid_from, valid_until=certificate.valid_until,
         issued_on=certificate.issued_on, verify_url=verify_url(certificate))
