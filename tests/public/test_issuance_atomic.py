@@ -1,0 +1,39 @@
+"""If issuance fails, the decision is not recorded either: no half-issued state."""
+
+import pytest
+
+from registry.applications.models import Application, Decision
+from registry.certificates.models import Certificate, CertificateCounter
+from registry.errors import DomainError
+from registry.extensions import db
+from tests.applications.test_audit_decision import assessed, decide, people  # noqa: F401
+
+
+def test_failed_issuance_rolls_back_the_decision(app, people, monkeypatch):  # noqa: F811
+    assessed(app, people, "L2")
+
+    def broken(*_args, **_kwargs):
+        raise DomainError("firma del certificato non disponibile")
+
+    monkeypatch.setattr("registry.certificates.issuance.keys.active_private_key", broken)
+    body = decide(app, people, outcome="certify", level="L2").get_data(as_text=True)
+    assert "firma del certificato non disponibile" in body
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(Decision.id))) == 0
+        assert db.session.scalar(db.select(db.func.count(Certificate.id))) == 0
+        counter = db.session.get(CertificateCounter, 2026)
+        assert counter is None or counter.last == 0
+        assert db.session.get(Application, people["application"]).state == "assessed"
+    monkeypatch.undo()
+    assert decide(app, people, outcome="certify", level="L2").status_code == 302
+    with app.app_context():
+        number = db.session.scalar(db.select(Certificate.number))
+    assert number.endswith("-00001")
+
+
+@pytest.mark.parametrize("outcome", ["refuse"])
+def test_refusal_issues_nothing(app, people, outcome):  # noqa: F811
+    assessed(app, people, "L2")
+    assert decide(app, people, outcome=outcome, reason="motivo").status_code == 302
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(Certificate.id))) == 0
