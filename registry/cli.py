@@ -227,7 +227,12 @@ def fill_italian() -> None:
     with path.open("rb") as handle:
         catalog = read_po(handle, locale="it")
     for message in catalog:
-        if message.id and not message.string:
+        if not message.id:
+            continue
+        if isinstance(message.id, tuple | list):
+            if not all(message.string):
+                message.string = tuple(message.id)
+        elif not message.string:
             message.string = message.id
         message.flags.discard("fuzzy")
     with path.open("wb") as handle:

@@ -27,12 +27,14 @@ def role_choices():
 class LoginForm(FlaskForm):
     email = EmailField(_l("Email"), validators=[DataRequired(REQUIRED),
                                                 Email(_l("Indirizzo email non valido."))])
-    password = PasswordField(_l("Password"), validators=[DataRequired(REQUIRED)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(REQUIRED)],
+                             render_kw={"autocomplete": "current-password"})
     submit = SubmitField(_l("Accedi"))
 
 
 class PasswordChangeForm(FlaskForm):
-    current_password = PasswordField(_l("Password attuale"), validators=[DataRequired(REQUIRED)])
+    current_password = PasswordField(_l("Password attuale"), validators=[DataRequired(REQUIRED)],
+                                     render_kw={"autocomplete": "current-password"})
     password = PasswordField(_l("Nuova password"), validators=[DataRequired(REQUIRED)])
     confirm = PasswordField(_l("Ripeti la nuova password"), validators=[
         DataRequired(REQUIRED), EqualTo("password", _l("Le due password non coincidono."))])
