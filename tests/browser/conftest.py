@@ -1,0 +1,66 @@
+"""Fixtures for the end-to-end browser tests: the app served on loopback, Debian's Chromium.
+
+The fixtures are named so that they never clash with pytest-playwright's own (`page`,
+`context`, `browser`, `playwright`, `base_url`…): we drive Playwright's sync API ourselves,
+because the browser is Debian's /usr/bin/chromium, not one `playwright install` downloads.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import free_port
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+class LiveServer:
+    """The app served by werkzeug in a background thread on 127.0.0.1."""
+
+    def __init__(self, app, port: int):
+        from werkzeug.serving import make_server
+
+        self.app = app
+        self.url = f"http://127.0.0.1:{port}"
+        self._server = make_server("127.0.0.1", port, app, threaded=True)
+        self._thread = threading.Thread(target=self._server.serve_forever,
+                                        name="live-server", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=10)
+
+
+@pytest.fixture
+def live_server(make_app):
+    """The registry with CSRF on (forms are submitted as a browser does), on a free port."""
+    port = free_port()
+    app = make_app(WTF_CSRF_ENABLED=True, BASE_URL=f"http://127.0.0.1:{port}")
+    server = LiveServer(app, port)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def chromium():
+    """Debian's Chromium launched headless through Playwright's sync API."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is missing: apt-get install -y chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
