@@ -390,8 +390,8 @@ def test_certification_journey(journey, live_server, tmp_path):
     visit(public, f"/register?q={quote(FIRM_SEARCH)}")
     expect(public.get_by_role("heading", name="Registro delle imprese certificate")).to_be_visible()
     expect(public.locator("#q")).to_have_value(FIRM_SEARCH)
-    expect(public.get_by_role("status").filter(has_text="imprese trovate")).to_have_text(
-        "1 imprese trovate")
+    expect(public.get_by_role("status").filter(has_text="impresa trovata")).to_have_text(
+        "1 impresa trovata")
     row = public.locator("main table tbody tr").filter(has_text=FIRM_NAME)
     expect(row).to_have_count(1)
     expect(row).to_contain_text(VAT)
