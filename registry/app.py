@@ -31,11 +31,13 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
+    from registry.db import include_in_autogenerate
     from registry.i18n import register_i18n
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"),
-                     render_as_batch=True, compare_type=True)
+                     render_as_batch=True, compare_type=True,
+                     include_object=include_in_autogenerate)
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)

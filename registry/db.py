@@ -54,3 +54,14 @@ class Base(DeclarativeBase):
         metadata=MetaData(naming_convention=NAMING_CONVENTION),
         type_annotation_map={dt.datetime: UTCDateTime},
     )
+
+
+# Created by migrations with dialect-specific DDL and unknown to the models: the SQLite
+# full-text table of firm names (with the shadow tables FTS5 keeps beside it) and the
+# PostgreSQL GIN index on the name's tsvector.
+UNMODELLED = {"table": ("firm_fts",), "index": ("ix_firm_name_fulltext",)}
+
+
+def include_in_autogenerate(obj, name, type_, reflected, compare_to) -> bool:
+    """Alembic's `include_object`: leave the full-text objects out of model comparisons."""
+    return not (name and name.startswith(UNMODELLED.get(type_, ())))

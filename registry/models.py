@@ -28,4 +28,4 @@ from registry.certificates.models import (  # noqa: F401
     SigningKey,
     StatusChange,
 )
-from registry.firms.models import Firm, FirmNameWord, MembershipRequest, Site  # noqa: F401
+from registry.firms.models import Firm, MembershipRequest, Site  # noqa: F401

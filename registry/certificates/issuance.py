@@ -85,6 +85,7 @@ def issue_certificate(decision, level: str, actor) -> Certificate:
                                 effective_on=valid_from, actor_id=getattr(actor, "id", None),
                                 public_reason="Certificato rilasciato"))
     db.session.flush()
+    firm.current_certificate_id = certificate.id
     auditlog.record("certificate.issued", "certificate", certificate.number, actor=actor,
                     after={"number": number, "level": level, "valid_from": valid_from,
                            "valid_until": valid_until, "kid": kid})

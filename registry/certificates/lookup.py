@@ -68,6 +68,16 @@ def check(number: str, token: str | None = None, day: dt.date | None = None) -> 
                   certificate, day, token is not None, superseded)
 
 
+def listed(certificate: Certificate, day: dt.date | None = None) -> Answer:
+    """The answer for a register listing, from the recorded status and the dates alone (no
+    query): every status change takes effect on the day it is recorded, so for today this
+    equals `check()`. Past days need the history: use `check()` for them."""
+    day = day or today()
+    return Answer(verdict(certificate.valid_from, certificate.valid_until,
+                          [Change(certificate.status, certificate.valid_from)], day),
+                  certificate, day, False)
+
+
 def history_of(number: str) -> list[Change]:
     """The status history across every revision of a number (supersessions left out: a new
     revision continues the same certificate)."""

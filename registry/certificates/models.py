@@ -69,7 +69,7 @@ class Certificate(db.Model):
 
     history: Mapped[list[StatusChange]] = relationship(
         back_populates="certificate", order_by="StatusChange.id")
-    firm = relationship("Firm")
+    firm = relationship("Firm", foreign_keys=[firm_id])
 
 
 class StatusChange(db.Model):

@@ -82,6 +82,8 @@ def _reissue(old: Certificate, data: dict, actor, level: str | None = None, deci
     db.session.add(StatusChange(certificate=new, status=before_status, effective_on=today(),
                                 actor_id=getattr(actor, "id", None), public_reason=reason))
     db.session.flush()
+    if new.firm.current_certificate_id in (None, old.id):
+        new.firm.current_certificate_id = new.id
     auditlog.record("certificate.reissued", "certificate", new.number, actor=actor,
                     before={"revision": old.revision}, after={"revision": new.revision,
                                                               **data})

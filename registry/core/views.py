@@ -14,9 +14,10 @@ bp = Blueprint("core", __name__)
 
 @bp.get("/")
 def home():
+    from registry.certificates.lookup import today
     from registry.public.register import counts_by_level
 
-    return render_template("core/home.html", counts=counts_by_level())
+    return render_template("core/home.html", counts=counts_by_level(today()))
 
 
 @bp.get("/dashboard")

@@ -6,8 +6,8 @@ import datetime as dt
 import enum
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, Text, event, inspect
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, Text, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.db import utcnow
 from registry.extensions import db
@@ -32,6 +32,11 @@ class Firm(db.Model):
     """A contact-centre firm. One firm per partita IVA."""
 
     __tablename__ = "firm"
+    # The register's name-ordered pages read this index only (see public/register.py); the
+    # full-text index on the name is created by its migration (dialect-specific DDL).
+    __table_args__ = (Index("ix_firm_register_name", "name_search", "id",
+                            sqlite_where=text("current_certificate_id IS NOT NULL"),
+                            postgresql_where=text("current_certificate_id IS NOT NULL")),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))  # ragione sociale
@@ -64,12 +69,16 @@ class Firm(db.Model):
     traffic_extra_eu_pct: Mapped[int]
     extra_eu_countries: Mapped[list[str]] = mapped_column(JSON, default=list)
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    # The certificate the public register shows for this firm (latest number, latest
+    # revision), kept by the certificates feature when it issues or reissues. Stored rather
+    # than computed so the register's search and deep pages never group all certificates.
+    current_certificate_id: Mapped[int | None] = mapped_column(
+        ForeignKey("certificate.id", use_alter=True), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     sites: Mapped[list[Site]] = relationship(back_populates="firm", order_by="Site.id",
                                              cascade="all, delete-orphan")
-    name_words: Mapped[list[FirmNameWord]] = relationship(cascade="all, delete-orphan")
 
     @property
     def rea(self) -> str:
@@ -82,7 +91,7 @@ class Firm(db.Model):
 
     def profile_dict(self) -> dict[str, Any]:
         """The profile's values, for the audit log's before/after."""
-        skip = {"id", "created_at", "updated_at", "name_search"}
+        skip = {"id", "created_at", "updated_at", "name_search", "current_certificate_id"}
         return {col.name: getattr(self, col.key) for col in self.__table__.columns
                 if col.name not in skip}
 
@@ -139,34 +148,3 @@ class MembershipRequest(db.Model):
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     decided_at: Mapped[dt.datetime | None]
-
-
-class FirmNameWord(db.Model):
-    """One word of a firm's normalised name: the register's name search looks words up by
-    prefix in this indexed table, which works the same on SQLite and PostgreSQL (an infix
-    LIKE on the name could not use any index)."""
-
-    __tablename__ = "firm_name_word"
-
-    firm_id: Mapped[int] = mapped_column(ForeignKey("firm.id", ondelete="CASCADE"),
-                                         primary_key=True)
-    word: Mapped[str] = mapped_column(String(60), primary_key=True)
-
-    __table_args__ = (Index("ix_firm_name_word_word_firm", "word", "firm_id"),)
-
-
-def name_words(name_search: str) -> set[str]:
-    """The distinct words of a normalised name, as stored in FirmNameWord."""
-    return {word[:60] for word in name_search.split() if word}
-
-
-@event.listens_for(Session, "before_flush")
-def _sync_name_words(session, _flush_context, _instances) -> None:
-    # Keeps the word index in step with every way a firm's name changes (forms, CLI, demo).
-    for firm in list(session.new) + list(session.dirty):
-        if not isinstance(firm, Firm):
-            continue
-        history = inspect(firm).attrs.name_search.history
-        if firm in session.new or history.has_changes():
-            firm.name_words = [FirmNameWord(word=w) for w in sorted(name_words(
-                firm.name_search or ""))]

@@ -1,25 +1,31 @@
 """Queries of the public register: search firms and their current certificate.
 
-One row per firm that holds or held a certificate; its "current" certificate is the latest
-revision of its most recent number.
+One row per firm that holds or held a certificate; its current certificate is the one
+`Firm.current_certificate_id` points at (latest revision of its most recent number).
+Pages are fetched as a "deferred join": the filtered, sorted, offset query reads only ids
+(through indexes), then one query loads the page's twenty rows.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from registry.certificates.models import Certificate
 from registry.certificates.numbering import is_number
 from registry.extensions import db
-from registry.firms.identifiers import normalise_name
-from registry.firms.models import Firm, FirmNameWord, name_words
+from registry.firms.models import Firm
+from registry.public.fulltext import name_condition, query_words
 
 PAGE_SIZE = 20
-SORTS = {"name": (Firm.name_search, Firm.id), "valid_until": (Certificate.valid_until, Firm.id),
-         "level": (Certificate.level.desc(), Firm.name_search)}
+# (column, descending) in order; every sort ends with the firm's id, so pages are stable.
+SORTS = {"name": ((Firm.name_search, False), (Firm.id, False)),
+         "valid_until": ((Certificate.valid_until, False), (Firm.id, False)),
+         "level": ((Certificate.level, True), (Firm.name_search, False), (Firm.id, False))}
 STATUSES = ("valid", "suspended", "withdrawn", "expired", "renounced")
 
 
@@ -37,57 +43,35 @@ class Query:
     page: int = 1
 
 
-def _firms_with_word_prefix(prefix: str):
-    """Firm ids having a name word that starts with `prefix`: an index range scan."""
-    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
-    return select(FirmNameWord.firm_id).where(FirmNameWord.word >= prefix,
-                                              FirmNameWord.word < upper)
+def _sort(query: Query):
+    return SORTS.get(query.sort, SORTS["name"])
 
 
-def current_certificates():
-    """Subquery: the id of each firm's current certificate (latest number, latest revision)."""
-    return (select(func.max(Certificate.id).label("id"))
-            .where(Certificate.status != "superseded")
-            .group_by(Certificate.firm_id).subquery())
+def _order_by(keys):
+    return [column.desc() if descending else column for column, descending in keys]
 
 
-def search(query: Query, min_extra_eu: int = 0) -> tuple[list[tuple[Firm, Certificate]], int]:
-    """A page of (firm, current certificate) and the total count. `min_extra_eu` (ministry
-    only) keeps firms handling at least that share of traffic outside the EU."""
-    stmt = statement(query)
-    if min_extra_eu:
-        stmt = stmt.where(Firm.traffic_extra_eu_pct >= min_extra_eu)
-    total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    order = SORTS.get(query.sort, SORTS["name"])
-    page = max(1, query.page)
-    rows = db.session.execute(stmt.order_by(*order).limit(PAGE_SIZE)
-                              .offset((page - 1) * PAGE_SIZE)).all()
-    return [(firm, certificate) for firm, certificate in rows], total
-
-
-def iterate(query: Query, batch: int = 1000):
-    """Every matching (firm, certificate), fetched in batches (exports: memory stays flat)."""
-    stmt = statement(query).order_by(*SORTS.get(query.sort, SORTS["name"]))
-    result = db.session.execute(stmt.execution_options(yield_per=batch))
-    yield from (tuple(row) for row in result)
-
-
-def statement(query: Query):
-    """The filtered SELECT of (Firm, current Certificate), unordered."""
-    current = current_certificates()
-    stmt = (select(Firm, Certificate).join(Certificate, Certificate.firm_id == Firm.id)
-            .join(current, current.c.id == Certificate.id))
+def filtered(query: Query, min_extra_eu: int = 0, columns=(Firm.id,)):
+    """SELECT `columns` of the firms matching every filter (with their current certificate
+    when a filter, the sort or `columns` need it), unordered. `min_extra_eu` (ministry only)
+    keeps firms handling at least that share of traffic outside the EU."""
+    stmt = select(*columns).select_from(Firm)
     text = query.q.strip()
-    if text:
-        compact = text.replace(" ", "").upper()
-        if re.fullmatch(r"\d{11}", compact):
-            stmt = stmt.where(Firm.vat_number == compact)
-        elif is_number(compact):
-            stmt = stmt.where(Firm.id.in_(select(Certificate.firm_id).where(
-                Certificate.number == compact)))
-        else:
-            for word in sorted(name_words(normalise_name(text)), key=len, reverse=True):
-                stmt = stmt.where(Firm.id.in_(_firms_with_word_prefix(word)))
+    compact = text.replace(" ", "").upper()
+    if re.fullmatch(r"\d{11}", compact):
+        stmt = stmt.where(Firm.vat_number == compact)
+    elif text and is_number(compact):
+        stmt = stmt.where(Firm.id.in_(select(Certificate.firm_id).where(
+            Certificate.number == compact)))
+    elif words := query_words(text):
+        stmt = stmt.where(name_condition(words))
+    certificate_needed = (any(c is Certificate for c in columns)
+                          or query.sort in ("valid_until", "level")
+                          or query.status in STATUSES or query.level or query.scheme)
+    if certificate_needed:
+        stmt = stmt.join(Certificate, Certificate.id == Firm.current_certificate_id)
+    else:  # the join would cost one lookup per match for nothing
+        stmt = stmt.where(Firm.current_certificate_id.is_not(None))
     if query.status in STATUSES:
         stmt = stmt.where(Certificate.status == query.status)
     if query.region:
@@ -98,15 +82,71 @@ def statement(query: Query):
         stmt = stmt.where(Certificate.level == query.level)
     if query.scheme:
         stmt = stmt.where(Certificate.scheme_code == query.scheme)
+    if min_extra_eu:
+        stmt = stmt.where(Firm.traffic_extra_eu_pct >= min_extra_eu)
     return stmt
 
 
-def counts_by_level() -> dict[str, int]:
-    """Firms whose current certificate is valid, by level (for the home page)."""
-    current = current_certificates()
-    rows = db.session.execute(select(Certificate.level, func.count()).join(
-        current, current.c.id == Certificate.id).where(Certificate.status == "valid")
-        .group_by(Certificate.level)).all()
+def search(query: Query, min_extra_eu: int = 0, with_history: bool = False,
+           ) -> tuple[list[tuple[Firm, Certificate]], int]:
+    """A page of (firm, current certificate) and the total count."""
+    page = max(1, query.page)
+    offset = (page - 1) * PAGE_SIZE
+    keys = _sort(query)
+    if query.q.strip():
+        # A search matches few firms: they are fetched once (MATERIALIZED on PostgreSQL,
+        # whose planner would otherwise walk the whole name index looking for the first
+        # twenty, testing every name), then sorted and counted in the same query.
+        matches = filtered(query, min_extra_eu, [column.label(f"k{index}") for index, (
+            column, _descending) in enumerate(keys)]).cte("matches").prefix_with(
+            "MATERIALIZED", dialect="postgresql")
+        sorted_keys = [(matches.c[f"k{index}"], descending)
+                       for index, (_column, descending) in enumerate(keys)]
+        found = db.session.execute(
+            select(sorted_keys[-1][0], func.count().over()).order_by(*_order_by(sorted_keys))
+            .limit(PAGE_SIZE).offset(offset)).all()
+        ids = [row[0] for row in found]
+        total = found[0][1] if found else (count(query, min_extra_eu) if offset else 0)
+    else:
+        # Browsing: an index walk in sort order reading ids only, then twenty rows.
+        ids = list(db.session.scalars(filtered(query, min_extra_eu).order_by(
+            *_order_by(keys)).limit(PAGE_SIZE).offset(offset)))
+        total = count(query, min_extra_eu)
+    return _load(ids, with_history), total
+
+
+def count(query: Query, min_extra_eu: int = 0) -> int:
+    """How many firms match."""
+    return db.session.scalar(filtered(query, min_extra_eu, (func.count(),))) or 0
+
+
+def _load(ids: list[int], with_history: bool) -> list[tuple[Firm, Certificate]]:
+    """The firms `ids` with their current certificate, in the order of `ids`."""
+    if not ids:
+        return []
+    stmt = (select(Firm, Certificate)
+            .join(Certificate, Certificate.id == Firm.current_certificate_id)
+            .where(Firm.id.in_(ids)))
+    if with_history:
+        stmt = stmt.options(selectinload(Certificate.history))
+    rows = {firm.id: (firm, certificate) for firm, certificate in db.session.execute(stmt)}
+    return [rows[firm_id] for firm_id in ids if firm_id in rows]
+
+
+def iterate(query: Query, batch: int = 1000):
+    """Every matching (firm, certificate), fetched in batches (exports: memory stays flat)."""
+    stmt = filtered(query, columns=(Firm, Certificate)).order_by(*_order_by(_sort(query)))
+    result = db.session.execute(stmt.execution_options(yield_per=batch))
+    yield from (tuple(row) for row in result)
+
+
+def counts_by_level(day: dt.date) -> dict[str, int]:
+    """Firms certified on `day` (status valid, within the dates), by level (home page)."""
+    rows = db.session.execute(
+        select(Certificate.level, func.count())
+        .join(Firm, Firm.current_certificate_id == Certificate.id)
+        .where(Certificate.status == "valid", Certificate.valid_from <= day,
+               Certificate.valid_until >= day).group_by(Certificate.level)).all()
     return dict(rows)
 
 

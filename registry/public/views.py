@@ -107,7 +107,7 @@ def _query() -> register.Query:
 def register_page():
     query = _query()
     rows, total = register.search(query)
-    answers = {c.id: lookup.check(c.number) for _f, c in rows}
+    answers = {c.id: lookup.listed(c) for _f, c in rows}
     return render_template("public/register.html", query=query, rows=rows, total=total,
                            answers=answers, page_size=register.PAGE_SIZE,
                            regions=sorted(set(REGIONS)))
@@ -119,7 +119,8 @@ def firm(firm_id: int):
     if found is None:
         abort(404)
     firm_row, certificates = found
-    current = next((c for c in certificates if c.status != "superseded"), certificates[0])
+    current = next((c for c in certificates if c.id == firm_row.current_certificate_id),
+                   certificates[0])
     return render_template("public/firm.html", firm=firm_row, certificates=certificates,
                            current=current, answer=lookup.check(current.number))
 
@@ -128,10 +129,10 @@ def firm(firm_id: int):
 @limiter.limit(_api_limit, scope="api")
 def api_register():
     query = _query()
-    rows, total = register.search(query)
+    rows, total = register.search(query, with_history=True)
     items = [{"firm": {"id": f.id, "name": f.name, "vat_number": f.vat_number,
                        "region": f.office_region, "province": f.office_province},
-              "certificate": lookup.as_json(lookup.check(c.number))} for f, c in rows]
+              "certificate": lookup.as_json(lookup.listed(c))} for f, c in rows]
     more = query.page * register.PAGE_SIZE < total
     next_url = url_for("public.api_register", _external=True,
                        **{**request.args.to_dict(), "page": query.page + 1}) if more else None
