@@ -88,12 +88,12 @@ def test_pages_are_stable_sorted_and_counted(app, client):
 
 def test_sort_by_level_within_a_search(app, client):
     with app.app_context():
-        for level, name in (("L1", "Zeta Uno"), ("L3", "Alfa Tre"), ("L2", "Beta Due")):
+        for level, name in (("L1", "Livello Zeta"), ("L3", "Livello Alfa"), ("L2", "Livello Beta")):
             certificate = factories.make_certificate(level)
             certificate.firm.name = name
             certificate.firm.name_search = normalise_name(name)
             db.session.commit()
-    data = client.get("/api/v1/register", query_string={"q": "a", "sort": "level"}).get_json()
+    data = client.get("/api/v1/register", query_string={"q": "livello", "sort": "level"}).get_json()
     assert [i["certificate"]["level"] for i in data["items"]] == ["L3", "L2", "L1"]
 
 
