@@ -488,20 +488,15 @@ def _normalise(name: str) -> str:
     return normalise_name(name)
 
 
-def _word_index() -> dict[str, Table]:
-    """{"firm_name_word": table} when the app indexes name words in a table (the ORM fills
-    it on flush; bulk Core inserts must fill it themselves), else {}."""
-    try:
-        from registry.firms.models import FirmNameWord
-    except ImportError:
-        return {}
-    return {"firm_name_word": FirmNameWord.__table__}
-
-
-def _name_words(name_search: str) -> set[str]:
-    from registry.firms.models import name_words
-
-    return name_words(name_search)
+def _point_to_current(engine, first_firm: int, last_firm: int) -> None:
+    """What issuance keeps up to date: each firm's current certificate (its newest that is
+    not superseded), set once the batch's certificates exist (the foreign key needs them)."""
+    with engine.begin() as conn:
+        conn.execute(text(
+            "UPDATE firm SET current_certificate_id = (SELECT max(certificate.id) FROM "
+            "certificate WHERE certificate.firm_id = firm.id AND certificate.status != "
+            "'superseded') WHERE firm.id BETWEEN :first AND :last"),
+            {"first": first_firm, "last": last_firm})
 
 
 def _app(url: str, keys_folder: Path):
@@ -575,8 +570,7 @@ def generate(url: str, firms: int, keys_folder: str | Path, *, seed: int = SEED,
         today = dt.datetime.now(ROME).date()
         builder = _Builder(rng, today, scheme, scheme_version, kid, private_key, users, starts)
         serials = rng.sample(range(1_000_000, 9_999_999), firms)
-        word_index = _word_index()
-        tables = {"firm": Firm.__table__, **word_index, "application": Application.__table__,
+        tables = {"firm": Firm.__table__, "application": Application.__table__,
                   "decision": Decision.__table__, "certificate": Certificate.__table__,
                   "certificate_status_change": StatusChange.__table__}
         result.rows = dict.fromkeys(tables, 0)
@@ -587,14 +581,11 @@ def generate(url: str, firms: int, keys_folder: str | Path, *, seed: int = SEED,
             for index in range(chunk, min(firms, chunk + BATCH)):
                 firm = builder.firm(index + 1, serials[index])
                 out["firm"].append(firm)
-                if word_index:  # the search's word table, kept by an ORM hook Core bypasses
-                    out["firm_name_word"].extend(
-                        {"firm_id": firm["id"], "word": word}
-                        for word in sorted(_name_words(firm["name_search"])))
                 builder.firm_certificates(out, firm)
             for name, table in tables.items():  # parents first: PostgreSQL checks the FKs
                 _insert(engine, table, out[name])
                 result.rows[name] += len(out[name])
+            _point_to_current(engine, out["firm"][0]["id"], out["firm"][-1]["id"])
             now = time.perf_counter()
             if now - last_report > 10 or chunk + BATCH >= firms:
                 last_report = now

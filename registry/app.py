@@ -64,11 +64,13 @@ def register_blueprints(app: Flask) -> None:
     from registry.core.views import bp as core_bp
     from registry.firms.views import bp as firms_bp
     from registry.ministry.views import bp as ministry_bp
+    from registry.public import verify_cache
     from registry.public.views import bp as public_bp
 
     for blueprint in (core_bp, accounts_bp, admin_bp, firms_bp, applications_bp, audit_bp,
                       officer_bp, assignments_bp, public_bp, certificates_bp, ministry_bp):
         app.register_blueprint(blueprint)
+    verify_cache.init_app(app)
 
 
 def register_handlers(app: Flask) -> None:

@@ -19,10 +19,11 @@ from flask import (
 from flask_login import current_user
 
 from registry.certificates import documents, keys, lookup
+from registry.certificates.numbering import is_number
 from registry.errors import error_response
 from registry.extensions import csrf, limiter
 from registry.firms.geography import REGIONS
-from registry.public import exports, register
+from registry.public import exports, register, verify_cache
 from registry.security import Role
 
 bp = Blueprint("public", __name__)
@@ -40,6 +41,15 @@ def verify(number: str):
         day = _day()
     except ValueError:
         abort(400)
+    if not is_number(number):  # nothing to look up, nothing worth keeping
+        return _render_verify(number, day)
+
+    body, status = verify_cache.serve(number, day or lookup.today(),
+                                      lambda: _render_verify(number, day))
+    return Response(body, status, mimetype="text/html")
+
+
+def _render_verify(number: str, day: dt.date | None) -> tuple[str, int]:
     answer = lookup.check(number, request.args.get("t"), day)
     status = 404 if answer.certificate is None else 200
     return render_template("public/verify.html", answer=answer, number=number,

@@ -157,3 +157,37 @@ def test_rotation_keeps_old_tokens_valid(app, client, certified):
         db.session.commit()
     assert len(client.get("/api/v1/keys").get_json()["keys"]) == 2
     assert verdict_of(client, number, t=token) == ("valid", "valid")
+
+
+def test_cached_page_follows_every_change(app, client, certified):
+    """The verify page is kept for anonymous visitors, yet a suspension, a reinstatement
+    (same status as before, new reason) or a change written straight into the database
+    shows at the very next request; another language gets its own page, and no cookie."""
+    from registry.accounts.models import User
+    from registry.certificates import lifecycle
+
+    (number, token, cert_id), _ = certified
+    assert verdict_of(client, number, t=token) == ("valid", "valid")
+    with app.app_context():
+        officer_id = factories.make_user("officer").id
+        cert = db.session.get(Certificate, cert_id)
+        lifecycle.change_status(cert, "suspend", db.session.get(User,
+                                                                officer_id),
+                                public_reason="DURC in verifica")
+        db.session.commit()
+    assert verdict_of(client, number, t=token) == ("suspended", "suspended")
+    with app.app_context():
+        cert = db.session.get(Certificate, cert_id)
+        officer = db.session.get(User, officer_id)
+        lifecycle.change_status(cert, "reinstate", officer, public_reason="DURC regolare")
+        db.session.commit()
+    page = client.get(f"/v/{number}", query_string={"t": token}).get_data(as_text=True)
+    assert 'data-verdict="valid"' in page and "DURC regolare" in page
+    with app.app_context():  # tampering in the database, not through any service
+        db.session.execute(db.update(Certificate).where(Certificate.id == cert_id)
+                           .values(level="L3"))
+        db.session.commit()
+    assert verdict_of(client, number, t=token) == ("not_authentic", "not_authentic")
+    english = client.get(f"/v/{number}", query_string={"t": token, "lang": "en"})
+    assert 'lang="en"' in english.get_data(as_text=True)
+    assert "Set-Cookie" not in english.headers

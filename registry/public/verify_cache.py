@@ -1,0 +1,105 @@
+"""A small in-process cache of rendered verify pages, revalidated on every hit.
+
+The verify page is what every QR scan opens, and for anonymous visitors it is the same
+bytes for everyone asking about the same certificate on the same day. Rendering it costs
+four queries, a signature check and a template; a hit costs one indexed query: the stamp
+(the newest revision's data and status, and the newest status change, for that number). Any
+issuance, revision or status change alters the stamp, so a suspension or withdrawal shows
+at the very next request: the cache can never show an outdated verdict. The day is part of
+the key, so expiry at midnight needs no change on record.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from flask import current_app, request
+from flask_babel import get_locale
+from sqlalchemy import func, select
+
+from registry.certificates.models import Certificate, StatusChange
+from registry.extensions import db
+
+MAX_ENTRIES = 1024
+
+
+@dataclass(frozen=True)
+class Entry:
+    stamp: tuple
+    status: int
+    body: bytes
+
+
+class Cache:
+    """One per app (so two apps, e.g. in tests, never share pages); thread-safe LRU."""
+
+    def __init__(self, size: int = MAX_ENTRIES):
+        self.size = size
+        self.entries: OrderedDict[tuple, Entry] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: tuple, current: tuple) -> Entry | None:
+        with self.lock:
+            entry = self.entries.get(key)
+            if entry is None or entry.stamp != current:
+                return None
+            self.entries.move_to_end(key)
+            return entry
+
+    def put(self, key: tuple, entry: Entry) -> None:
+        with self.lock:
+            self.entries[key] = entry
+            self.entries.move_to_end(key)
+            while len(self.entries) > self.size:
+                self.entries.popitem(last=False)
+
+
+def init_app(app) -> None:
+    app.config.setdefault("VERIFY_CACHE", True)
+    app.extensions["verify_cache"] = Cache()
+
+
+def stamp(number: str) -> tuple:
+    """What changes whenever anything the verify page shows about `number` changes: the
+    newest revision's printed data, status and token (so even a change written straight
+    into the database, bypassing the services, is seen) and the newest status change of
+    any revision."""
+    newest_change = (select(func.max(StatusChange.id)).join(Certificate)
+                     .where(Certificate.number == number).scalar_subquery())
+    row = db.session.execute(
+        select(Certificate.id, Certificate.status, Certificate.token, Certificate.level,
+               Certificate.valid_from, Certificate.valid_until, Certificate.vat_number,
+               Certificate.scheme_version, Certificate.kid, Certificate.firm_name,
+               Certificate.firm_id, newest_change)
+        .where(Certificate.number == number).order_by(Certificate.revision.desc()).limit(1)
+    ).first()
+    return tuple(row) if row else ()
+
+
+def cacheable() -> bool:
+    """Only anonymous visitors without a session get the shared page (a signed-in user's
+    page carries their own navigation)."""
+    return (current_app.config["VERIFY_CACHE"]
+            and current_app.config["SESSION_COOKIE_NAME"] not in request.cookies)
+
+
+def serve(number: str, day: dt.date, render: Callable[[], tuple[str, int]]) -> tuple[bytes, int]:
+    """The page for this request: from the cache when its stamp still holds, else rendered
+    (and kept for the next visitor). The stamp is read before rendering, so a change that
+    lands in between makes the stored stamp stale, never the page."""
+    if not cacheable():
+        body, status = render()
+        return body.encode(), status
+    cache: Cache = current_app.extensions["verify_cache"]
+    key = (request.full_path, str(get_locale()), day)
+    current = stamp(number)
+    entry = cache.get(key, current)
+    if entry is None:
+        body, status = render()
+        entry = Entry(current, status, body.encode())
+        cache.put(key, entry)
+    return entry.body, entry.status
