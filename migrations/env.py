@@ -91,6 +91,12 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            # Batch migrations copy, drop and rename tables; with foreign keys enforced (as
+            # the app's connections are) dropping a referenced table would fail. Set before
+            # the migration's transaction begins: SQLite ignores it inside one.
+            connection.exec_driver_sql("PRAGMA foreign_keys = OFF")
+            connection.commit()
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 
-from sqlalchemy import DateTime, MetaData, TypeDecorator
+from sqlalchemy import DateTime, MetaData, TypeDecorator, event
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.orm import registry as mapper_registry
 
@@ -65,3 +67,13 @@ UNMODELLED = {"table": ("firm_fts",), "index": ("ix_firm_name_fulltext",)}
 def include_in_autogenerate(obj, name, type_, reflected, compare_to) -> bool:
     """Alembic's `include_object`: leave the full-text objects out of model comparisons."""
     return not (name and name.startswith(UNMODELLED.get(type_, ())))
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    # SQLite leaves foreign keys unchecked unless asked, per connection; PostgreSQL always
+    # checks them, and both databases must refuse the same rows. The larger page cache
+    # (32 MiB instead of 2) keeps the register's working set in memory.
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        dbapi_connection.execute("PRAGMA foreign_keys = ON")
+        dbapi_connection.execute("PRAGMA cache_size = -32768")
