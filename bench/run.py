@@ -211,6 +211,35 @@ def _measure(server: Server, data: gen.Result, duration: float, large: bool) -> 
     return results
 
 
+PAIRS = 7
+
+
+def paired_ratio(server: Server, data: gen.Result, duration: float) -> dict:
+    """verify ÷ hello throughput from PAIRS back-to-back (hello, verify) runs: this shared
+    two-core machine's speed drifts by a factor of two within a minute (measured: hello
+    from 2,161 to 926 req/s between two 4 s runs), so one run of each, seconds apart, says
+    more about the drift than about the pages. The median of the pairs' ratios does not."""
+    hello = server.base + "/healthz"
+    verify = server.base + f"/v/{data.verify_number}?t={data.verify_token}"
+    ratios, pairs = [], []
+    for _ in range(PAIRS):
+        server.wait_idle()
+        first = run_wrk("hello", hello, duration_s=duration, connections=16)
+        server.wait_idle()
+        second = run_wrk("verify", verify, duration_s=duration, connections=16)
+        if first.rps and second.requests and not second.failed:
+            ratios.append(second.rps / first.rps)
+        pairs.append([round(first.rps, 1), round(second.rps, 1)])
+    ratios.sort()
+    median = ratios[len(ratios) // 2] if ratios else None
+    log(f"    verify÷hello in {PAIRS} back-to-back pairs: "
+        + ", ".join(f"{v / h:.2f}" if h else "—" for h, v in pairs)
+        + (f"; median {median:.3f}" if median is not None else ""))
+    return {"pairs_rps": pairs, "ratios": [round(r, 3) for r in ratios],
+            "median": None if median is None else round(median, 3),
+            "duration_s": duration}
+
+
 def export_route_exists() -> bool:
     """Whether the app routes GET /register/export.csv (asked of its URL map, not by a
     request, so that checking does not run a full export)."""
@@ -295,6 +324,7 @@ def bench_database(kind: str, args: argparse.Namespace, workdir: Path) -> dict:
                 out["http" if label == "large" else "http_1k"] = {
                     name: result.as_dict() for name, result in results.items()}
                 if label == "large":
+                    out["verify_pairs"] = paired_ratio(server, data, max(3.0, args.duration / 2))
                     log(f"{kind}: CSV export memory")
                     out["export"] = export_memory(server, 120 if args.quick else 600)
                     server.wait_idle()
@@ -319,11 +349,17 @@ def evaluate(report: dict) -> list[dict]:
     targets = []
     for kind, data in report["databases"].items():
         http, small = data.get("http", {}), data.get("http_1k", {})
-        if "verify" in http and "hello" in http:
-            ratio = http["verify"]["rps"] / http["hello"]["rps"]
+        pairs = data.get("verify_pairs") or {}
+        if pairs.get("median") is not None:
+            ratio = pairs["median"]
+            single = (http["verify"]["rps"] / http["hello"]["rps"]
+                      if http.get("verify", {}).get("rps") and http.get("hello", {}).get("rps")
+                      else None)
             targets.append({"target": "verify_over_hello", "database": kind,
                             "value": round(ratio, 3), "limit": f">= {VERIFY_OVER_HELLO_MIN}",
-                            "pass": ratio >= VERIFY_OVER_HELLO_MIN})
+                            "pass": ratio >= VERIFY_OVER_HELLO_MIN,
+                            "method": f"median of {PAIRS} back-to-back pairs",
+                            "single_runs_ratio": None if single is None else round(single, 3)})
         if "search_c1" in http:
             # The latency target is read with one connection: at -c16 on two cores every
             # request also waits for the others ahead of it (Little's law: 16 / throughput),
@@ -424,7 +460,8 @@ def table(report: dict) -> str:
     section("targets")
     targets = report["targets"]
     values, mark = _verdict(targets, "verify_over_hello", kinds)
-    row("verify req/s ÷ hello req/s", values, f">= {VERIFY_OVER_HELLO_MIN}", mark)
+    row(f"verify req/s ÷ hello req/s (median of {PAIRS} pairs)", values,
+        f">= {VERIFY_OVER_HELLO_MIN}", mark)
     values, mark = _verdict(targets, "search_p95_ms", kinds)
     row(f"search p95 ms at {firms:,} firms (-c1)", values, f"<= {SEARCH_P95_MAX_MS:g} ms", mark)
     values, mark = _verdict(targets, "search_scaling_p50", kinds)
