@@ -35,6 +35,9 @@ from sqlalchemy import Table, func, insert, select, text
 from stdnum import luhn
 from stdnum.it import codicefiscale
 
+# The app's own rule for validity dates, so generated certificates match issued ones.
+from registry.certificates.issuance import add_months
+
 BATCH = 5_000
 SEED = 20261122
 # The register search benchmarked everywhere: two common words of firm names.
@@ -145,18 +148,6 @@ FORM_ROWS, FORM_WEIGHTS = _weighted([((f, s), w) for f, s, w in LEGAL_FORMS])
 
 
 # --- pure helpers ------------------------------------------------------------------------
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    """Same day `months` later, clamped to the month's end (as the app's issuance does)."""
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    for candidate in (day.day, 30, 29, 28):
-        try:
-            return dt.date(year, month, min(day.day, candidate))
-        except ValueError:
-            continue
-    raise ValueError(day)
-
 
 def ascii_letters(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text)
