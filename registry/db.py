@@ -60,8 +60,8 @@ class Base(DeclarativeBase):
 
 # Created by migrations with dialect-specific DDL and unknown to the models: the SQLite
 # full-text table of firm names (with the shadow tables FTS5 keeps beside it) and the
-# PostgreSQL GIN index on the name's tsvector.
-UNMODELLED = {"table": ("firm_fts",), "index": ("ix_firm_name_fulltext",)}
+# PostgreSQL GIN index on the name's word prefixes.
+UNMODELLED = {"table": ("firm_fts",), "index": ("ix_firm_name_prefixes",)}
 
 
 def include_in_autogenerate(obj, name, type_, reflected, compare_to) -> bool:

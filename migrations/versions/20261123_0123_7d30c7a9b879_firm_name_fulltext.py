@@ -1,9 +1,12 @@
 """Firm-name search through the database's full-text index; partial index for browsing
 
 SQLite: an FTS5 table over firm.name_search (external content, kept by triggers, so every
-way a name changes, ORM or bulk SQL, keeps it right). PostgreSQL: a GIN index on
-to_tsvector('simple', name_search). Both replace the firm_name_word table. Caution: a later
-batch (copy-and-move) migration of `firm` on SQLite drops these triggers; recreate them.
+way a name changes, ORM or bulk SQL, keeps it right). PostgreSQL: a GIN index over every
+prefix of every word of name_search, as lexemes (firm_name_prefixes()), so a prefix search
+is a lookup of exact lexemes: measured at 100,000 firms, 1.7 ms against 8.7 ms for a
+tsquery prefix match ('servizi:*') on to_tsvector. Both replace the firm_name_word table.
+Caution: a later batch (copy-and-move) migration of `firm` on SQLite drops these triggers;
+recreate them.
 
 Revision ID: 7d30c7a9b879
 Revises: 0623f22d8947
@@ -35,6 +38,16 @@ FTS_TRIGGERS = {
     "INSERT INTO firm_fts(rowid, name_search) VALUES (new.id, new.name_search); END",
 }
 REGISTER_ORDER_WHERE = "current_certificate_id IS NOT NULL"
+# Every prefix of every word ("qualita" -> q, qu, qua, ...), as a tsvector of lexemes taken
+# verbatim (no parser, no dictionary): names are already normalised to [0-9a-z ] words.
+PREFIXES_FUNCTION = """
+CREATE FUNCTION firm_name_prefixes(name text) RETURNS tsvector
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT array_to_tsvector(ARRAY(
+    SELECT DISTINCT left(word, n)
+    FROM regexp_split_to_table(name, ' ') AS word, generate_series(1, length(word)) AS n
+    WHERE word <> ''))
+$$"""
 
 
 def upgrade():
@@ -48,8 +61,9 @@ def upgrade():
                     sqlite_where=sa.text(REGISTER_ORDER_WHERE),
                     postgresql_where=sa.text(REGISTER_ORDER_WHERE))
     if op.get_bind().dialect.name == "postgresql":
-        op.execute("CREATE INDEX ix_firm_name_fulltext ON firm "
-                   "USING gin (to_tsvector('simple'::regconfig, name_search))")
+        op.execute(PREFIXES_FUNCTION)
+        op.execute("CREATE INDEX ix_firm_name_prefixes ON firm "
+                   "USING gin (firm_name_prefixes(name_search))")
     else:
         op.execute("CREATE VIRTUAL TABLE firm_fts USING fts5(name_search, content='firm', "
                    "content_rowid='id', tokenize='unicode61 remove_diacritics 2')")
@@ -60,7 +74,8 @@ def upgrade():
 
 def downgrade():
     if op.get_bind().dialect.name == "postgresql":
-        op.execute("DROP INDEX ix_firm_name_fulltext")
+        op.execute("DROP INDEX ix_firm_name_prefixes")
+        op.execute("DROP FUNCTION firm_name_prefixes(text)")
     else:
         for name in FTS_TRIGGERS:
             op.execute(f"DROP TRIGGER {name}")
