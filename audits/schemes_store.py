@@ -8,7 +8,14 @@ from pathlib import Path
 from flask_babel import gettext as _
 
 from audits.models import SchemeVersion
-from audits.scheme import DEFAULT_SCHEME_PATH, Scheme, SchemeError, load_scheme_file, parse_scheme
+from audits.scheme import (
+    DEFAULT_SCHEME_PATH,
+    Level,
+    Scheme,
+    SchemeError,
+    load_scheme_file,
+    parse_scheme,
+)
 from registry import auditlog
 from registry.errors import DomainError, NotFound
 from registry.extensions import db
@@ -76,3 +83,31 @@ def current_version(code: str | None = None) -> SchemeVersion:
 def list_versions() -> list[SchemeVersion]:
     return list(db.session.scalars(db.select(SchemeVersion).order_by(
         SchemeVersion.code, SchemeVersion.loaded_at)))
+
+
+# Levels by code, as the schemes define them. Seeded from the default scheme file so labels
+# never need a query; a code first met in a newer stored version reloads from the database.
+_LEVELS: dict[str, Level] = {}
+
+
+def level_of(code: str) -> Level | None:
+    """The level with this code (its rank and its labels), None for an unknown code."""
+    if not _LEVELS:
+        scheme, _document, _hash = load_scheme_file(DEFAULT_SCHEME_PATH)
+        _LEVELS.update((level.code, level) for level in scheme.levels)
+    if code not in _LEVELS:
+        for version in list_versions():
+            _LEVELS.update((level.code, level) for level in scheme_of(version).levels)
+    return _LEVELS.get(code)
+
+
+def current_levels() -> tuple[Level, ...]:
+    """The levels of the scheme new applications start on (the default scheme's before any
+    is loaded), lowest first."""
+    version = db.session.scalars(db.select(SchemeVersion).order_by(
+        SchemeVersion.loaded_at.desc(), SchemeVersion.id.desc()).limit(1)).first()
+    if version is None:
+        scheme, _document, _hash = load_scheme_file(DEFAULT_SCHEME_PATH)
+    else:
+        scheme = scheme_of(version)
+    return tuple(sorted(scheme.levels, key=lambda level: level.rank))

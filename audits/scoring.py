@@ -19,10 +19,6 @@ from audits.scheme import Criterion, Level, Scheme
 
 Number = int | float | Decimal | Fraction
 
-# Public bands printed on certificates and shown by the verification API, best first.
-BANDS: tuple[tuple[int, str], ...] = ((85, "A"), (72, "B"), (60, "C"), (50, "D"))
-
-
 class IncompleteScores(ValueError):
     """Some criteria have not been scored yet; `missing` lists their codes, in scheme order."""
 
@@ -51,11 +47,8 @@ class AreaResult:
     na_count: int
     passed_minimum: bool
     pct_exact: Fraction | None = None
-
-    @property
-    def band(self) -> str | None:
-        """The public band of this area (see `band`), None when the area was all N/A."""
-        return None if self.pct_exact is None else band(self.pct_exact)
+    # The public band of this area (see `band`), None when the area was all N/A.
+    band: str | None = None
 
 
 @dataclass(frozen=True)
@@ -85,18 +78,28 @@ class Evaluation:
         return self.level.code if self.level else None
 
 
-def band(pct: Number) -> str:
-    """The band printed on certificates for an area score in %: A (>= 85), B (>= 72),
-    C (>= 60), D (>= 50), E (< 50).
+def band_cutoffs(scheme: Scheme) -> tuple[tuple[Fraction, str], ...]:
+    """The minimum score of each public band, best first: A, B, C… for each level's minimum
+    overall score (highest level first), then one band for the lowest area minimum. With the
+    default scheme: A >= 85, B >= 72, C >= 60, D >= 50 (and E below)."""
+    minima = sorted({_exact(level.min_overall) for level in scheme.levels}, reverse=True)
+    minima.append(min(_exact(area.min_pct) for area in scheme.areas))
+    return tuple((minimum, chr(ord("A") + i)) for i, minimum in enumerate(minima))
+
+
+def band(pct: Number, scheme: Scheme) -> str:
+    """The band printed on certificates for an area score in %, from the scheme's own
+    thresholds (`band_cutoffs`); below all of them, the letter after the last band.
 
     The public registry shows bands rather than detailed scores (domain.md §3.5: scores
-    are not public). The cut-offs are the scheme's own thresholds: L3, L2, L1, area minimum.
+    are not public).
     """
     exact = _exact(pct)
-    for minimum, letter in BANDS:
+    cutoffs = band_cutoffs(scheme)
+    for minimum, letter in cutoffs:
         if exact >= minimum:
             return letter
-    return "E"
+    return chr(ord(cutoffs[-1][1]) + 1)
 
 
 def _exact(value: Number) -> Fraction:
@@ -204,7 +207,8 @@ def _area_result(scheme: Scheme, area, applicable: list[tuple[Criterion, int]]) 
     weights = sum(c.weight for c, _s in mine)
     exact = Fraction(100 * sum(c.weight * s for c, s in mine), scheme.scale_max * weights)
     return AreaResult(area.code, area.weight, area.min_pct, display_pct(exact), len(mine),
-                      total - len(mine), exact >= _exact(area.min_pct), exact)
+                      total - len(mine), exact >= _exact(area.min_pct), exact,
+                      band(exact, scheme))
 
 
 def _overall(areas: tuple[AreaResult, ...]) -> Fraction | None:

@@ -265,7 +265,7 @@ class _Builder:
         self.counters: dict[int, int] = {}
         self.area_pool: dict[str, list] = {}
         self.areas = [(a.code, a.name_it, a.name_en) for a in scheme.areas]
-        self.band = band
+        self.band = lambda pct: band(pct, scheme)
         self.provinces = sorted(_provinces().items())
 
     # firms ---------------------------------------------------------------------------

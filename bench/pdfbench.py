@@ -46,7 +46,7 @@ def certificate_data():
     claims = tokens.TokenClaims(number="BB-2026-04217", vat_number="04512870016",
                                 valid_from=valid_from, valid_until=valid_until,
                                 scheme_version=scheme.version, level="L2", kid=kid)
-    areas = [{"code": a.code, "band": band(pct), "name_it": a.name_it, "name_en": a.name_en}
+    areas = [{"code": a.code, "band": band(pct, scheme), "name_it": a.name_it, "name_en": a.name_en}
              for a, pct in zip(scheme.areas, (88, 79, 74, 91), strict=False)]
     certificate = Certificate(
         number=claims.number, revision=1, firm_id=1, application_id=1, decision_id=1,

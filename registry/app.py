@@ -1,4 +1,8 @@
-"""The application factory: configuration, extensions, blueprints, nothing else."""
+"""The application factory: configuration, extensions, blueprints, nothing else.
+
+Feature modules are imported inside the functions below, not at the top: the factory is the
+one place that wires every feature, and `create_app` must stay importable without them.
+"""
 
 from __future__ import annotations
 
@@ -26,6 +30,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     register_handlers(app)
+    register_labels(app)
     register_commands(app)
     return app
 
@@ -53,27 +58,31 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    # Imported here, not at module level: blueprints import services that import extensions.
     from registry.accounts.views import bp as accounts_bp
     from registry.admin.views import bp as admin_bp
-    from registry.applications.admin_views import bp as assignments_bp
-    from registry.applications.audit_views import bp as audit_bp
-    from registry.applications.officer_views import bp as officer_bp
     from registry.applications.views import bp as applications_bp
+    from registry.assessments import assignments
+    from registry.assessments.views import bp as assessments_bp
     from registry.certificates.views import bp as certificates_bp
     from registry.core.views import bp as core_bp
+    from registry.decisions import views as decisions_views
     from registry.firms.views import bp as firms_bp
     from registry.ministry.views import bp as ministry_bp
     from registry.public import verify_cache
     from registry.public.views import bp as public_bp
 
-    for blueprint in (core_bp, accounts_bp, admin_bp, firms_bp, applications_bp, audit_bp,
-                      officer_bp, assignments_bp, public_bp, certificates_bp, ministry_bp):
+    for blueprint in (core_bp, accounts_bp, admin_bp, firms_bp, applications_bp,
+                      assessments_bp, decisions_views.bp, public_bp, certificates_bp,
+                      ministry_bp):
         app.register_blueprint(blueprint)
+    # Later stages register into earlier ones (dependencies point one way).
+    assignments.init_app(app)
+    decisions_views.init_app(app)
     verify_cache.init_app(app)
 
 
 def register_handlers(app: Flask) -> None:
+    from registry.certificates.revisions import register_revisions
     from registry.errors import register_error_handlers
     from registry.navigation import register_navigation
     from registry.security import register_security_headers
@@ -81,15 +90,29 @@ def register_handlers(app: Flask) -> None:
     register_error_handlers(app)
     register_security_headers(app)
     register_navigation(app)
-    from registry.applications.explain import register_explain
-
-    register_explain(app)
-    from registry.certificates.revisions import register_revisions
-
     register_revisions(app)
-    from registry.certificates.labels import register_labels
 
-    register_labels(app)
+
+def register_labels(app: Flask) -> None:
+    """The words for stored codes, for every template: one label function per enum."""
+    from registry.applications.labels import kind_label, state_label
+    from registry.assessments.explain import explain
+    from registry.assessments.labels import (
+        assessment_state_label,
+        audit_type_label,
+        auditor_role_label,
+        finding_label,
+    )
+    from registry.certificates.labels import level_label, status_label, verdict_label
+    from registry.decisions.labels import appeal_outcome_label, outcome_label
+
+    app.jinja_env.globals.update(
+        state_label=state_label, kind_label=kind_label,
+        assessment_state_label=assessment_state_label, audit_type_label=audit_type_label,
+        auditor_role_label=auditor_role_label, finding_label=finding_label,
+        level_label=level_label, status_label=status_label, verdict_label=verdict_label,
+        outcome_label=outcome_label, appeal_outcome_label=appeal_outcome_label,
+        explain=explain)
 
 
 def register_commands(app: Flask) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import DateTime, MetaData, TypeDecorator, event
 from sqlalchemy.engine import Engine
@@ -21,9 +22,18 @@ NAMING_CONVENTION = {
 }
 
 
+ROME = ZoneInfo("Europe/Rome")
+
+
 def utcnow() -> dt.datetime:
     """The current time in UTC, timezone-aware. Use as a column default (the callable)."""
     return dt.datetime.now(dt.UTC)
+
+
+def today_in_rome() -> dt.date:
+    """The calendar date in Italy: validity dates, deadlines and "not in the future" are
+    judged by Italian time, whatever the server's time zone."""
+    return dt.datetime.now(ROME).date()
 
 
 class UTCDateTime(TypeDecorator):

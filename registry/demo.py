@@ -114,7 +114,10 @@ def _demo_firm(index: int, name, form, vat, comune, province, region, target) ->
 
 def _walk(firm: Firm, owner: User, target: str) -> None:
     """Take a new application of `firm` as far as `target` through the real services."""
-    from registry.applications import assessments, assignments, decisions, evidence, services
+    from registry.applications import evidence, services
+    from registry.assessments import assignments
+    from registry.assessments import services as assessments
+    from registry.decisions import services as decisions
 
     application = services.start_application(owner, "initial")
     codes = KNOCKOUTS if target != "draft" else KNOCKOUTS[:3]

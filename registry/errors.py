@@ -6,6 +6,8 @@ from flask import Flask, jsonify, make_response, render_template, request
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
+from registry.extensions import db
+
 
 class DomainError(Exception):
     """A rule of the registry was broken; the message is safe to show to the user."""
@@ -97,7 +99,6 @@ def error_response(status: int, message: str | None = None, code: str | None = N
 
 def register_error_handlers(app: Flask) -> None:
     """Turn every HTTP error and domain error into a page or JSON; never show a trace."""
-    from registry.extensions import db
 
     @app.errorhandler(DomainError)
     def handle_domain_error(error: DomainError):

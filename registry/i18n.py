@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 
 from flask import Flask, current_app, g, has_request_context, request, session
@@ -57,6 +59,33 @@ def _translations():
     if translations is None:
         translations = g._babel_translations = get_translations()
     return translations
+
+
+def translate(message: str) -> str:
+    """`message` in the current language (a word marked with `N_`, or any msgid)."""
+    if not has_request_context():
+        return str(get_translations().ugettext(message))
+    return _translations().ugettext(message)
+
+
+def labeller(kind: type[enum.StrEnum], table: Mapping[enum.StrEnum, str]
+             ) -> Callable[[str | None], str]:
+    """The function that turns a stored code of `kind` into the word a person reads.
+
+    `table` is the enum's label table from its workflow/status module; every member must
+    have a label, so no code can ever be shown raw. None (no value yet) reads as "—".
+    """
+    missing = [member for member in kind if member not in table]
+    if missing:
+        raise ValueError(f"{kind.__name__}: no label for {missing}")
+
+    def label(value: str | None) -> str:
+        if value is None or value == "":
+            return "—"
+        return translate(table[kind(value)])
+
+    label.__name__ = f"{kind.__name__}_label"
+    return label
 
 
 def register_i18n(app: Flask) -> None:

@@ -1,24 +1,22 @@
 """Imports every model module so the metadata is complete (Alembic, mapper configuration)."""
 
-from audits.models import (  # noqa: F401
-    Assessment,
-    Assignment,
-    ChangeRequest,
-    ConflictDeclaration,
-    CriterionScore,
-    Finding,
-    SchemeVersion,
-)
+from audits.models import SchemeVersion  # noqa: F401
 from registry.accounts.models import User, UserRole  # noqa: F401
-from registry.applications.models import (  # noqa: F401  # noqa: F401
-    Appeal,
+from registry.applications.models import (  # noqa: F401
     Application,
     ApplicationEvent,
+    ChangeRequest,
     CriterionNote,
-    Decision,
     Document,
     DocumentVersion,
     EvidenceLink,
+)
+from registry.assessments.models import (  # noqa: F401
+    Assessment,
+    Assignment,
+    ConflictDeclaration,
+    CriterionScore,
+    Finding,
 )
 from registry.auditlog import AuditEvent  # noqa: F401
 from registry.certificates.models import (  # noqa: F401
@@ -28,4 +26,5 @@ from registry.certificates.models import (  # noqa: F401
     SigningKey,
     StatusChange,
 )
+from registry.decisions.models import Appeal, Decision  # noqa: F401
 from registry.firms.models import Firm, MembershipRequest, Site  # noqa: F401

@@ -6,7 +6,7 @@ import enum
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import Flask, abort, request
+from flask import Flask, abort, g
 from flask_login import current_user
 
 from registry.extensions import login_manager
@@ -22,6 +22,17 @@ class Role(enum.StrEnum):
     ADMIN = "admin"
 
 
+# Staff who oversee the whole register: they read every application and certificate.
+OVERSIGHT = frozenset({Role.ADMIN, Role.OFFICER, Role.MINISTRY})
+# Staff who run the certification itself (start surveillance, manage the workflow).
+CERTIFICATION_STAFF = frozenset({Role.ADMIN, Role.OFFICER})
+
+
+def has_any_role(user, roles) -> bool:
+    """True if `user` is logged in and holds at least one of `roles`."""
+    return bool(user.is_authenticated) and any(user.has_role(role) for role in roles)
+
+
 def roles_required(*roles: Role):
     """Anonymous users go to the login page; logged-in users without one of `roles` get 403."""
 
@@ -32,11 +43,25 @@ def roles_required(*roles: Role):
                 return login_manager.unauthorized()
             if roles and not any(current_user.has_role(role) for role in roles):
                 abort(403)
+            # A page only a logged-in person may see is never stored by a browser or proxy.
+            mark_private()
             return view(*args, **kwargs)
 
         return wrapped
 
     return decorator
+
+
+def mark_private() -> None:
+    """This response is for one person only: `Cache-Control: no-store` (see below)."""
+    g.private_page = True
+
+
+def private_blueprint(blueprint):
+    """Every page of `blueprint` is private, including those open to anonymous visitors
+    (a password-reset link, an invitation): none may be kept by a browser or a proxy."""
+    blueprint.before_request(mark_private)
+    return blueprint
 
 
 def login_required(view):
@@ -77,7 +102,6 @@ def register_security_headers(app: Flask) -> None:
         headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         if app.config["ENV_NAME"] == "production":
             headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-        if request.path.startswith(("/account", "/admin", "/firm", "/audit", "/officer",
-                                    "/ministry", "/applications")):
+        if g.get("private_page"):
             headers.setdefault("Cache-Control", "no-store")
         return response

@@ -11,14 +11,20 @@ import os
 import shutil
 import socket
 import time
+from email import message_from_bytes
+from email.policy import default
 from pathlib import Path
 
 import pytest
+from aiosmtpd.controller import Controller
+from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
 
 from registry import create_app
 from registry.extensions import db, limiter
 from tests import factories
+from tests.firms.routes_table import firm_route_objects
+from tests.steps import log_in
 
 PG_URL = os.environ.get("REGISTRY_TEST_DATABASE_URL", "").strip()
 ON_POSTGRES = PG_URL.startswith("postgresql")
@@ -53,7 +59,6 @@ def base_config(tmp_path: Path, database_url: str) -> dict:
 
 def migrate(database_url: str, workdir: Path) -> None:
     """Build the schema with the real migrations."""
-    from flask_migrate import upgrade
 
     app = create_app(base_config(workdir, database_url))
     with app.app_context():
@@ -143,18 +148,6 @@ def users(app):
         return {role: user.id for role, user in made.items()}
 
 
-def log_in(client, user_id: int) -> None:
-    """Log a user in by writing the session as Flask-Login would (no password round trip)."""
-    with client.application.app_context():
-        from registry.accounts.models import User
-
-        user = db.session.get(User, user_id)
-        session_id = user.get_id()
-    with client.session_transaction() as session:
-        session["_user_id"] = session_id
-        session["_fresh"] = True
-
-
 @pytest.fixture
 def login(client):
     def do(user_id: int):
@@ -170,8 +163,6 @@ class Mailbox:
         self.messages = []
 
     async def handle_DATA(self, server, session, envelope):
-        from email import message_from_bytes
-        from email.policy import default
 
         self.messages.append(message_from_bytes(envelope.content, policy=default))
         return "250 OK"
@@ -192,7 +183,6 @@ def free_port() -> int:
 @pytest.fixture
 def smtp_server():
     """An aiosmtpd server on a free loopback port; `.messages` holds what arrived."""
-    from aiosmtpd.controller import Controller
 
     mailbox = Mailbox()
     port = free_port()
@@ -212,7 +202,6 @@ def mail_app(make_app, smtp_server):
 @pytest.fixture
 def route_objects(app, users):
     """Ids of objects the permission table's paths refer to ({firm}, {application}, …)."""
-    from tests.firms.routes_table import firm_route_objects
 
     with app.app_context():
         owner = factories.make_user("applicant")
@@ -221,3 +210,18 @@ def route_objects(app, users):
         objects = {"application": application.id,
                    "scheme": application.scheme_version_id}
     return {**firm_route_objects(app), **objects}
+
+
+@pytest.fixture
+def people(app):
+    """A firm with a submitted application, two auditors, two officers and an admin."""
+    with app.app_context():
+        owner = factories.make_user("applicant", email="owner@firm.it")
+        firm = factories.make_firm(owner=owner)
+        application = factories.make_application(firm, owner, complete=True, state="submitted")
+        ids = {"owner": owner.id, "firm": firm.id, "application": application.id}
+        for name, role in (("auditor", "auditor"), ("auditor2", "auditor"),
+                           ("officer", "officer"), ("officer2", "officer"),
+                           ("admin", "admin")):
+            ids[name] = factories.make_user(role, email=f"{name}@registry.it").id
+        return ids

@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import io
 import itertools
 
+from werkzeug.datastructures import FileStorage
+
+from audits.schemes_store import ensure_default_scheme
 from registry.accounts.models import User
 from registry.accounts.services import create_user
+from registry.applications import evidence
+from registry.applications.services import start_application, submit
+from registry.assessments import assignments
+from registry.assessments import services as assessments
+from registry.certificates.models import Certificate
+from registry.decisions import services as decisions
 from registry.extensions import db
+from registry.firms.checks import check_profile
+from registry.firms.identifiers import vat_check_digit
+from registry.firms.models import Firm, Site
 from registry.security import Role
 
 ROLES = [str(role) for role in Role]
@@ -27,7 +41,6 @@ def make_user(role: str | list[str] = "applicant", email: str | None = None,
 
 def default_scheme():
     """The default scheme version, loaded if missing."""
-    from audits.schemes_store import ensure_default_scheme
 
     version = ensure_default_scheme()
     db.session.commit()
@@ -44,7 +57,6 @@ def make_application(firm, user, *, complete: bool = False, state: str | None = 
     knock-out criterion (a PDF each); `state` forces a workflow state for fixtures."""
 
 
-    from registry.applications.services import start_application
 
     default_scheme()
     if complete and not firm.sites:
@@ -69,7 +81,6 @@ _vat_serial = itertools.count(1000001)
 
 def next_vat_number() -> str:
     """A fresh valid partita IVA: a 7-digit serial, office 058 (Roma), its check digit."""
-    from registry.firms.identifiers import vat_check_digit
 
     first_ten = f"{next(_vat_serial):07d}058"
     return first_ten + vat_check_digit(first_ten)
@@ -77,7 +88,6 @@ def next_vat_number() -> str:
 
 def firm_values(**overrides) -> dict:
     """A complete, valid firm profile as the form would submit it (keys = Firm attributes)."""
-    import datetime as dt
 
     vat = overrides.pop("vat_number", None) or next_vat_number()
     values = {
@@ -99,8 +109,6 @@ def firm_values(**overrides) -> dict:
 def make_firm(owner: User | None = None, **overrides):
     """A firm with realistic valid data (unique P.IVA per call). With `owner`, that user
     owns it and is its member, as after `create_firm`."""
-    from registry.firms.checks import check_profile
-    from registry.firms.models import Firm
 
     values, errors = check_profile(firm_values(**overrides))
     assert not errors, errors
@@ -115,9 +123,7 @@ def make_firm(owner: User | None = None, **overrides):
 
 def make_site(firm, **overrides):
     """An open operating site of `firm` in Italy."""
-    import datetime as dt
 
-    from registry.firms.models import Site
 
     values = {"address": "Via Tiburtina 1020", "comune": "Roma", "province": "RM",
               "country": "IT", "seats": 120, "headcount": 150,
@@ -132,14 +138,9 @@ def make_site(firm, **overrides):
 
 def make_certificate(level: str = "L2"):
     """A certified firm: the whole path run through the services. Returns the certificate."""
-    from registry.applications import assessments, assignments, decisions
-    from registry.certificates.models import Certificate
-
     owner = make_user("applicant")
     firm = make_firm(owner=owner)
     application = make_application(firm, owner, complete=True)
-    from registry.applications.services import submit
-
     submit(application, owner, declaration=True)
     admin, auditor, officer = make_user("admin"), make_user("auditor"), make_user("officer")
     assignment = assignments.assign(application, auditor, "lead", admin)
@@ -159,12 +160,8 @@ def make_certificate(level: str = "L2"):
 
 def add_knockout_evidence(application, user) -> None:
     """A small PDF as evidence for every knock-out criterion of `application`."""
-    import datetime as dt
-    import io
 
-    from werkzeug.datastructures import FileStorage
 
-    from registry.applications import evidence
 
     for code in KNOCKOUT_CODES:
         upload = FileStorage(io.BytesIO(MINIMAL_PDF + code.encode()), filename=f"{code}.pdf")

@@ -1,8 +1,10 @@
 """The demo data that `make run` loads: every workflow state, every demo user can log in."""
 
+import re
 from collections import Counter
 
 from registry.applications.models import Application
+from registry.certificates.models import Certificate
 from registry.demo import DEMO_PASSWORD, demo_logins, load_demo_data
 from registry.extensions import db
 
@@ -16,7 +18,6 @@ def test_demo_covers_every_state_and_logins_work(app, runner):
     assert {"draft", "submitted", "withdrawn", "under_audit", "assessed", "certified",
             "refused"} <= set(states)
     assert states["certified"] == 6
-    from registry.certificates.models import Certificate
 
     with app.app_context():
         statuses = set(db.session.scalars(db.select(Certificate.status)))
@@ -33,7 +34,6 @@ def test_demo_covers_every_state_and_logins_work(app, runner):
 
 def test_every_page_renders_on_demo_data(app):
     """Crawl the pages each demo user can reach from the navigation, two links deep."""
-    import re
 
     with app.app_context():
         load_demo_data()

@@ -2,6 +2,7 @@
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from flask_migrate import downgrade, upgrade
 
 from registry.db import include_in_autogenerate
 from registry.extensions import db
@@ -17,7 +18,6 @@ def test_migrated_schema_matches_models(app):
 
 
 def test_downgrade_and_upgrade_again(app):
-    from flask_migrate import downgrade, upgrade
 
     with app.app_context():
         downgrade(revision="base")

@@ -1,5 +1,8 @@
 """Both catalogues are complete: every UI string has an Italian and an English text."""
 
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -21,9 +24,6 @@ def test_catalogue_is_complete(locale):
 
 def test_catalogue_matches_the_source():
     """Every string in the code is in the template (run `make messages` after editing)."""
-    import subprocess
-    import sys
-    import tempfile
 
     root = TRANSLATIONS.parent.parent
     with tempfile.NamedTemporaryFile(suffix=".pot") as pot:

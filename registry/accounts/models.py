@@ -89,3 +89,9 @@ def normalise_email(email: str) -> str:
 
 def count_users() -> int:
     return db.session.scalar(db.select(func.count(User.id))) or 0
+
+
+def active_with_role(role: Role) -> list[User]:
+    """Active people holding `role`, by name (who can be assigned, who is told)."""
+    return list(db.session.scalars(db.select(User).join(UserRole).where(
+        UserRole.role == str(role), User.active.is_(True)).order_by(User.name)))

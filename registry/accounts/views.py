@@ -17,9 +17,9 @@ from registry.accounts.forms import (
 from registry.errors import DomainError
 from registry.extensions import db, limiter
 from registry.forms import show_domain_error
-from registry.security import is_safe_redirect, login_required
+from registry.security import is_safe_redirect, login_required, private_blueprint
 
-bp = Blueprint("accounts", __name__, url_prefix="/account")
+bp = private_blueprint(Blueprint("accounts", __name__, url_prefix="/account"))
 
 
 def _account_key() -> str:

@@ -6,31 +6,28 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from audits.models import SchemeVersion
+from audits.schemes_store import list_versions, scheme_of
 from registry.accounts import services
 from registry.accounts.forms import UserCreateForm, UserEditForm
 from registry.accounts.models import User
 from registry.errors import DomainError
 from registry.extensions import db
 from registry.forms import show_domain_error
-from registry.security import Role, roles_required
+from registry.security import Role, private_blueprint, roles_required
 
-bp = Blueprint("admin", __name__, url_prefix="/admin")
+bp = private_blueprint(Blueprint("admin", __name__, url_prefix="/admin"))
 
 
 @bp.get("/schemes")
 @roles_required(Role.ADMIN)
 def schemes():
-    from audits.schemes_store import list_versions
-
     return render_template("admin/schemes.html", versions=list_versions())
 
 
 @bp.get("/schemes/<int:version_id>")
 @roles_required(Role.ADMIN)
 def scheme(version_id: int):
-    from audits.models import SchemeVersion
-    from audits.schemes_store import scheme_of
-
     version = db.get_or_404(SchemeVersion, version_id)
     return render_template("admin/scheme.html", version=version, scheme=scheme_of(version))
 

@@ -15,8 +15,8 @@ from audits.schemes_store import scheme_of
 from registry import auditlog
 from registry.accounts.models import User
 from registry.applications import filetypes, storage
+from registry.applications.access import require_firm_editor
 from registry.applications.models import Application, Document, DocumentVersion, EvidenceLink
-from registry.applications.services import require_firm_editor
 from registry.errors import DomainError, NotFound
 from registry.extensions import db
 

@@ -1,13 +1,14 @@
-"""Applications, their history, the firm's notes per criterion and evidence documents."""
+"""The firm's file: applications, their history, the firm's notes per criterion, evidence
+documents, and the integrations staff ask the firm for."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from registry.applications.workflow import State
+from registry.applications.workflow import ApplicationKind, ApplicationState
 from registry.db import utcnow
 from registry.extensions import db
 
@@ -21,10 +22,10 @@ class Application(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     firm_id: Mapped[int] = mapped_column(ForeignKey("firm.id"))
     scheme_version_id: Mapped[int] = mapped_column(ForeignKey("scheme_version.id"))
-    kind: Mapped[str] = mapped_column(String(20), default="initial")
+    kind: Mapped[str] = mapped_column(String(20), default=ApplicationKind.INITIAL)
     # For a surveillance audit: the certificate it checks (its decision reissues it).
     certificate_number: Mapped[str | None] = mapped_column(String(20))
-    state: Mapped[str] = mapped_column(String(20), default=State.DRAFT, index=True)
+    state: Mapped[str] = mapped_column(String(20), default=ApplicationState.DRAFT, index=True)
     # Bumped on every state change: a concurrent second change of the same row fails.
     version_id: Mapped[int] = mapped_column(default=1)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
@@ -131,43 +132,14 @@ class EvidenceLink(db.Model):
     document: Mapped[Document] = relationship(back_populates="links")
 
 
-class Decision(db.Model):
-    """The certification decision on an application: one per application, ever.
+class ChangeRequest(db.Model):
+    """Items the auditor or officer asks the firm to add before the audit continues."""
 
-    The unique constraint is what makes two officers deciding at the same moment produce
-    exactly one decision; the snapshot freezes everything the decision relied on.
-    """
-
-    __tablename__ = "decision"
+    __tablename__ = "change_request"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    application_id: Mapped[int] = mapped_column(ForeignKey("application.id"), unique=True)
-    officer_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
-    outcome: Mapped[str] = mapped_column(String(10))  # certify | refuse
-    level: Mapped[str | None] = mapped_column(String(4))
-    computed_level: Mapped[str | None] = mapped_column(String(4))
-    reason: Mapped[str | None] = mapped_column(Text)
-    snapshot: Mapped[dict] = mapped_column(JSON)
-    decided_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-
-    application = relationship("Application")
-    officer = relationship("User")
-
-
-class Appeal(db.Model):
-    """A refused firm's appeal, decided by an officer who took no part in the decision."""
-
-    __tablename__ = "appeal"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    decision_id: Mapped[int] = mapped_column(ForeignKey("decision.id"), unique=True)
-    text: Mapped[str] = mapped_column(Text)
-    lodged_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
-    lodged_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    officer_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
-    assigned_at: Mapped[dt.datetime | None]
-    outcome: Mapped[str | None] = mapped_column(String(12))  # upheld | overturned
-    reason: Mapped[str | None] = mapped_column(Text)
-    decided_at: Mapped[dt.datetime | None]
-
-    decision = relationship("Decision")
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id"), index=True)
+    items: Mapped[str] = mapped_column(Text)
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    requested_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    answered_at: Mapped[dt.datetime | None]

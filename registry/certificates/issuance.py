@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 
@@ -19,10 +18,10 @@ from registry.certificates import keys
 from registry.certificates import token as tokens
 from registry.certificates.models import Certificate, StatusChange
 from registry.certificates.numbering import next_number
-from registry.db import utcnow
+from registry.certificates.status import CertificateStatus
+from registry.db import today_in_rome
 from registry.extensions import db
 
-ROME = ZoneInfo("Europe/Rome")
 SERVICE_LABELS = {"inbound": "inbound", "outbound": "outbound", "back_office": "back office",
                   "backoffice": "back office"}
 
@@ -44,11 +43,22 @@ def validity(decided_on: dt.date, months: int) -> tuple[dt.date, dt.date]:
     return decided_on, add_months(decided_on, months) - dt.timedelta(days=1)
 
 
+def printed_data(firm) -> dict:
+    """What a certificate prints about the firm, as it is now: name, registered office, the
+    open operating sites and the services they run. Issuance and revisions both use it."""
+    services = sorted({SERVICE_LABELS.get(t, t) for s in firm.open_sites
+                       for t in s.service_types})
+    return {"firm_name": firm.name, "registered_office": firm.registered_office,
+            "sites": [s.public_place() for s in firm.open_sites],
+            "services": ", ".join(services) or "contact center"}
+
+
 def areas_from(decision) -> list[dict]:
     """Area results as printed: the band of each area, from the decision's snapshot."""
     scheme = scheme_of(decision.application.scheme_version)
     return [{"code": a["code"],
-             "band": band(Decimal(a["pct"])) if a["pct"] not in (None, "None") else None,
+             "band": (band(Decimal(a["pct"]), scheme)
+                      if a["pct"] not in (None, "None") else None),
              "name_it": scheme.area(a["code"]).name_it,
              "name_en": scheme.area(a["code"]).name_en}
             for a in decision.snapshot["result"]["areas"]]
@@ -59,29 +69,25 @@ def issue_certificate(decision, level: str, actor) -> Certificate:
     application = decision.application
     firm = application.firm
     scheme = scheme_of(application.scheme_version)
-    decided_on = utcnow().astimezone(ROME).date()
+    decided_on = today_in_rome()
     valid_from, valid_until = validity(decided_on, scheme.validity_months)
     number = next_number(valid_from.year)
     if current_app.config["AUTO_CREATE_KEYS"]:
         keys.ensure_key()
     kid, private_key = keys.active_private_key()
     areas = areas_from(decision)
-    open_sites = [s for s in firm.sites if s.closed_on is None]
-    services = sorted({SERVICE_LABELS.get(t, t) for s in open_sites for t in s.service_types})
     claims = tokens.TokenClaims(number=number, vat_number=firm.vat_number,
                                 valid_from=valid_from, valid_until=valid_until,
                                 scheme_version=scheme.version, level=level, kid=kid)
     certificate = Certificate(
         number=number, revision=1, firm_id=firm.id, application_id=application.id,
         decision_id=decision.id, scheme_code=scheme.code, scheme_version=scheme.version,
-        scheme_name=scheme.name_it, level=level, areas=areas,
-        sites=[s.public_place() for s in open_sites],
-        services=", ".join(services) or "contact center", firm_name=firm.name,
-        vat_number=firm.vat_number, registered_office=firm.registered_office,
+        scheme_name=scheme.name_it, level=level, areas=areas, vat_number=firm.vat_number,
         valid_from=valid_from, valid_until=valid_until, issued_on=decided_on,
-        status="valid", kid=kid, token=tokens.sign_token(claims, private_key))
+        status=CertificateStatus.VALID, kid=kid, token=tokens.sign_token(claims, private_key),
+        **printed_data(firm))
     db.session.add(certificate)
-    db.session.add(StatusChange(certificate=certificate, status="valid",
+    db.session.add(StatusChange(certificate=certificate, status=CertificateStatus.VALID,
                                 effective_on=valid_from, actor_id=getattr(actor, "id", None),
                                 public_reason="Certificato rilasciato"))
     db.session.flush()

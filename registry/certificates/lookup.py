@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from registry.certificates import keys
 from registry.certificates import token as tokens
 from registry.certificates.issuance import claims_of
 from registry.certificates.models import Certificate, StatusChange
 from registry.certificates.numbering import is_number
+from registry.certificates.status import CertificateStatus
 from registry.certificates.verdict import Change, Verdict, verdict
+from registry.db import today_in_rome
 from registry.extensions import db
 from registry.links import external_url
-
-ROME = ZoneInfo("Europe/Rome")
 
 
 @dataclass(frozen=True)
@@ -28,10 +27,6 @@ class Answer:
     token_checked: bool
     # The revision whose printed QR was scanned, when older than the current one.
     superseded_revision: int | None = None
-
-
-def today() -> dt.date:
-    return dt.datetime.now(ROME).date()
 
 
 def find(number: str) -> Certificate | None:
@@ -53,7 +48,7 @@ def token_matches(certificate: Certificate, token: str) -> bool:
 
 def check(number: str, token: str | None = None, day: dt.date | None = None) -> Answer:
     """The verify page's answer. A token that does not match gives `not_authentic`."""
-    day = day or today()
+    day = day or today_in_rome()
     certificate = find(number)
     if certificate is None:
         return Answer(Verdict.NOT_FOUND, None, day, token is not None)
@@ -72,7 +67,7 @@ def listed(certificate: Certificate, day: dt.date | None = None) -> Answer:
     """The answer for a register listing, from the recorded status and the dates alone (no
     query): every status change takes effect on the day it is recorded, so for today this
     equals `check()`. Past days need the history: use `check()` for them."""
-    day = day or today()
+    day = day or today_in_rome()
     return Answer(verdict(certificate.valid_from, certificate.valid_until,
                           [Change(certificate.status, certificate.valid_from)], day),
                   certificate, day, False)
@@ -81,10 +76,11 @@ def listed(certificate: Certificate, day: dt.date | None = None) -> Answer:
 def history_of(number: str) -> list[Change]:
     """The status history across every revision of a number (supersessions left out: a new
     revision continues the same certificate)."""
-    rows = db.session.execute(db.select(StatusChange.status, StatusChange.effective_on)
-                              .join(Certificate).where(Certificate.number == number,
-                                                       StatusChange.status != "superseded")
-                              .order_by(StatusChange.id)).all()
+    rows = db.session.execute(
+        db.select(StatusChange.status, StatusChange.effective_on).join(Certificate)
+        .where(Certificate.number == number,
+               StatusChange.status != CertificateStatus.SUPERSEDED)
+        .order_by(StatusChange.id)).all()
     return [Change(status, day) for status, day in rows]
 
 

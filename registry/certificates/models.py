@@ -7,6 +7,7 @@ import datetime as dt
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from registry.certificates.status import LIVE, CertificateStatus
 from registry.db import utcnow
 from registry.extensions import db
 
@@ -62,7 +63,7 @@ class Certificate(db.Model):
     valid_from: Mapped[dt.date]
     valid_until: Mapped[dt.date]
     issued_on: Mapped[dt.date]
-    status: Mapped[str] = mapped_column(String(12), default="valid", index=True)
+    status: Mapped[str] = mapped_column(String(12), default=CertificateStatus.VALID, index=True)
     kid: Mapped[str] = mapped_column(ForeignKey("signing_key.kid"))
     token: Mapped[str] = mapped_column(String(400))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
@@ -70,6 +71,11 @@ class Certificate(db.Model):
     history: Mapped[list[StatusChange]] = relationship(
         back_populates="certificate", order_by="StatusChange.id")
     firm = relationship("Firm", foreign_keys=[firm_id])
+
+    @property
+    def is_live(self) -> bool:
+        """Valid or suspended: not ended for good (the dates may still have run out)."""
+        return CertificateStatus(self.status) in LIVE
 
 
 class StatusChange(db.Model):

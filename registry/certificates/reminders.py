@@ -8,10 +8,11 @@ import datetime as dt
 from flask_babel import gettext as _
 
 from registry import mail
-from registry.accounts.models import User
 from registry.certificates.issuance import add_months
 from registry.certificates.models import Certificate, Reminder
+from registry.certificates.status import LIVE
 from registry.extensions import db
+from registry.firms.services import member_emails
 
 EXPIRY_DAYS = (90, 30, 7)
 SURVEILLANCE_MONTHS = (12, 24)
@@ -40,16 +41,14 @@ def send_reminders(day: dt.date) -> int:
     """Email the reminders due today that were not sent before. Returns how many."""
     sent = 0
     live = db.session.scalars(db.select(Certificate).where(
-        Certificate.status.in_(["valid", "suspended"]))).all()
+        Certificate.status.in_(sorted(LIVE)))).all()
     already = {(r.certificate_number, r.kind) for r in db.session.scalars(db.select(Reminder))}
     for certificate in live:
         for kind, text in due_reminders(certificate, day):
             if (certificate.number, kind) in already:
                 continue
-            members = db.session.scalars(db.select(User.email).where(
-                User.firm_id == certificate.firm_id, User.active.is_(True))).all()
-            if members:
-                mail.queue(db.session, sorted(members),
+            if members := member_emails(certificate.firm_id):
+                mail.queue(db.session, members,
                            _("Promemoria per il certificato %(n)s", n=certificate.number), text)
             db.session.add(Reminder(certificate_number=certificate.number, kind=kind))
             already.add((certificate.number, kind))

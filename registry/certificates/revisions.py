@@ -12,29 +12,20 @@ from flask import Flask, current_app
 from registry import auditlog
 from registry.certificates import keys
 from registry.certificates import token as tokens
-from registry.certificates.issuance import SERVICE_LABELS, claims_of
-from registry.certificates.lookup import today
+from registry.certificates.issuance import areas_from, claims_of, printed_data
 from registry.certificates.models import Certificate, StatusChange
+from registry.certificates.status import LIVE, CertificateStatus
+from registry.db import today_in_rome
+from registry.errors import DomainError
 from registry.extensions import db
 from registry.firms.signals import firm_changed
-
-LIVE = ("valid", "suspended")
-
-
-def printed_data(firm) -> dict:
-    """What a certificate prints about the firm, as it is now."""
-    open_sites = [s for s in firm.sites if s.closed_on is None]
-    services = sorted({SERVICE_LABELS.get(t, t) for s in open_sites for t in s.service_types})
-    return {"firm_name": firm.name, "registered_office": firm.registered_office,
-            "sites": [s.public_place() for s in open_sites],
-            "services": ", ".join(services) or "contact center"}
 
 
 def reissue_if_changed(firm, actor) -> list[Certificate]:
     """Issue a new revision of each live certificate whose printed data no longer match."""
     issued = []
     live = db.session.scalars(db.select(Certificate).where(
-        Certificate.firm_id == firm.id, Certificate.status.in_(LIVE))).all()
+        Certificate.firm_id == firm.id, Certificate.status.in_(sorted(LIVE)))).all()
     for old in live:
         data = printed_data(firm)
         if all(getattr(old, key) == value for key, value in data.items()):
@@ -46,11 +37,9 @@ def reissue_if_changed(firm, actor) -> list[Certificate]:
 def reissue_after_surveillance(number: str, level: str, decision, actor) -> Certificate:
     """A surveillance decision keeps, lowers or raises the level: a new revision carries it."""
     current = db.session.scalars(db.select(Certificate).where(
-        Certificate.number == number, Certificate.status.in_(LIVE))
+        Certificate.number == number, Certificate.status.in_(sorted(LIVE)))
         .order_by(Certificate.revision.desc()).limit(1)).first()
     if current is None:
-        from registry.errors import DomainError
-
         raise DomainError(f"certificate {number} is not live: nothing to keep after surveillance")
     data = printed_data(current.firm)
     return _reissue(current, data, actor, level=level, decision=decision,
@@ -69,18 +58,19 @@ def _reissue(old: Certificate, data: dict, actor, level: str | None = None, deci
         decision_id=decision.id if decision else old.decision_id,
         scheme_code=old.scheme_code, scheme_version=old.scheme_version,
         scheme_name=old.scheme_name, level=level or old.level,
-        areas=_areas(decision) if decision else old.areas,
-        valid_from=old.valid_from, valid_until=old.valid_until, issued_on=today(),
+        areas=areas_from(decision) if decision else old.areas,
+        valid_from=old.valid_from, valid_until=old.valid_until, issued_on=today_in_rome(),
         status=old.status, kid=kid, token="", **data)
     new.token = tokens.sign_token(claims_of(new), private_key)
     before_status = old.status
-    old.status = "superseded"
+    old.status = CertificateStatus.SUPERSEDED
     db.session.add(new)
     reason = f"Revisione {new.revision}: " + (reason or "dati dell'azienda aggiornati")
-    db.session.add(StatusChange(certificate=old, status="superseded", effective_on=today(),
-                                actor_id=getattr(actor, "id", None), public_reason=reason))
-    db.session.add(StatusChange(certificate=new, status=before_status, effective_on=today(),
-                                actor_id=getattr(actor, "id", None), public_reason=reason))
+    actor_id, day = getattr(actor, "id", None), today_in_rome()
+    db.session.add(StatusChange(certificate=old, status=CertificateStatus.SUPERSEDED,
+                                effective_on=day, actor_id=actor_id, public_reason=reason))
+    db.session.add(StatusChange(certificate=new, status=before_status, effective_on=day,
+                                actor_id=actor_id, public_reason=reason))
     db.session.flush()
     if new.firm.current_certificate_id in (None, old.id):
         new.firm.current_certificate_id = new.id
@@ -88,12 +78,6 @@ def _reissue(old: Certificate, data: dict, actor, level: str | None = None, deci
                     before={"revision": old.revision}, after={"revision": new.revision,
                                                               **data})
     return new
-
-
-def _areas(decision) -> list[dict]:
-    from registry.certificates.issuance import areas_from
-
-    return areas_from(decision)
 
 
 def register_revisions(app: Flask) -> None:

@@ -11,6 +11,9 @@ import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from registry.certificates.status import TERMINAL, CertificateStatus
+from registry.wording import N_
+
 
 class Verdict(enum.StrEnum):
     VALID = "valid"
@@ -22,10 +25,20 @@ class Verdict(enum.StrEnum):
     NOT_AUTHENTIC = "not_authentic"
 
 
+VERDICT_LABELS = {
+    Verdict.VALID: N_("Valido"), Verdict.SUSPENDED: N_("Sospeso"),
+    Verdict.WITHDRAWN: N_("Revocato"), Verdict.EXPIRED: N_("Scaduto"),
+    Verdict.NOT_YET_VALID: N_("Non ancora valido"), Verdict.NOT_FOUND: N_("Non trovato"),
+    Verdict.NOT_AUTHENTIC: N_("Non autentico"),
+}
+
 # Recorded statuses that end validity for good, mapped to the contract's verdicts: a
 # renounced or superseded certificate is no longer valid, exactly like a withdrawn one.
-TERMINAL = {"withdrawn": Verdict.WITHDRAWN, "renounced": Verdict.WITHDRAWN,
-            "expired": Verdict.EXPIRED, "superseded": Verdict.WITHDRAWN}
+ENDED_AS = {CertificateStatus.WITHDRAWN: Verdict.WITHDRAWN,
+            CertificateStatus.RENOUNCED: Verdict.WITHDRAWN,
+            CertificateStatus.EXPIRED: Verdict.EXPIRED,
+            CertificateStatus.SUPERSEDED: Verdict.WITHDRAWN}
+assert set(ENDED_AS) == TERMINAL, "every terminal status needs its verdict"
 
 
 @dataclass(frozen=True)
@@ -52,11 +65,11 @@ def verdict(valid_from: dt.date, valid_until: dt.date, history: Sequence[Change]
         return Verdict.NOT_YET_VALID
     status = status_on(history, day)
     if status in TERMINAL:
-        return TERMINAL[status]
+        return ENDED_AS[CertificateStatus(status)]
     if day > valid_until:
         return Verdict.EXPIRED
-    if status == "suspended":
+    if status == CertificateStatus.SUSPENDED:
         return Verdict.SUSPENDED
-    if status == "valid":
+    if status == CertificateStatus.VALID:
         return Verdict.VALID
     return Verdict.NOT_YET_VALID

@@ -6,7 +6,9 @@ from flask import Blueprint, current_app, jsonify, redirect, render_template, re
 from flask_login import current_user
 from sqlalchemy import text
 
+from registry.db import today_in_rome
 from registry.extensions import db
+from registry.public.register import counts_by_level
 from registry.security import is_safe_redirect, login_required
 
 bp = Blueprint("core", __name__)
@@ -14,10 +16,7 @@ bp = Blueprint("core", __name__)
 
 @bp.get("/")
 def home():
-    from registry.certificates.lookup import today
-    from registry.public.register import counts_by_level
-
-    return render_template("core/home.html", counts=counts_by_level(today()))
+    return render_template("core/home.html", counts=counts_by_level(today_in_rome()))
 
 
 @bp.get("/dashboard")

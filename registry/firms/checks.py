@@ -11,11 +11,11 @@ import datetime as dt
 import re
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
-from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from registry.db import today_in_rome
 from registry.errors import DomainError
 from registry.firms import geography
 from registry.firms.identifiers import (
@@ -30,7 +30,6 @@ from registry.firms.identifiers import (
 )
 from registry.firms.models import LegalForm
 
-ROME = ZoneInfo("Europe/Rome")
 SERVICE_TYPES = ("inbound", "outbound", "back_office")
 CHANNELS = ("voice", "email", "chat", "social", "messaging")
 MAX_PEOPLE = 1_000_000  # a sanity bound, far above the largest Italian contact centre
@@ -86,11 +85,6 @@ def identifier_message(kind: str, error: IdentifierError) -> str:
     message = IDENTIFIER_MESSAGES.get((kind, error.code)) or \
         IDENTIFIER_MESSAGES.get((None, error.code)) or IDENTIFIER_MESSAGES[(None, "format")]
     return str(message)
-
-
-def today_in_italy() -> dt.date:
-    """The calendar date in Rome: "not in the future" is judged by Italian time."""
-    return dt.datetime.now(ROME).date()
 
 
 # Cleaning -----------------------------------------------------------------------------------
@@ -152,7 +146,7 @@ class _Checker:
         if not isinstance(value, dt.date):
             self.fail(field, _("Indica una data valida (GG/MM/AAAA)."))
             return None
-        if value > today_in_italy():
+        if value > today_in_rome():
             self.fail(field, _("La data non può essere nel futuro."))
         self.clean[field] = value
         return value

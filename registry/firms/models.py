@@ -81,6 +81,11 @@ class Firm(db.Model):
                                              cascade="all, delete-orphan")
 
     @property
+    def open_sites(self) -> list[Site]:
+        """The operating sites not closed: what certificates print and audits sample."""
+        return [site for site in self.sites if site.closed_on is None]
+
+    @property
     def rea(self) -> str:
         return f"{self.rea_province}-{self.rea_number}"
 

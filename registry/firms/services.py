@@ -16,9 +16,10 @@ from sqlalchemy.exc import IntegrityError
 
 from registry import auditlog
 from registry.accounts.models import User
+from registry.db import today_in_rome
 from registry.errors import DomainError, NotFound
 from registry.extensions import db
-from registry.firms.checks import check_profile, check_site, raise_if_invalid, today_in_italy
+from registry.firms.checks import check_profile, check_site, raise_if_invalid
 from registry.firms.identifiers import IdentifierError, validate_vat_number
 from registry.firms.models import Firm, MembershipRequest, Site
 from registry.firms.signals import firm_changed
@@ -113,6 +114,13 @@ def _comparable(profile: dict) -> dict:
             for key, value in profile.items()}
 
 
+def member_emails(firm_id: int) -> list[str]:
+    """The addresses of the firm's active members, sorted: who is told of what happens to
+    the firm's applications and certificates."""
+    return sorted(db.session.scalars(db.select(User.email).where(
+        User.firm_id == firm_id, User.active.is_(True))))
+
+
 def is_member(user: User, firm: Firm | None) -> bool:
     return firm is not None and user.firm_id is not None and user.firm_id == firm.id
 
@@ -188,7 +196,7 @@ def close_site(site: Site, actor: User, closed_on: dt.date | None = None) -> Non
     require_member(actor, site.firm)
     if site.closed_on is not None:
         raise DomainError(_("La sede è già chiusa."))
-    closed_on = closed_on or today_in_italy()
+    closed_on = closed_on or today_in_rome()
     if site.opened_on and closed_on < site.opened_on:
         raise DomainError(_("La data di chiusura precede quella di apertura."))
     before = site_state(site)

@@ -27,9 +27,9 @@ from registry.firms.forms import (
     SiteForm,
     show_errors,
 )
-from registry.security import Role, roles_required
+from registry.security import Role, private_blueprint, roles_required
 
-bp = Blueprint("firms", __name__, url_prefix="/firm")
+bp = private_blueprint(Blueprint("firms", __name__, url_prefix="/firm"))
 
 
 def firm_required(view):

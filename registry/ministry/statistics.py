@@ -10,15 +10,19 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import and_, case, func, select
 
+from audits.schemes_store import current_levels
 from registry.applications.models import Application
-from registry.applications.services import OPEN_STATES
-from registry.applications.workflow import State
+from registry.applications.workflow import OPEN, ApplicationState
 from registry.certificates.models import Certificate
+from registry.certificates.status import CertificateStatus
 from registry.extensions import db
 from registry.firms.models import Firm
+from registry.public.register import STATUSES, certified_on
 
-LEVELS = ("L1", "L2", "L3")
-STATUSES = ("valid", "suspended", "withdrawn", "expired", "renounced")
+
+def level_codes() -> tuple[str, ...]:
+    """The levels the statistics count, lowest first (the current scheme's)."""
+    return tuple(level.code for level in current_levels())
 
 
 @dataclass
@@ -29,7 +33,12 @@ class RegionRow:
     region: str
     registered: int = 0
     listed: int = 0
-    certified: dict[str, int] = field(default_factory=lambda: dict.fromkeys(LEVELS, 0))
+    levels: tuple[str, ...] = ()
+    certified: dict[str, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for level in self.levels:
+            self.certified.setdefault(level, 0)
 
     @property
     def certified_total(self) -> int:
@@ -38,8 +47,8 @@ class RegionRow:
     def add(self, other: RegionRow) -> None:
         self.registered += other.registered
         self.listed += other.listed
-        for level in LEVELS:
-            self.certified[level] += other.certified[level]
+        for level, count in other.certified.items():
+            self.certified[level] = self.certified.get(level, 0) + count
 
 
 @dataclass
@@ -56,28 +65,28 @@ class Overview:
 def overview(day: dt.date) -> Overview:
     """Figures of the register as it stands on `day`."""
     rows: dict[str, RegionRow] = {}
+    levels = level_codes()
 
     def row(region: str | None) -> RegionRow:
         name = region or "—"  # a firm abroad or a profile still without an address
-        return rows.setdefault(name, RegionRow(name))
+        return rows.setdefault(name, RegionRow(name, levels=levels))
 
     for region, registered, listed in db.session.execute(
             select(Firm.office_region, func.count(), func.count(Firm.current_certificate_id))
             .group_by(Firm.office_region)):
         row(region).registered, row(region).listed = registered, listed
-    certified_now = and_(Certificate.status == "valid", Certificate.valid_from <= day,
-                         Certificate.valid_until >= day)
     for region, level, count in db.session.execute(
             select(Firm.office_region, Certificate.level, func.count())
             .join(Certificate, Certificate.id == Firm.current_certificate_id)
-            .where(certified_now).group_by(Firm.office_region, Certificate.level)):
-        if level in LEVELS:
+            .where(certified_on(day)).group_by(Firm.office_region, Certificate.level)):
+        if level in levels:
             row(region).certified[level] = count
 
     # A valid certificate past its end date is expired for the public even before the
     # nightly job records it: count it as the verify page would show it.
-    shown_status = case((and_(Certificate.status == "valid", Certificate.valid_until < day),
-                         "expired"), else_=Certificate.status)
+    shown_status = case((and_(Certificate.status == CertificateStatus.VALID,
+                              Certificate.valid_until < day),
+                         str(CertificateStatus.EXPIRED)), else_=Certificate.status)
     by_status = dict.fromkeys(STATUSES, 0)
     for status, count in db.session.execute(
             select(shown_status, func.count())
@@ -85,7 +94,7 @@ def overview(day: dt.date) -> Overview:
             .group_by(shown_status)):
         by_status[status] = by_status.get(status, 0) + count
 
-    open_states = [state for state in State if state in OPEN_STATES]
+    open_states = [state for state in ApplicationState if state in OPEN]
     by_state = {str(state): 0 for state in open_states}
     by_state.update(db.session.execute(
         select(Application.state, func.count())
@@ -93,7 +102,7 @@ def overview(day: dt.date) -> Overview:
         .group_by(Application.state)).all())
 
     regions = sorted(rows.values(), key=lambda r: (r.region == "—", r.region))
-    total = RegionRow("")
+    total = RegionRow("", levels=levels)
     for each in regions:
         total.add(each)
     return Overview(day, regions, total, by_status, by_state)
@@ -107,5 +116,5 @@ def pending_applications(firm_ids: Iterable[int]) -> dict[int, int]:
     return dict(db.session.execute(
         select(Application.firm_id, func.count())
         .where(Application.firm_id.in_(firm_ids),
-               Application.state.in_([str(s) for s in OPEN_STATES]))
+               Application.state.in_(sorted(OPEN)))
         .group_by(Application.firm_id)).all())

@@ -10,8 +10,10 @@ import os
 import tempfile
 from collections.abc import Iterator
 
-from registry.certificates.lookup import today
+from openpyxl import Workbook
+
 from registry.certificates.verdict import Change, verdict
+from registry.db import today_in_rome
 from registry.public import register
 
 PUBLIC_COLUMNS = ["ragione_sociale", "partita_iva", "comune", "provincia", "regione",
@@ -54,7 +56,7 @@ def columns(wide: bool) -> list[str]:
 
 
 def rows(query: register.Query, wide: bool) -> Iterator[dict]:
-    day = today()
+    day = today_in_rome()
     for firm, certificate in register.iterate(query):
         yield _row(firm, certificate, wide, day)
 
@@ -84,8 +86,6 @@ def json_stream(query: register.Query, wide: bool) -> Iterator[str]:
 
 def xlsx_stream(query: register.Query, wide: bool) -> Iterator[bytes]:
     """XLSX via openpyxl's write-only mode (rows go to disk, not memory), then streamed."""
-    from openpyxl import Workbook
-
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("Registro")
     sheet.append(columns(wide))

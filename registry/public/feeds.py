@@ -5,13 +5,16 @@ from __future__ import annotations
 from xml.sax.saxutils import escape
 
 from registry.certificates.models import Certificate, StatusChange
+from registry.certificates.status import LISTED, CertificateStatus
 from registry.db import utcnow
 from registry.extensions import db
 from registry.links import external_url
 
-FEED_STATUSES = ("valid", "suspended", "withdrawn", "expired", "renounced")
-TITLES = {"valid": "rilasciato o riattivato", "suspended": "sospeso", "withdrawn": "revocato",
-          "expired": "scaduto", "renounced": "rinunciato"}
+# Every listed status (a superseded revision is not news: the new revision carries on).
+FEED_STATUSES = LISTED
+TITLES = {CertificateStatus.VALID: "rilasciato o riattivato",
+          CertificateStatus.SUSPENDED: "sospeso", CertificateStatus.WITHDRAWN: "revocato",
+          CertificateStatus.EXPIRED: "scaduto", CertificateStatus.RENOUNCED: "rinunciato"}
 
 
 def _stamp(moment) -> str:
@@ -22,7 +25,7 @@ def status_feed(limit: int = 100) -> str:
     """The latest status changes as an Atom document."""
     rows = db.session.execute(
         db.select(StatusChange, Certificate).join(Certificate)
-        .where(StatusChange.status.in_(FEED_STATUSES))
+        .where(StatusChange.status.in_(list(FEED_STATUSES)))
         .order_by(StatusChange.at.desc(), StatusChange.id.desc()).limit(limit)).all()
     updated = _stamp(rows[0][0].at if rows else utcnow())
     self_url = external_url("public.status_feed")

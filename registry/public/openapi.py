@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from registry.certificates.status import LISTED, CertificateStatus
+from registry.certificates.verdict import Verdict
+
 ERROR = {"$ref": "#/components/responses/Error"}
 NUMBER = {"name": "number", "in": "path", "required": True,
           "schema": {"type": "string", "pattern": r"^BB-\d{4}-\d{5}$"},
@@ -10,7 +13,7 @@ FILTERS = [
     {"name": "q", "in": "query", "schema": {"type": "string"},
      "description": "Firm name (any word order, accents ignored), partita IVA or number."},
     {"name": "status", "in": "query", "schema": {"type": "string", "enum": [
-        "valid", "suspended", "withdrawn", "expired", "renounced"]}},
+        str(status) for status in LISTED]}},
     {"name": "region", "in": "query", "schema": {"type": "string"}},
     {"name": "province", "in": "query", "schema": {"type": "string"}},
     {"name": "level", "in": "query", "schema": {"type": "string", "enum": ["L1", "L2", "L3"]}},
@@ -19,8 +22,7 @@ FILTERS = [
         "name", "valid_until", "level"]}},
     {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
 ]
-VERDICTS = ["valid", "suspended", "withdrawn", "expired", "not_yet_valid", "not_found",
-            "not_authentic"]
+VERDICTS = [str(verdict) for verdict in Verdict]
 
 
 def document(base_url: str) -> dict:
@@ -65,9 +67,8 @@ def document(base_url: str) -> dict:
                     "valid_until", "areas", "history", "pdf_url", "verify_url"], "properties": {
                     "number": {"type": "string"},
                     "revision": {"type": "integer"},
-                    "status": {"type": "string", "enum": ["valid", "suspended", "withdrawn",
-                                                          "expired", "renounced",
-                                                          "superseded"]},
+                    "status": {"type": "string", "enum": [
+                        str(status) for status in CertificateStatus]},
                     "verdict": {"type": "string", "enum": VERDICTS},
                     "firm": {"type": "object", "properties": {
                         "id": {"type": "integer"}, "name": {"type": "string"},

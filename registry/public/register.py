@@ -12,11 +12,13 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.orm import selectinload
 
+from audits.schemes_store import level_of
 from registry.certificates.models import Certificate
 from registry.certificates.numbering import is_number
+from registry.certificates.status import LISTED, CertificateStatus
 from registry.extensions import db
 from registry.firms.models import Firm
 from registry.public.fulltext import name_condition, query_words
@@ -26,7 +28,7 @@ PAGE_SIZE = 20
 SORTS = {"name": ((Firm.name_search, False), (Firm.id, False)),
          "valid_until": ((Certificate.valid_until, False), (Firm.id, False)),
          "level": ((Certificate.level, True), (Firm.name_search, False), (Firm.id, False))}
-STATUSES = ("valid", "suspended", "withdrawn", "expired", "renounced")
+STATUSES = tuple(str(status) for status in LISTED)
 
 
 @dataclass(frozen=True)
@@ -78,7 +80,7 @@ def filtered(query: Query, min_extra_eu: int = 0, columns=(Firm.id,)):
         stmt = stmt.where(Firm.office_region == query.region)
     if query.province:
         stmt = stmt.where(Firm.office_province == query.province.upper())
-    if query.level in ("L1", "L2", "L3"):
+    if query.level and level_of(query.level) is not None:
         stmt = stmt.where(Certificate.level == query.level)
     if query.scheme:
         stmt = stmt.where(Certificate.scheme_code == query.scheme)
@@ -140,14 +142,31 @@ def iterate(query: Query, batch: int = 1000):
     yield from (tuple(row) for row in result)
 
 
+def certified_on(day: dt.date) -> ColumnElement[bool]:
+    """WHERE-clause on `certificate`: certified on `day` (status valid, within the dates)."""
+    return and_(Certificate.status == CertificateStatus.VALID, Certificate.valid_from <= day,
+                Certificate.valid_until >= day)
+
+
 def counts_by_level(day: dt.date) -> dict[str, int]:
-    """Firms certified on `day` (status valid, within the dates), by level (home page)."""
+    """Firms certified on `day`, by level (home page)."""
     rows = db.session.execute(
         select(Certificate.level, func.count())
         .join(Firm, Firm.current_certificate_id == Certificate.id)
-        .where(Certificate.status == "valid", Certificate.valid_from <= day,
-               Certificate.valid_until >= day).group_by(Certificate.level)).all()
+        .where(certified_on(day)).group_by(Certificate.level)).all()
     return dict(rows)
+
+
+def query_from_args(args) -> Query:
+    """The register query a page's or the API's arguments ask for (bad pages read as 1)."""
+    try:
+        page = max(1, int(args.get("page", "1")))
+    except ValueError:
+        page = 1
+    return Query(q=args.get("q", "")[:200], status=args.get("status", ""),
+                 region=args.get("region", ""), province=args.get("province", ""),
+                 level=args.get("level", ""), scheme=args.get("scheme", ""),
+                 sort=args.get("sort", "name"), page=page)
 
 
 def firm_page(firm_id: int) -> tuple[Firm, list[Certificate]] | None:

@@ -20,10 +20,12 @@ from flask_login import current_user
 
 from registry.certificates import documents, keys, lookup
 from registry.certificates.numbering import is_number
+from registry.db import today_in_rome
 from registry.errors import error_response
 from registry.extensions import csrf, limiter
 from registry.firms.geography import REGIONS
-from registry.public import exports, register, verify_cache
+from registry.public import exports, feeds, register, verify_cache
+from registry.public.openapi import document as openapi_document
 from registry.security import Role
 
 bp = Blueprint("public", __name__)
@@ -44,7 +46,7 @@ def verify(number: str):
     if not is_number(number):  # nothing to look up, nothing worth keeping
         return _render_verify(number, day)
 
-    body, status = verify_cache.serve(number, day or lookup.today(),
+    body, status = verify_cache.serve(number, day or today_in_rome(),
                                       lambda: _render_verify(number, day))
     return Response(body, status, mimetype="text/html")
 
@@ -101,21 +103,9 @@ def api_headers(response):
     return response
 
 
-def _query() -> register.Query:
-    args = request.args
-    try:
-        page = max(1, int(args.get("page", "1")))
-    except ValueError:
-        page = 1
-    return register.Query(q=args.get("q", "")[:200], status=args.get("status", ""),
-                          region=args.get("region", ""), province=args.get("province", ""),
-                          level=args.get("level", ""), scheme=args.get("scheme", ""),
-                          sort=args.get("sort", "name"), page=page)
-
-
 @bp.get("/register")
 def register_page():
-    query = _query()
+    query = register.query_from_args(request.args)
     rows, total = register.search(query)
     answers = {c.id: lookup.listed(c) for _f, c in rows}
     return render_template("public/register.html", query=query, rows=rows, total=total,
@@ -138,7 +128,7 @@ def firm(firm_id: int):
 @bp.get("/api/v1/register")
 @limiter.limit(_api_limit, scope="api")
 def api_register():
-    query = _query()
+    query = register.query_from_args(request.args)
     rows, total = register.search(query, with_history=True)
     items = [{"firm": {"id": f.id, "name": f.name, "vat_number": f.vat_number,
                        "region": f.office_region, "province": f.office_province},
@@ -163,7 +153,8 @@ def export(kind: str):
         abort(404)
     mimetype, stream = EXPORT_TYPES[kind]
     wide = current_user.is_authenticated and current_user.has_role(Role.MINISTRY)
-    response = Response(stream_with_context(stream(_query(), wide)), mimetype=mimetype)
+    query = register.query_from_args(request.args)
+    response = Response(stream_with_context(stream(query, wide)), mimetype=mimetype)
     response.headers["Content-Disposition"] = \
         f'attachment; filename="registro-bollino-blu.{kind}"'
     return response
@@ -171,13 +162,9 @@ def export(kind: str):
 
 @bp.get("/api/v1/openapi.json")
 def openapi():
-    from registry.public.openapi import document
-
-    return jsonify(document(current_app.config["BASE_URL"]))
+    return jsonify(openapi_document(current_app.config["BASE_URL"]))
 
 
 @bp.get("/feeds/status.atom")
 def status_feed():
-    from registry.public.feeds import status_feed as build
-
-    return Response(build(), mimetype="application/atom+xml")
+    return Response(feeds.status_feed(), mimetype="application/atom+xml")

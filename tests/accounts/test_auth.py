@@ -6,9 +6,12 @@ from email.policy import default
 from pathlib import Path
 
 from registry.accounts.models import User
+from registry.accounts.services import update_user
 from registry.extensions import db
+from registry.tokens import make_token
 from tests import factories
 from tests.factories import PASSWORD
+from tests.steps import log_in
 
 
 def _post_login(client, email, password):
@@ -57,7 +60,6 @@ def test_deactivated_user_is_logged_out_on_next_request(app, client, users, logi
     assert client.get("/dashboard").status_code == 200
     with app.app_context():
         user = db.session.get(User, users["officer"])
-        from registry.accounts.services import update_user
 
         admin = db.session.get(User, users["admin"])
         update_user(user, name=user.name, roles=["officer"], active=False, actor=admin)
@@ -107,7 +109,6 @@ def test_change_password_mismatch(app, client, users, login):
 
 def test_change_password_ends_other_sessions(app, users, login):
     other = app.test_client()
-    from tests.conftest import log_in
 
     log_in(other, users["auditor"])
     client = login(users["auditor"])
@@ -152,7 +153,6 @@ def test_expired_reset_link(make_app):
     app = make_app(RESET_TOKEN_MAX_AGE=-1)
     with app.app_context():
         user = factories.make_user("officer", email="old@example.it")
-        from registry.tokens import make_token
 
         token = make_token("reset", user.id, user.password_hash)
     response = app.test_client().get(f"/account/reset/{token}", follow_redirects=True)

@@ -1,5 +1,6 @@
 """The firm's side of an application: start, notes, evidence, submit, withdraw, isolation."""
 
+import hashlib
 import io
 import zipfile
 from pathlib import Path
@@ -10,6 +11,7 @@ from registry.applications.models import Application, DocumentVersion, EvidenceL
 from registry.auditlog import AuditEvent
 from registry.extensions import db
 from tests import factories
+from tests.steps import log_in
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -98,7 +100,6 @@ def test_executable_renamed_pdf_is_refused(app, client, login, firm_user):
 def test_oversized_file_is_refused_and_nothing_stored(make_app, login, firm_user, database_url):
     app = make_app(MAX_UPLOAD_MB=1)
     client = app.test_client()
-    from tests.conftest import log_in
 
     log_in(client, firm_user[0])
     application_id = start(client)
@@ -128,7 +129,6 @@ def test_new_version_keeps_the_old_one(app, client, login, firm_user):
     assert first.status_code == 200 and first.data == PDF
     assert second.status_code == 200 and second.data == PDF + b"%v2"
     page = client.get(f"/applications/{application_id}/criteria/LEG-01").get_data(as_text=True)
-    import hashlib
 
     assert hashlib.sha256(PDF).hexdigest() in page
 
@@ -186,7 +186,6 @@ def test_submit_emails_firm_and_admins(mail_app, smtp_server):
         application_id, user_id = application.id, user.id
         assert admin
     client = mail_app.test_client()
-    from tests.conftest import log_in
 
     log_in(client, user_id)
     assert client.post(f"/applications/{application_id}/submit",

@@ -5,29 +5,30 @@ import pytest
 from registry.applications.workflow import (
     TRANSITIONS,
     Action,
-    State,
+    ApplicationState,
     TransitionError,
     allowed_actions,
     next_state,
 )
 
 EXPECTED = {
-    (State.DRAFT, Action.SUBMIT): State.SUBMITTED,
-    (State.CHANGES_REQUESTED, Action.SUBMIT): State.SUBMITTED,
-    (State.SUBMITTED, Action.START_AUDIT): State.UNDER_AUDIT,
-    (State.SUBMITTED, Action.REQUEST_CHANGES): State.CHANGES_REQUESTED,
-    (State.UNDER_AUDIT, Action.REQUEST_CHANGES): State.CHANGES_REQUESTED,
-    (State.ASSESSED, Action.REQUEST_CHANGES): State.CHANGES_REQUESTED,
-    (State.UNDER_AUDIT, Action.COMPLETE_ASSESSMENT): State.ASSESSED,
-    (State.ASSESSED, Action.CERTIFY): State.CERTIFIED,
-    (State.ASSESSED, Action.REFUSE): State.REFUSED,
-    (State.REFUSED, Action.OVERTURN): State.CERTIFIED,
-    **{(s, Action.WITHDRAW): State.WITHDRAWN for s in (
-        State.DRAFT, State.SUBMITTED, State.UNDER_AUDIT, State.CHANGES_REQUESTED, State.ASSESSED)},
+    (ApplicationState.DRAFT, Action.SUBMIT): ApplicationState.SUBMITTED,
+    (ApplicationState.CHANGES_REQUESTED, Action.SUBMIT): ApplicationState.SUBMITTED,
+    (ApplicationState.SUBMITTED, Action.START_AUDIT): ApplicationState.UNDER_AUDIT,
+    (ApplicationState.SUBMITTED, Action.REQUEST_CHANGES): ApplicationState.CHANGES_REQUESTED,
+    (ApplicationState.UNDER_AUDIT, Action.REQUEST_CHANGES): ApplicationState.CHANGES_REQUESTED,
+    (ApplicationState.ASSESSED, Action.REQUEST_CHANGES): ApplicationState.CHANGES_REQUESTED,
+    (ApplicationState.UNDER_AUDIT, Action.COMPLETE_ASSESSMENT): ApplicationState.ASSESSED,
+    (ApplicationState.ASSESSED, Action.CERTIFY): ApplicationState.CERTIFIED,
+    (ApplicationState.ASSESSED, Action.REFUSE): ApplicationState.REFUSED,
+    (ApplicationState.REFUSED, Action.OVERTURN): ApplicationState.CERTIFIED,
+    **{(s, Action.WITHDRAW): ApplicationState.WITHDRAWN for s in (
+        ApplicationState.DRAFT, ApplicationState.SUBMITTED, ApplicationState.UNDER_AUDIT,
+        ApplicationState.CHANGES_REQUESTED, ApplicationState.ASSESSED)},
 }
 
 
-@pytest.mark.parametrize("state", list(State))
+@pytest.mark.parametrize("state", list(ApplicationState))
 @pytest.mark.parametrize("action", list(Action))
 def test_every_pair(state, action):
     if (state, action) in EXPECTED:
@@ -40,9 +41,9 @@ def test_every_pair(state, action):
 
 
 def test_decided_and_withdrawn_are_final_except_appeal():
-    assert allowed_actions(State.CERTIFIED) == set()
-    assert allowed_actions(State.WITHDRAWN) == set()
-    assert allowed_actions(State.REFUSED) == {Action.OVERTURN}
+    assert allowed_actions(ApplicationState.CERTIFIED) == set()
+    assert allowed_actions(ApplicationState.WITHDRAWN) == set()
+    assert allowed_actions(ApplicationState.REFUSED) == {Action.OVERTURN}
 
 
 def test_table_covers_every_action():

@@ -12,10 +12,10 @@ from hypothesis import strategies as st
 
 from audits.scheme import DEFAULT_SCHEME_PATH, Scheme, load_scheme_file, parse_scheme
 from audits.scoring import (
-    AreaResult,
     IncompleteScores,
     Reason,
     band,
+    band_cutoffs,
     display_pct,
     evaluate,
     level_rank,
@@ -284,13 +284,17 @@ def test_bad_values_are_reported_before_missing_ones():
     (100, "A"), (85, "A"), (Decimal("84.99"), "B"), (72, "B"), (71.99, "C"), (60, "C"),
     (Fraction(11999, 200), "D"), (50, "D"), (Decimal("49.99"), "E"), (0, "E")])
 def test_band(pct, letter):
-    assert band(pct) == letter
+    assert band(pct, SCHEME) == letter
+
+
+def test_band_cutoffs_come_from_the_scheme():
+    """A, B, C at the levels' overall minima (best first), D at the lowest area minimum."""
+    assert band_cutoffs(SCHEME) == ((85, "A"), (72, "B"), (60, "C"), (50, "D"))
 
 
 def test_area_result_band():
     result = evaluate(SCHEME, WORKED)
     assert [a.band for a in result.areas] == ["C", "C", "D", "C"]
-    assert AreaResult("X", 10, 50, Decimal("85.00"), 1, 0, True, Fraction(85)).band == "A"
 
 
 @pytest.mark.parametrize(("code", "rank"), [("L1", 1), ("L2", 2), ("L3", 3), (None, 0)])

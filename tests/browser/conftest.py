@@ -11,6 +11,8 @@ import threading
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import sync_playwright
+from werkzeug.serving import make_server
 
 from tests.conftest import free_port
 
@@ -25,7 +27,6 @@ class LiveServer:
     """The app served by werkzeug in a background thread on 127.0.0.1."""
 
     def __init__(self, app, port: int):
-        from werkzeug.serving import make_server
 
         self.app = app
         self.url = f"http://127.0.0.1:{port}"
@@ -58,7 +59,6 @@ def chromium():
     """Debian's Chromium launched headless through Playwright's sync API."""
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} is missing: apt-get install -y chromium")
-    from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)

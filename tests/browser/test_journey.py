@@ -24,6 +24,9 @@ from urllib.parse import quote
 import pytest
 from playwright.sync_api import expect
 
+from registry.certificates import lookup
+from registry.certificates.models import Certificate
+from registry.extensions import db
 from tests import factories
 from tests.browser.conftest import ARTIFACTS, CHROMIUM
 
@@ -146,9 +149,6 @@ def read_outbox(folder: Path, to: str) -> list:
 
 # The journey --------------------------------------------------------------------------------
 def test_certification_journey(journey, live_server, tmp_path):
-    from registry.certificates import lookup
-    from registry.certificates.models import Certificate
-    from registry.extensions import db
 
     app = live_server.app
     expect.set_options(timeout=TIMEOUT_MS)

@@ -7,6 +7,8 @@ ids of another firm's objects reveal nothing. Firm members reaching another firm
 404: tests/firms/test_profile.py and test_membership.py.
 """
 
+from registry.extensions import db
+from registry.firms.models import MembershipRequest
 from tests import factories
 from tests.factories import ROLES
 
@@ -42,8 +44,6 @@ FIRM_ROUTES: dict = {
 def firm_route_objects(app) -> dict:
     """Another firm with a site, a member, a pending join request and a pending invitation:
     the ids FIRM_ROUTES' paths name."""
-    from registry.extensions import db
-    from registry.firms.models import MembershipRequest
 
     with app.app_context():
         owner = factories.make_user("applicant")

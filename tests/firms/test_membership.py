@@ -10,7 +10,7 @@ from registry.extensions import db
 from registry.firms.models import MembershipRequest
 from registry.tokens import make_token
 from tests import factories
-from tests.conftest import log_in
+from tests.steps import log_in
 
 
 def client_for(app, user_id):

@@ -6,7 +6,7 @@ from registry.certificates import lifecycle
 from registry.extensions import db
 from registry.ministry import statistics
 from tests import factories
-from tests.conftest import log_in
+from tests.steps import log_in
 
 TODAY = dt.date(2026, 11, 23)
 

@@ -7,8 +7,8 @@ import json
 from openpyxl import load_workbook
 
 from tests import factories
-from tests.conftest import log_in
 from tests.public.test_register import make
+from tests.steps import log_in
 
 PRIVATE = ("traffico", "numerazioni", "pec", "paesi_extra_ue", "aree", "dipendenti", "fte")
 

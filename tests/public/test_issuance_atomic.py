@@ -2,14 +2,15 @@
 
 import pytest
 
-from registry.applications.models import Application, Decision
+from registry.applications.models import Application
 from registry.certificates.models import Certificate, CertificateCounter
+from registry.decisions.models import Decision
 from registry.errors import DomainError
 from registry.extensions import db
-from tests.applications.test_audit_decision import assessed, decide, people  # noqa: F401
+from tests.steps import assessed, decide
 
 
-def test_failed_issuance_rolls_back_the_decision(app, people, monkeypatch):  # noqa: F811
+def test_failed_issuance_rolls_back_the_decision(app, people, monkeypatch):
     assessed(app, people, "L2")
 
     def broken(*_args, **_kwargs):
@@ -32,7 +33,7 @@ def test_failed_issuance_rolls_back_the_decision(app, people, monkeypatch):  # n
 
 
 @pytest.mark.parametrize("outcome", ["refuse"])
-def test_refusal_issues_nothing(app, people, outcome):  # noqa: F811
+def test_refusal_issues_nothing(app, people, outcome):
     assessed(app, people, "L2")
     assert decide(app, people, outcome=outcome, reason="motivo").status_code == 302
     with app.app_context():

@@ -2,8 +2,10 @@
 
 from registry.certificates.models import Certificate
 from registry.extensions import db
+from registry.firms.checks import check_profile  # noqa: F401 - validates like the form
 from registry.firms.services import update_firm
 from tests import factories
+from tests.factories import firm_values
 
 
 def test_address_change_reissues_and_old_qr_still_verifies(app, client):
@@ -13,7 +15,6 @@ def test_address_change_reissues_and_old_qr_still_verifies(app, client):
         firm = certificate.firm
         owner = db.session.get(factories.User, firm.owner_id)
         data = {**firm.profile_dict(), "office_street": "Corso Italia 99"}
-        from registry.firms.checks import check_profile  # noqa: F401 - validates like the form
 
         update_firm(firm, _form_data(firm, data), owner)
         db.session.commit()
@@ -36,7 +37,6 @@ def test_address_change_reissues_and_old_qr_still_verifies(app, client):
 
 def _form_data(firm, profile: dict) -> dict:
     """The profile as the firm form submits it."""
-    from tests.factories import firm_values
 
     values = firm_values()
     values.update({k: v for k, v in profile.items() if k in values})

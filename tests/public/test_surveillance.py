@@ -1,10 +1,13 @@
 """Surveillance audits reuse the workflow; their decision reissues the certificate."""
 
-from registry.applications import assessments, assignments, decisions
 from registry.applications.services import start_surveillance, submit
+from registry.assessments import assignments
+from registry.assessments import services as assessments
 from registry.certificates.models import Certificate
+from registry.decisions import services as decisions
 from registry.extensions import db
 from tests import factories
+from tests.factories import add_knockout_evidence
 
 
 def surveil(app, new_level: str | None):
@@ -14,7 +17,6 @@ def surveil(app, new_level: str | None):
         officer, admin = factories.make_user("officer"), factories.make_user("admin")
         application = start_surveillance(certificate, officer)
         owner = db.session.get(factories.User, certificate.firm.owner_id)
-        from tests.factories import add_knockout_evidence
 
         add_knockout_evidence(application, owner)
         submit(application, owner, declaration=True)

@@ -4,12 +4,13 @@ import datetime as dt
 
 import pytest
 
-from registry.certificates import keys, lookup
+from registry.certificates import keys
 from registry.certificates import token as tokens
 from registry.certificates.models import Certificate, StatusChange
+from registry.db import today_in_rome
 from registry.extensions import db
 from tests import factories
-from tests.applications.test_audit_decision import assessed, decide, people  # noqa: F401
+from tests.steps import assessed, decide
 
 
 def backdate(certificate, days: int) -> None:
@@ -28,7 +29,7 @@ def backdate(certificate, days: int) -> None:
 
 
 @pytest.fixture
-def certified(app, people):  # noqa: F811
+def certified(app, people):
     """Two certified firms (the first issued 100 days ago); their (number, token, id)."""
     assessed(app, people, "L2")
     assert decide(app, people, outcome="certify", level="L2").status_code == 302
@@ -97,10 +98,10 @@ def test_status_changes(app, client, certified, status, expected):
         cert = db.session.get(Certificate, cert_id)
         cert.status = status
         db.session.add(StatusChange(certificate=cert, status=status,
-                                    effective_on=lookup.today(), public_reason="Verifica"))
+                                    effective_on=today_in_rome(), public_reason="Verifica"))
         db.session.commit()
     assert verdict_of(client, number, t=token) == (expected, expected)
-    yesterday = (lookup.today() - dt.timedelta(days=1)).isoformat()
+    yesterday = (today_in_rome() - dt.timedelta(days=1)).isoformat()
     assert verdict_of(client, number, t=token, at=yesterday) == ("valid", "valid")
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask import Flask
 from flask_babel import lazy_gettext as _l
 
 MESSAGES = {
@@ -50,7 +49,3 @@ def explain(reason) -> str:
         return str(template) % params
     except (KeyError, TypeError, ValueError):
         return f"{reason.code}: {params}"
-
-
-def register_explain(app: Flask) -> None:
-    app.jinja_env.globals["explain"] = explain

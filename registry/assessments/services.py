@@ -7,28 +7,30 @@ justified N/A and then locks the assessment for good.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from flask_babel import gettext as _
 
 from audits import sampling, scoring
-from audits.models import Assessment, ChangeRequest, CriterionScore, Finding
 from audits.schemes_store import scheme_of
 from registry import auditlog
-from registry.applications.assignments import is_assigned
-from registry.applications.models import Application
-from registry.applications.services import (
-    criterion_or_404,
-    notify_firm,
-    transition,
+from registry.applications.models import Application, ChangeRequest
+from registry.applications.services import criterion_or_404, notify_firm
+from registry.applications.transitions import transition
+from registry.applications.workflow import AUDITING, Action, ApplicationState
+from registry.assessments.assignments import is_assigned
+from registry.assessments.models import Assessment, CriterionScore, Finding
+from registry.assessments.workflow import (
+    NONCONFORMITIES,
+    OPEN,
+    AssessmentState,
+    FindingKind,
 )
-from registry.applications.workflow import Action
 from registry.db import utcnow
 from registry.errors import DomainError, NotPermitted
 from registry.extensions import db
 from registry.links import external_url
 from registry.security import Role
-
-FINDING_KINDS = ("major_nc", "minor_nc", "observation", "good_practice")
 
 
 def require_auditor(user, application: Application) -> None:
@@ -37,12 +39,33 @@ def require_auditor(user, application: Application) -> None:
         raise NotPermitted(_("Non sei il valutatore incaricato di questa domanda."))
 
 
+def is_open(assessment: Assessment, application: Application) -> bool:
+    """The auditor may still change the assessment: a draft, with the audit running."""
+    return assessment.state in OPEN and application.state in AUDITING
+
+
 def require_open(assessment: Assessment, application: Application) -> None:
-    if assessment.state != "draft" or application.state != "under_audit":
+    if not is_open(assessment, application):
         raise DomainError(_("La valutazione è chiusa: non si può modificare."))
 
 
+@dataclass(frozen=True)
+class WorkspaceActions:
+    """What the assigned auditor may do in the workspace now (feeds buttons and forms)."""
+
+    can_score: bool
+    can_start: bool
+
+
+def workspace_actions(assessment: Assessment, application: Application) -> WorkspaceActions:
+    """The auditor scores while the assessment is open; a submitted file not yet started
+    shows the button that starts the audit."""
+    return WorkspaceActions(can_score=is_open(assessment, application),
+                            can_start=application.state == ApplicationState.SUBMITTED)
+
+
 def assessment_of(application: Application) -> Assessment | None:
+    """The application's assessment, None before an auditor opened the file."""
     return db.session.scalar(db.select(Assessment).where(
         Assessment.application_id == application.id))
 
@@ -89,11 +112,11 @@ def add_finding(assessment: Assessment, application: Application, user, code: st
     require_auditor(user, application)
     require_open(assessment, application)
     criterion_or_404(scheme_of(application.scheme_version), code)
-    if kind not in FINDING_KINDS:
+    if kind not in frozenset(FindingKind):
         raise DomainError(_("Tipo di rilievo non valido."), field="kind")
     if not text.strip():
         raise DomainError(_("Descrivi il rilievo."), field="text")
-    if kind in ("major_nc", "minor_nc") and due_on is None:
+    if kind in NONCONFORMITIES and due_on is None:
         raise DomainError(_("Per una non conformità serve la data entro cui correggerla."),
                           field="due_on")
     finding = Finding(assessment=assessment, criterion_code=code, kind=kind, text=text.strip(),
@@ -101,7 +124,7 @@ def add_finding(assessment: Assessment, application: Application, user, code: st
     db.session.add(finding)
     db.session.flush()
     auditlog.record("assessment.finding", "application", application.id, actor=user,
-                    after={"criterion": code, "kind": kind, "due_on": due_on})
+                    after={"criterion": code, "kind": str(kind), "due_on": due_on})
     return finding
 
 
@@ -126,8 +149,7 @@ def save_audit_details(assessment: Assessment, application: Application, user,
 
 def proposed_sample(assessment: Assessment, application: Application) -> int:
     """Sites to visit for this audit type (IAF MD1 square-root rule)."""
-    open_sites = [s for s in application.firm.sites if s.closed_on is None]
-    return sampling.sample_size(len(open_sites), assessment.audit_type)
+    return sampling.sample_size(len(application.firm.open_sites), assessment.audit_type)
 
 
 def score_map(assessment: Assessment) -> dict[str, int | None]:
@@ -137,6 +159,7 @@ def score_map(assessment: Assessment) -> dict[str, int | None]:
 
 
 def unscored(assessment: Assessment, application: Application) -> list[str]:
+    """Codes of the criteria not yet scored nor marked N/A, in scheme order."""
     done = set(score_map(assessment))
     return [c.code for c in scheme_of(application.scheme_version).criteria
             if c.code not in done]
@@ -154,7 +177,7 @@ def submit_assessment(assessment: Assessment, application: Application, user) ->
     missing = unscored(assessment, application)
     if missing:
         raise DomainError(_("Mancano i punteggi di: %(c)s.", c=", ".join(missing)))
-    assessment.state = "submitted"
+    assessment.state = AssessmentState.SUBMITTED
     assessment.submitted_at = utcnow()
     assessment.submitted_by_id = user.id
     transition(application, Action.COMPLETE_ASSESSMENT, user)
@@ -173,9 +196,9 @@ def request_changes(application: Application, user, items: str) -> ChangeRequest
                             requested_by_id=user.id)
     db.session.add(request)
     assessment = assessment_of(application)
-    if assessment is not None and assessment.state == "submitted":
+    if assessment is not None and assessment.state == AssessmentState.SUBMITTED:
         # An officer sends an assessed file back: the auditor must be able to rescore.
-        assessment.state = "draft"
+        assessment.state = AssessmentState.DRAFT
     transition(application, Action.REQUEST_CHANGES, user, note=items.strip())
     notify_firm(application, _("Integrazioni richieste"), _(
         "Per la domanda n. %(n)d sono richieste queste integrazioni:\n\n%(items)s\n\n%(link)s",

@@ -9,17 +9,23 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
-from audits.models import Assessment, Assignment, ConflictDeclaration
 from registry import auditlog
+from registry.applications import access
 from registry.applications.models import Application
-from registry.applications.services import transition
-from registry.applications.workflow import Action
+from registry.applications.transitions import transition
+from registry.applications.workflow import (
+    ASSIGNABLE,
+    AUDITED,
+    CYCLE_OPENING,
+    Action,
+    ApplicationState,
+)
+from registry.assessments.models import Assessment, Assignment, ConflictDeclaration
+from registry.assessments.workflow import AuditorRole, audit_type_for
 from registry.db import utcnow
 from registry.errors import DomainError, NotFound, NotPermitted
 from registry.extensions import db
 from registry.security import Role
-
-ASSIGNABLE_STATES = {"submitted", "under_audit", "changes_requested"}
 
 
 def previous_cycle_application_ids(firm_id: int, exclude_id: int) -> list[int]:
@@ -27,12 +33,12 @@ def previous_cycle_application_ids(firm_id: int, exclude_id: int) -> list[int]:
     application opens a cycle; surveillance audits belong to the cycle they follow)."""
     rows = db.session.execute(db.select(Application.id, Application.kind).where(
         Application.firm_id == firm_id, Application.id != exclude_id,
-        Application.state.in_(["certified", "refused", "assessed", "under_audit"]),
+        Application.state.in_(sorted(AUDITED)),
     ).order_by(Application.id.desc())).all()
     ids, cycles = [], 0
     for app_id, kind in rows:
         ids.append(app_id)
-        if kind in ("initial", "renewal"):
+        if kind in CYCLE_OPENING:
             cycles += 1
             if cycles == 2:
                 break
@@ -66,9 +72,9 @@ def assign(application, auditor, role: str, admin) -> Assignment:
     """An admin assigns a lead or second auditor, after every impartiality check."""
     if not admin.has_role(Role.ADMIN):
         raise NotPermitted(_("Solo un amministratore assegna i valutatori."))
-    if application.state not in ASSIGNABLE_STATES:
+    if application.state not in ASSIGNABLE:
         raise DomainError(_("Si possono assegnare valutatori solo a domande inviate."))
-    if role not in ("lead", "second"):
+    if role not in frozenset(AuditorRole):
         raise DomainError(_("Ruolo di valutazione non valido."))
     current = db.session.scalars(db.select(Assignment).where(
         Assignment.application_id == application.id)).all()
@@ -76,7 +82,7 @@ def assign(application, auditor, role: str, admin) -> Assignment:
         raise DomainError(_("%(n)s è già assegnato a questa domanda.", n=auditor.name))
     if any(a.role == role for a in current):
         raise DomainError(_("Questa domanda ha già un valutatore con questo ruolo."))
-    if role == "second" and not any(a.role == "lead" for a in current):
+    if role == AuditorRole.SECOND and not any(a.role == AuditorRole.LEAD for a in current):
         raise DomainError(_("Assegna prima il valutatore responsabile."))
     reasons = obstacles(auditor, application)
     if reasons:
@@ -86,7 +92,7 @@ def assign(application, auditor, role: str, admin) -> Assignment:
     db.session.add(assignment)
     db.session.flush()
     auditlog.record("assignment.created", "application", application.id, actor=admin,
-                    after={"auditor_id": auditor.id, "role": role})
+                    after={"auditor_id": auditor.id, "role": str(role)})
     return assignment
 
 
@@ -129,17 +135,17 @@ def open_assessment(application, auditor) -> Assessment:
     assessment = db.session.scalar(db.select(Assessment).where(
         Assessment.application_id == application.id))
     if assessment is None:
-        audit_type = "surveillance" if application.kind == "surveillance" else (
-            "recertification" if application.kind == "renewal" else "initial")
-        assessment = Assessment(application_id=application.id, audit_type=audit_type)
+        assessment = Assessment(application_id=application.id,
+                                audit_type=audit_type_for(application.kind))
         db.session.add(assessment)
-    if application.state == "submitted":
+    if application.state == ApplicationState.SUBMITTED:
         transition(application, Action.START_AUDIT, auditor)
     db.session.flush()
     return assessment
 
 
 def is_assigned(user, application_id: int, signed: bool = True) -> bool:
+    """True if `user` is assigned to the application (and signed the declaration)."""
     query = db.select(Assignment.id).where(Assignment.application_id == application_id,
                                            Assignment.auditor_id == user.id)
     if signed:
@@ -148,5 +154,17 @@ def is_assigned(user, application_id: int, signed: bool = True) -> bool:
 
 
 def auditors_of(application_id: int) -> set[int]:
+    """Everyone assigned to the application now (they may not decide it)."""
     return set(db.session.scalars(db.select(Assignment.auditor_id).where(
         Assignment.application_id == application_id)))
+
+
+def is_assigned_auditor(user, application: Application) -> bool:
+    """True if `user` is an auditor assigned to `application` with a signed declaration:
+    they may read the firm's file."""
+    return user.has_role(Role.AUDITOR) and is_assigned(user, application.id)
+
+
+def init_app(app) -> None:
+    """Assigned auditors read the files they audit (the firm's file cannot import us)."""
+    access.register_reader(is_assigned_auditor)

@@ -1,4 +1,4 @@
-"""Forms of the auditor's workspace, the officer's decision and the admin's assignment."""
+"""Forms of the auditor's workspace and of the admin's assignment of auditors."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, RadioField, SelectField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from registry.assessments.workflow import FINDING_LABELS, ROLE_LABELS, AuditorRole, FindingKind
 from registry.forms import MultiCheckboxField
 
 REQUIRED = _l("Campo obbligatorio.")
@@ -15,8 +16,7 @@ SCORE_CHOICES = [("0", "0"), ("1", "1"), ("2", "2"), ("3", "3"), ("4", "4"), ("n
 
 class AssignForm(FlaskForm):
     auditor_id = SelectField(_l("Valutatore"), coerce=int)
-    role = SelectField(_l("Ruolo"), choices=[("lead", _l("Valutatore responsabile")),
-                                             ("second", _l("Secondo valutatore"))])
+    role = SelectField(_l("Ruolo"), choices=[(str(r), _l(ROLE_LABELS[r])) for r in AuditorRole])
     submit = SubmitField(_l("Assegna"))
 
 
@@ -46,9 +46,8 @@ class ScoreForm(FlaskForm):
 
 
 class FindingForm(FlaskForm):
-    kind = SelectField(_l("Tipo di rilievo"), choices=[
-        ("major_nc", _l("Non conformità maggiore")), ("minor_nc", _l("Non conformità minore")),
-        ("observation", _l("Osservazione")), ("good_practice", _l("Buona pratica"))])
+    kind = SelectField(_l("Tipo di rilievo"),
+                       choices=[(str(k), _l(FINDING_LABELS[k])) for k in FindingKind])
     text = TextAreaField(_l("Descrizione"), validators=[DataRequired(REQUIRED),
                                                        Length(max=4000)])
     due_on = DateField(_l("Da correggere entro (per le non conformità)"),
@@ -67,37 +66,6 @@ class ChangesForm(FlaskForm):
     items = TextAreaField(_l("Integrazioni richieste all'azienda (una per riga)"),
                           validators=[DataRequired(REQUIRED), Length(max=4000)])
     submit = SubmitField(_l("Rimanda all'azienda"))
-
-
-class DecisionForm(FlaskForm):
-    outcome = RadioField(_l("Esito"), choices=[("certify", _l("Certificare")),
-                                               ("refuse", _l("Respingere"))],
-                         validators=[DataRequired(REQUIRED)])
-    level = SelectField(_l("Livello"), choices=[], validate_choice=False)
-    reason = TextAreaField(_l("Motivazione (obbligatoria per respingere o per un livello "
-                              "inferiore)"), validators=[Length(max=4000)])
-    submit = SubmitField(_l("Registra la decisione"))
-
-
-class AppealForm(FlaskForm):
-    text = TextAreaField(_l("Motivi del ricorso"), validators=[DataRequired(REQUIRED),
-                                                              Length(max=8000)])
-    submit = SubmitField(_l("Presenta ricorso"))
-
-
-class AppealAssignForm(FlaskForm):
-    officer_id = SelectField(_l("Responsabile"), coerce=int)
-    submit = SubmitField(_l("Assegna il ricorso"))
-
-
-class AppealDecisionForm(FlaskForm):
-    outcome = RadioField(_l("Esito del ricorso"), choices=[
-        ("upheld", _l("Respingere il ricorso (il diniego resta)")),
-        ("overturned", _l("Accogliere il ricorso (certificare al livello calcolato)"))],
-        validators=[DataRequired(REQUIRED)])
-    reason = TextAreaField(_l("Motivazione"), validators=[DataRequired(REQUIRED),
-                                                          Length(max=4000)])
-    submit = SubmitField(_l("Decidi il ricorso"))
 
 
 class SimpleForm(FlaskForm):

@@ -4,14 +4,14 @@ import threading
 
 import pytest
 
-from registry.applications.models import Application, Decision
+from registry.applications.models import Application
+from registry.decisions.models import Decision
 from registry.extensions import db
-from tests.applications.test_audit_decision import assessed, people  # noqa: F401
-from tests.conftest import log_in
+from tests.steps import assessed, log_in
 
 
 @pytest.mark.postgres
-def test_concurrent_decisions_produce_one(app, people):  # noqa: F811
+def test_concurrent_decisions_produce_one(app, people):
     assessed(app, people, "L2")
     clients = []
     for name in ("officer", "officer2"):

@@ -2,27 +2,41 @@
 
 An officer who audited the application or belongs to the firm may not decide it. The decision
 stores a snapshot of everything it relied on (scheme version, every score, the engine's
-figures, the hashes of the evidence), so it can be explained years later.
+figures, the hashes of the evidence), so it can be explained years later. A positive decision
+issues (or, after surveillance, reissues) the certificate in the same transaction: if that
+fails, the decision is not kept either.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
+from audits.schemes_store import scheme_of
 from audits.scoring import level_rank
 from registry import auditlog
-from registry.applications.assessments import assessment_of, evaluate
-from registry.applications.assignments import auditors_of
-from registry.applications.models import Appeal, Application, Decision, DocumentVersion
+from registry.applications.models import Application, DocumentVersion
 from registry.applications.models import Document as EvidenceDocument
-from registry.applications.services import notify_firm, transition
-from registry.applications.workflow import Action
+from registry.applications.services import notify_firm
+from registry.applications.transitions import transition
+from registry.applications.workflow import DECIDABLE, Action, ApplicationKind
+from registry.assessments.assignments import auditors_of
+from registry.assessments.services import assessment_of, evaluate, request_changes
+from registry.certificates import lookup
+from registry.certificates.issuance import issue_certificate
+from registry.certificates.labels import level_label
+from registry.certificates.lifecycle import change_status
+from registry.certificates.revisions import reissue_after_surveillance
+from registry.certificates.status import CertificateAction, CertificateStatus
 from registry.db import utcnow
+from registry.decisions.labels import appeal_outcome_label
+from registry.decisions.models import Appeal, Decision
+from registry.decisions.workflow import APPEALABLE, AppealOutcome, DecisionOutcome
 from registry.errors import Conflict, DomainError, NotPermitted
 from registry.extensions import db
 from registry.security import Role
@@ -40,6 +54,60 @@ def may_decide(user, application: Application) -> list[str]:
     if user.firm_id == application.firm_id:
         reasons.append(_("Appartieni all'azienda: non puoi deciderla."))
     return reasons
+
+
+@dataclass(frozen=True)
+class DecisionActions:
+    """What an officer may do on an assessed application now, and why not."""
+
+    can_decide: bool
+    blocked: list[str]
+
+
+def decision_actions(user, application: Application) -> DecisionActions:
+    """An officer decides (or sends back) an assessed application not yet decided, unless
+    impartiality forbids it; `blocked` says why."""
+    blocked = may_decide(user, application)
+    can = (not blocked and application.state in DECIDABLE
+           and decision_of(application) is None)
+    return DecisionActions(can_decide=can, blocked=blocked)
+
+
+@dataclass(frozen=True)
+class FirmDecisionView:
+    """The decision and appeal as the firm's application page shows them."""
+
+    decision: Decision | None
+    appeal: Appeal | None
+    can_appeal: bool
+
+
+def firm_view(user, application: Application) -> FirmDecisionView:
+    """The decision on the firm's application, its appeal, and whether the firm may still
+    appeal (a refusal, no appeal yet, by a member of the firm)."""
+    decision = decision_of(application)
+    appeal = appeal_of(decision)
+    can_appeal = (decision is not None and appeal is None
+                  and decision.outcome in APPEALABLE
+                  and user.has_role(Role.APPLICANT) and user.firm_id == application.firm_id)
+    return FirmDecisionView(decision, appeal, can_appeal)
+
+
+def allowed_levels(application: Application, computed: str | None):
+    """The levels an officer may certify at: the computed one or any lower one (lowest
+    first); none when the scheme says the firm is not certifiable."""
+    if computed is None:
+        return []
+    levels = sorted(scheme_of(application.scheme_version).levels, key=lambda lv: lv.rank)
+    return [level for level in levels if level.rank <= level_rank(computed)]
+
+
+def send_back(application: Application, officer, items: str):
+    """An officer who may decide the application sends it back to the firm instead."""
+    reasons = may_decide(officer, application)
+    if reasons:
+        raise NotPermitted(" ".join(reasons))
+    return request_changes(application, officer, items)
 
 
 def snapshot(application: Application) -> dict:
@@ -86,24 +154,24 @@ def decide(application: Application, officer, outcome: str, level: str | None,
     reasons = may_decide(officer, application)
     if reasons:
         raise NotPermitted(" ".join(reasons))
-    if application.state != "assessed":
+    if application.state not in DECIDABLE:
         raise DomainError(_("Si decide solo su una valutazione conclusa."))
     result = evaluate(assessment_of(application), application)
     computed = result.level.code if result.level else None
     reason = (reason or "").strip()
-    if outcome == "certify":
+    if outcome == DecisionOutcome.CERTIFY:
         if computed is None:
             raise DomainError(_("Secondo lo schema l'azienda non è certificabile: si può solo "
                                 "respingere o chiedere integrazioni."))
         level = level or computed
-        if level_rank(level) > level_rank(computed):
+        if level not in {lv.code for lv in allowed_levels(application, computed)}:
             raise DomainError(_("Il livello non può superare quello calcolato (%(l)s).",
-                                l=computed), field="level")
+                                l=level_label(computed)), field="level")
         if level != computed and not reason:
             raise DomainError(_("Per certificare a un livello inferiore serve una motivazione "
                                 "scritta."), field="reason")
         action = Action.CERTIFY
-    elif outcome == "refuse":
+    elif outcome == DecisionOutcome.REFUSE:
         if not reason:
             raise DomainError(_("Per respingere servono le motivazioni."), field="reason")
         level, action = None, Action.REFUSE
@@ -117,24 +185,41 @@ def decide(application: Application, officer, outcome: str, level: str | None,
         transition(application, action, officer, note=reason or None)
         db.session.flush()
     except (IntegrityError, StaleDataError):
-        db.session.rollback()
         raise Conflict(_("Un altro responsabile ha appena deciso questa domanda.")) from None
     auditlog.record("decision.made", "application", application.id, actor=officer,
-                    after={"outcome": outcome, "level": level, "computed_level": computed,
+                    after={"outcome": str(outcome), "level": level, "computed_level": computed,
                            "reason": reason or None, "decision_id": decision.id})
-    from registry.applications.decision_hooks import after_decision
-
-    after_decision(decision)
+    _certify(decision, level, officer)
     subject = _("Esito della domanda n. %(n)d", n=application.id)
-    body = (_("La tua azienda è stata certificata: livello %(l)s.", l=level)
-            if outcome == "certify" else
+    body = (_("La tua azienda è stata certificata: livello %(l)s.", l=level_label(level))
+            if outcome == DecisionOutcome.CERTIFY else
             _("La domanda è stata respinta. Motivazioni: %(r)s\n\nPuoi presentare ricorso "
               "entro %(d)d giorni.", r=reason, d=APPEAL_DAYS))
     notify_firm(application, subject, body)
     return decision
 
 
+def _certify(decision: Decision, level: str | None, actor) -> None:
+    """What a decision means for the certificate, in the same transaction: a positive
+    decision issues one; after surveillance a level keeps (or changes) the certificate in a
+    new revision and no level suspends it. Anything raised here rolls the decision back."""
+    application = decision.application
+    if application.kind == ApplicationKind.SURVEILLANCE:
+        if level:
+            reissue_after_surveillance(application.certificate_number, level, decision, actor)
+            return
+        certificate = lookup.find(application.certificate_number)
+        if certificate is not None and certificate.status == CertificateStatus.VALID:
+            change_status(certificate, CertificateAction.SUSPEND, None,
+                          public_reason="Audit di sorveglianza con esito negativo",
+                          internal_reason=decision.reason or "")
+        return
+    if level:
+        issue_certificate(decision, level, actor)
+
+
 def decision_of(application: Application) -> Decision | None:
+    """The application's decision, None until an officer decided."""
     return db.session.scalar(db.select(Decision).where(
         Decision.application_id == application.id))
 
@@ -144,7 +229,7 @@ def lodge_appeal(decision: Decision, user, text: str, today: dt.date | None = No
     application = decision.application
     if not (user.has_role(Role.APPLICANT) and user.firm_id == application.firm_id):
         raise NotPermitted(_("Solo l'azienda può presentare ricorso."))
-    if decision.outcome != "refuse":
+    if decision.outcome not in APPEALABLE:
         raise DomainError(_("Si può presentare ricorso solo contro un diniego."))
     today = today or utcnow().date()
     if (today - decision.decided_at.date()).days > APPEAL_DAYS:
@@ -171,7 +256,15 @@ def appeal_obstacles(appeal: Appeal, officer) -> list[str]:
     return reasons
 
 
+def appeal_of(decision: Decision | None) -> Appeal | None:
+    """The appeal lodged against `decision`, if any (one per decision)."""
+    if decision is None:
+        return None
+    return db.session.scalar(db.select(Appeal).where(Appeal.decision_id == decision.id))
+
+
 def assign_appeal(appeal: Appeal, officer, admin) -> None:
+    """An admin gives the appeal to an officer with no part in the decision or the audit."""
     if not admin.has_role(Role.ADMIN):
         raise NotPermitted(_("Solo un amministratore assegna i ricorsi."))
     reasons = appeal_obstacles(appeal, officer)
@@ -192,7 +285,7 @@ def decide_appeal(appeal: Appeal, officer, outcome: str, reason: str) -> None:
     if not (reason or "").strip():
         raise DomainError(_("Servono le motivazioni."), field="reason")
     application = appeal.decision.application
-    if outcome == "overturned":
+    if outcome == AppealOutcome.OVERTURNED:
         computed = appeal.decision.computed_level
         if computed is None:
             raise DomainError(_("Secondo lo schema l'azienda non è certificabile: il ricorso "
@@ -200,17 +293,14 @@ def decide_appeal(appeal: Appeal, officer, outcome: str, reason: str) -> None:
         # The decision row stays as it was (history); the certified level is the computed
         # one, recorded on the appeal.
         transition(application, Action.OVERTURN, officer, note=reason)
-    elif outcome != "upheld":
+    elif outcome != AppealOutcome.UPHELD:
         raise DomainError(_("Esito non valido."), field="outcome")
-    appeal.outcome, appeal.reason, appeal.decided_at = outcome, reason.strip(), utcnow()
+    appeal.outcome, appeal.reason, appeal.decided_at = str(outcome), reason.strip(), utcnow()
     db.session.flush()
     auditlog.record("appeal.decided", "application", application.id, actor=officer,
-                    after={"appeal_id": appeal.id, "outcome": outcome, "reason": reason})
-    if outcome == "overturned":
-        from registry.applications.decision_hooks import after_decision
-
-        after_decision(appeal.decision, level=appeal.decision.computed_level, actor=officer)
+                    after={"appeal_id": appeal.id, "outcome": str(outcome), "reason": reason})
+    if outcome == AppealOutcome.OVERTURNED:
+        _certify(appeal.decision, appeal.decision.computed_level, officer)
     notify_firm(application, _("Esito del ricorso"), _(
         "Il ricorso sulla domanda n. %(n)d è stato deciso: %(o)s.\n\n%(r)s",
-        n=application.id, o=_("accolto") if outcome == "overturned" else _("respinto"),
-        r=reason))
+        n=application.id, o=appeal_outcome_label(outcome), r=reason))

@@ -1,0 +1,20 @@
+"""The words people read for assessment states, findings, auditor roles and audit types."""
+
+from __future__ import annotations
+
+from registry.assessments.workflow import (
+    AUDIT_TYPE_LABELS,
+    FINDING_LABELS,
+    ROLE_LABELS,
+    STATE_LABELS,
+    AssessmentState,
+    AuditorRole,
+    AuditType,
+    FindingKind,
+)
+from registry.i18n import labeller
+
+assessment_state_label = labeller(AssessmentState, STATE_LABELS)
+finding_label = labeller(FindingKind, FINDING_LABELS)
+auditor_role_label = labeller(AuditorRole, ROLE_LABELS)
+audit_type_label = labeller(AuditType, AUDIT_TYPE_LABELS)

@@ -1,0 +1,108 @@
+"""The auditor's work: assignments with their impartiality declarations, conflicts,
+assessments with scores per criterion, and findings."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from registry.assessments.workflow import AssessmentState, AuditType
+from registry.db import utcnow
+from registry.extensions import db
+
+
+class Assignment(db.Model):
+    """An auditor assigned to an application; they sign an impartiality declaration first."""
+
+    __tablename__ = "assignment"
+    __table_args__ = (UniqueConstraint("application_id", "auditor_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id"), index=True)
+    auditor_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    role: Mapped[str] = mapped_column(String(10))  # AuditorRole
+    assigned_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    assigned_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    declaration_signed_at: Mapped[dt.datetime | None]
+    declaration_text: Mapped[str | None] = mapped_column(Text)
+
+    auditor = relationship("User", foreign_keys=[auditor_id])
+    application = relationship("Application")
+
+
+class ConflictDeclaration(db.Model):
+    """An auditor declares a conflict of interest with a firm: never assigned to it."""
+
+    __tablename__ = "conflict_declaration"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    auditor_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    firm_id: Mapped[int] = mapped_column(ForeignKey("firm.id"), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    declared_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Assessment(db.Model):
+    """The audit of one application: scores per criterion, findings, dates, sites visited."""
+
+    __tablename__ = "assessment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id"), unique=True)
+    state: Mapped[str] = mapped_column(String(12), default=AssessmentState.DRAFT)
+    audit_type: Mapped[str] = mapped_column(String(20), default=AuditType.INITIAL)
+    started_on: Mapped[dt.date | None]
+    ended_on: Mapped[dt.date | None]
+    sites_visited: Mapped[list[int]] = mapped_column(JSON, default=list)
+    submitted_at: Mapped[dt.datetime | None]
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    version_id: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version_id}
+
+    scores: Mapped[list[CriterionScore]] = relationship(back_populates="assessment",
+                                                        order_by="CriterionScore.criterion_code")
+    findings: Mapped[list[Finding]] = relationship(back_populates="assessment",
+                                                   order_by="Finding.id")
+
+
+class CriterionScore(db.Model):
+    """The auditor's score (0-4) or justified N/A for one criterion."""
+
+    __tablename__ = "criterion_score"
+    __table_args__ = (UniqueConstraint("assessment_id", "criterion_code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id"))
+    criterion_code: Mapped[str] = mapped_column(String(20))
+    score: Mapped[int | None]
+    not_applicable: Mapped[bool] = mapped_column(default=False)
+    justification: Mapped[str | None] = mapped_column(Text)
+    notes: Mapped[str | None] = mapped_column(Text)
+    evidence_reviewed: Mapped[str | None] = mapped_column(Text)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    assessment: Mapped[Assessment] = relationship(back_populates="scores")
+
+    @property
+    def is_set(self) -> bool:
+        return self.not_applicable or self.score is not None
+
+
+class Finding(db.Model):
+    """A nonconformity, observation or good practice found during the audit."""
+
+    __tablename__ = "finding"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id"), index=True)
+    criterion_code: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(20))  # FindingKind
+    text: Mapped[str] = mapped_column(Text)
+    due_on: Mapped[dt.date | None]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    assessment: Mapped[Assessment] = relationship(back_populates="findings")

@@ -1,0 +1,208 @@
+"""The auditor's workspace (assignments, declaration, scoring, findings, submission) and the
+admin's assignment of auditors to an application."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from audits.schemes_store import scheme_of
+from registry.accounts.models import User, active_with_role
+from registry.applications import evidence
+from registry.applications.models import Application
+from registry.applications.services import criterion_or_404
+from registry.assessments import assignments, services
+from registry.assessments.forms import (
+    AssignForm,
+    ChangesForm,
+    ConflictForm,
+    DeclarationForm,
+    DetailsForm,
+    FindingForm,
+    ScoreForm,
+    SimpleForm,
+)
+from registry.assessments.models import Assignment
+from registry.errors import NotFound
+from registry.extensions import db
+from registry.forms import run_use_case
+from registry.security import Role, private_blueprint, roles_required
+
+bp = private_blueprint(Blueprint("assessments", __name__))
+
+
+@bp.get("/audit")
+@roles_required(Role.AUDITOR)
+def index():
+    rows = db.session.scalars(db.select(Assignment).where(
+        Assignment.auditor_id == current_user.id).order_by(Assignment.id.desc())).all()
+    return render_template("assessments/index.html", assignments=rows)
+
+
+def _load(application_id: int):
+    """The application and the current auditor's assignment on it, or 404."""
+    assignment = assignments.assignment_for(current_user, application_id)
+    return db.session.get(Application, application_id), assignment
+
+
+@bp.route("/audit/applications/<int:application_id>/declaration", methods=["GET", "POST"])
+@roles_required(Role.AUDITOR)
+def declaration(application_id: int):
+    application, assignment = _load(application_id)
+    form, conflict = DeclarationForm(prefix="decl"), ConflictForm(prefix="conf")
+    if form.submit.data and form.validate_on_submit() and run_use_case(
+            lambda: assignments.sign_declaration(assignment, current_user,
+                                                 str(form.confirm.label.text)), form=form).ok:
+        return redirect(url_for("assessments.workspace", application_id=application_id))
+    if conflict.submit.data and conflict.validate_on_submit() and run_use_case(
+            lambda: assignments.declare_conflict(assignment, current_user,
+                                                 conflict.reason.data), form=conflict,
+            success=_("Conflitto dichiarato: l'incarico è stato revocato."), category="info").ok:
+        return redirect(url_for("assessments.index"))
+    return render_template("assessments/declaration.html", application=application, form=form,
+                           conflict=conflict)
+
+
+def _open(application_id: int):
+    application, assignment = _load(application_id)
+    if assignment.declaration_signed_at is None:
+        return None, None, redirect(url_for("assessments.declaration",
+                                            application_id=application_id))
+    return application, services.assessment_of(application), None
+
+
+@bp.get("/audit/applications/<int:application_id>")
+@roles_required(Role.AUDITOR)
+def workspace(application_id: int):
+    application, assessment, redirect_to = _open(application_id)
+    if redirect_to:
+        return redirect_to
+    scheme = scheme_of(application.scheme_version)
+    details = DetailsForm(prefix="det", obj=None, data={
+        "started_on": assessment.started_on, "ended_on": assessment.ended_on,
+        "sites": assessment.sites_visited})
+    details.sites.choices = [(s.id, s.public_place()) for s in application.firm.sites]
+    result = None
+    if not services.unscored(assessment, application):
+        result = services.evaluate(assessment, application)
+    return render_template(
+        "assessments/workspace.html", application=application, assessment=assessment,
+        scheme=scheme, scored=services.score_map(assessment), details=details,
+        changes=ChangesForm(prefix="chg"), simple=SimpleForm(),
+        sample=services.proposed_sample(assessment, application),
+        actions=services.workspace_actions(assessment, application), result=result)
+
+
+@bp.post("/audit/applications/<int:application_id>/resume")
+@roles_required(Role.AUDITOR)
+def resume(application_id: int):
+    application, assignment = _load(application_id)
+    if assignment.declaration_signed_at is None:
+        abort(403)
+    run_use_case(lambda: assignments.open_assessment(application, current_user))
+    return redirect(url_for("assessments.workspace", application_id=application_id))
+
+
+@bp.route("/audit/applications/<int:application_id>/criteria/<code>",
+          methods=["GET", "POST"])
+@roles_required(Role.AUDITOR)
+def criterion(application_id: int, code: str):
+    application, assessment, redirect_to = _open(application_id)
+    if redirect_to:
+        return redirect_to
+    item = criterion_or_404(scheme_of(application.scheme_version), code)
+    row = next((s for s in assessment.scores if s.criterion_code == code), None)
+    initial = {}
+    if row is not None:
+        initial = {"score": "na" if row.not_applicable else str(row.score),
+                   "justification": row.justification, "notes": row.notes,
+                   "evidence_reviewed": row.evidence_reviewed}
+    form = ScoreForm(prefix="sc", data=initial)
+    finding = FindingForm(prefix="fd")
+    if form.submit.data and form.validate_on_submit():
+        na = form.score.data == "na"
+        if run_use_case(lambda: services.score_criterion(
+                assessment, application, current_user, code,
+                score=None if na else int(form.score.data), not_applicable=na,
+                justification=form.justification.data or "", notes=form.notes.data or "",
+                evidence_reviewed=form.evidence_reviewed.data or ""),
+                form=form, success=_("Punteggio salvato (bozza).")).ok:
+            return redirect(url_for("assessments.workspace", application_id=application_id))
+    elif finding.submit.data and finding.validate_on_submit() and run_use_case(
+            lambda: services.add_finding(assessment, application, current_user, code,
+                                         finding.kind.data, finding.text.data,
+                                         finding.due_on.data),
+            form=finding, success=_("Rilievo aggiunto.")).ok:
+        return redirect(request.path)
+    docs = evidence.evidence_by_criterion(application.id).get(code, [])
+    findings = [f for f in assessment.findings if f.criterion_code == code]
+    return render_template("assessments/criterion.html", application=application,
+                           criterion=item, form=form, finding=finding, docs=docs,
+                           findings=findings,
+                           can_score=services.is_open(assessment, application))
+
+
+@bp.post("/audit/applications/<int:application_id>/details")
+@roles_required(Role.AUDITOR)
+def details(application_id: int):
+    application, assessment, redirect_to = _open(application_id)
+    if redirect_to:
+        return redirect_to
+    form = DetailsForm(prefix="det")
+    form.sites.choices = [(s.id, s.public_place()) for s in application.firm.sites]
+    if form.validate_on_submit():
+        run_use_case(lambda: services.save_audit_details(
+            assessment, application, current_user, form.started_on.data, form.ended_on.data,
+            form.sites.data or []), success=_("Date e sedi salvate."))
+    else:
+        flash(" ".join(str(e) for errs in form.errors.values() for e in errs), "danger")
+    return redirect(url_for("assessments.workspace", application_id=application_id))
+
+
+@bp.post("/audit/applications/<int:application_id>/submit")
+@roles_required(Role.AUDITOR)
+def submit(application_id: int):
+    application, assessment, redirect_to = _open(application_id)
+    if redirect_to:
+        return redirect_to
+    run_use_case(lambda: services.submit_assessment(assessment, application, current_user),
+                 success=_("Valutazione inviata: ora decide un responsabile indipendente."))
+    return redirect(url_for("assessments.workspace", application_id=application_id))
+
+
+@bp.post("/audit/applications/<int:application_id>/changes")
+@roles_required(Role.AUDITOR)
+def request_changes(application_id: int):
+    application, _assessment, redirect_to = _open(application_id)
+    if redirect_to:
+        return redirect_to
+    form = ChangesForm(prefix="chg")
+    if form.validate_on_submit():
+        run_use_case(lambda: services.request_changes(application, current_user,
+                                                      form.items.data),
+                     success=_("Domanda rimandata all'azienda."))
+    else:
+        flash(_("Elenca le integrazioni richieste."), "danger")
+    return redirect(url_for("assessments.workspace", application_id=application_id))
+
+
+@bp.route("/admin/applications/<int:application_id>", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def assign(application_id: int):
+    application = db.session.get(Application, application_id)
+    if application is None:
+        raise NotFound(_("Domanda non trovata."))
+    auditors = active_with_role(Role.AUDITOR)
+    form = AssignForm()
+    form.auditor_id.choices = [(a.id, a.name) for a in auditors]
+    if form.validate_on_submit() and run_use_case(
+            lambda: assignments.assign(application, db.session.get(User, form.auditor_id.data),
+                                       form.role.data, current_user),
+            form=form, success=_("Valutatore assegnato.")).ok:
+        return redirect(url_for("assessments.assign", application_id=application_id))
+    current = db.session.scalars(db.select(Assignment).where(
+        Assignment.application_id == application.id)).all()
+    checks = {a.id: assignments.obstacles(a, application) for a in auditors}
+    return render_template("assessments/assign.html", application=application, form=form,
+                           current=current, auditors=auditors, checks=checks)

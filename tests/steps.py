@@ -1,0 +1,86 @@
+"""Steps of the certification workflow taken as people take them: over HTTP, logged in.
+
+Tests whose subject is the workflow (assessments, decisions, appeals, issuance) use these;
+read-side tests insert rows instead (`tests/rows.py`).
+"""
+
+from __future__ import annotations
+
+from registry.accounts.models import User
+from registry.applications.models import Application
+from registry.extensions import db
+from tests import factories
+
+
+def log_in(client, user_id: int) -> None:
+    """Log a user in by writing the session as Flask-Login would (no password round trip)."""
+    with client.application.app_context():
+        session_id = db.session.get(User, user_id).get_id()
+    with client.session_transaction() as session:
+        session["_user_id"] = session_id
+        session["_fresh"] = True
+
+
+def client_for(app, user_id):
+    client = app.test_client()
+    log_in(client, user_id)
+    return client
+
+
+def assign(app, people, auditor="auditor", role="lead"):
+    admin = client_for(app, people["admin"])
+    return admin.post(f"/admin/applications/{people['application']}",
+                      data={"auditor_id": people[auditor], "role": role})
+
+
+def open_file(app, people, auditor="auditor"):
+    client = client_for(app, people[auditor])
+    response = client.post(f"/audit/applications/{people['application']}/declaration",
+                           data={"decl-confirm": "y", "decl-submit": "1"})
+    assert response.status_code == 302
+    return client
+
+
+def scores_for(level: str) -> dict:
+    """Integer scores per criterion that reach exactly the given outcome."""
+    with_codes = {}
+    for code in factories.ALL_CRITERIA:
+        area = code.split("-")[0]
+        if level == "L3":
+            with_codes[code] = 4
+        elif level == "L2":
+            with_codes[code] = 3
+        elif level == "L1":
+            with_codes[code] = 2 if area == "FOR" else 3
+        else:  # not certifiable: a failed knock-out
+            with_codes[code] = 1 if code == "LEG-02" else 4
+    return with_codes
+
+
+def score_all(client, application_id, scores):
+    for code, score in scores.items():
+        response = client.post(f"/audit/applications/{application_id}/criteria/{code}",
+                               data={"sc-score": str(score), "sc-submit": "1"})
+        assert response.status_code == 302, (code, response.get_data(as_text=True)[:500])
+
+
+def assessed(app, people, level):
+    assert assign(app, people).status_code == 302
+    auditor = open_file(app, people)
+    score_all(auditor, people["application"], scores_for(level))
+    response = auditor.post(f"/audit/applications/{people['application']}/submit")
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.get(Application, people["application"]).state == "assessed"
+    return auditor
+
+
+def decide(app, people, officer="officer", **data):
+    client = client_for(app, people[officer])
+    return client.post(f"/officer/applications/{people['application']}",
+                       data={f"dec-{k}": v for k, v in data.items()})
+
+
+def state_of(app, people):
+    with app.app_context():
+        return db.session.get(Application, people["application"]).state
