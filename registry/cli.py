@@ -176,8 +176,7 @@ def jobs_run() -> None:
 
     counts = run_jobs()
     db.session.commit()
-    click.echo(f"expired: {counts['expired']}, withdrawn: {counts['withdrawn']}, "
-               f"reminders: {counts['reminders']}")
+    click.echo(", ".join(f"{what}: {count}" for what, count in counts.items()))
 
 
 @click.command("demo")

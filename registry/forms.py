@@ -45,24 +45,31 @@ class Outcome(Generic[T]):
     value: Any = None
 
 
-def run_use_case(use_case: Callable[[], T], *, success: str | None = None,
-                 form: FlaskForm | None = None, category: str = "success") -> Outcome[T]:
+def run_use_case(use_case: Callable[[], T], *,
+                 success: str | Callable[[T], tuple[str, str]] | None = None,
+                 form: FlaskForm | None = None, category: str = "success",
+                 show: Callable[[FlaskForm | None, DomainError], None] = show_domain_error,
+                 propagate: tuple[type[DomainError], ...] = (NotFound,)) -> Outcome[T]:
     """Run one service call as one transaction.
 
-    On a DomainError nothing is kept (rollback) and the message goes to the field it names
-    on `form`, or is flashed; otherwise the session is committed once and `success` flashed.
-    NotFound is not a refusal to explain: it propagates to the 404 page, so ids of objects a
-    person may not see cannot be probed through a form.
+    On a DomainError nothing is kept (rollback) and `show` puts the message on the field it
+    names on `form`, or flashes it; otherwise the session is committed once and `success`
+    flashed (a message, or a function of the result giving message and category).
+    Errors in `propagate` are not refusals to explain: they reach the error pages. NotFound
+    always does, so ids of objects a person may not see cannot be probed through a form.
     """
     try:
         value = use_case()
-    except NotFound:
+    except propagate:
         raise
     except DomainError as error:
         db.session.rollback()
-        show_domain_error(form, error)
+        show(form, error)
         return Outcome(False)
     db.session.commit()
-    if success:
+    if callable(success):
+        message, category = success(value)
+        flash(message, category)
+    elif success:
         flash(success, category)
     return Outcome(True, value)

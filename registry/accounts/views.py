@@ -16,7 +16,7 @@ from registry.accounts.forms import (
 )
 from registry.errors import DomainError
 from registry.extensions import db, limiter
-from registry.forms import show_domain_error
+from registry.forms import run_use_case
 from registry.security import is_safe_redirect, login_required, private_blueprint
 
 bp = private_blueprint(Blueprint("accounts", __name__, url_prefix="/account"))
@@ -68,17 +68,12 @@ def logout():
 @login_required
 def change_password():
     form = PasswordChangeForm()
-    if form.validate_on_submit():
-        try:
-            services.change_password(current_user, form.current_password.data, form.password.data)
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
-            login_user(current_user)  # keep this session; the others end
-            flash(_("Password cambiata."), "success")
-            return redirect(url_for("core.dashboard"))
+    if form.validate_on_submit() and run_use_case(
+            lambda: services.change_password(current_user, form.current_password.data,
+                                             form.password.data),
+            form=form, success=_("Password cambiata.")).ok:
+        login_user(current_user)  # keep this session; the others end
+        return redirect(url_for("core.dashboard"))
     return render_template("accounts/password.html", form=form)
 
 
@@ -103,16 +98,10 @@ def reset_password(token: str):
         flash(error.message, "danger")
         return redirect(url_for("accounts.request_reset"))
     form = ResetForm()
-    if form.validate_on_submit():
-        try:
-            services.reset_password(token, form.password.data)
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Password impostata: ora puoi accedere."), "success")
-            return redirect(url_for("accounts.login"))
+    if form.validate_on_submit() and run_use_case(
+            lambda: services.reset_password(token, form.password.data),
+            form=form, success=_("Password impostata: ora puoi accedere.")).ok:
+        return redirect(url_for("accounts.login"))
     return render_template("accounts/reset.html", form=form)
 
 
@@ -120,28 +109,16 @@ def reset_password(token: str):
 @limiter.limit("20 per hour", methods=["POST"], scope="signup")
 def signup():
     form = SignupForm()
-    if form.validate_on_submit():
-        try:
-            services.sign_up(form.name.data, form.email.data, form.password.data)
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Ti abbiamo inviato un'email: apri il collegamento per confermare "
-                    "l'indirizzo, poi accedi."), "success")
-            return redirect(url_for("accounts.login"))
+    if form.validate_on_submit() and run_use_case(
+            lambda: services.sign_up(form.name.data, form.email.data, form.password.data),
+            form=form, success=_("Ti abbiamo inviato un'email: apri il collegamento per "
+                                 "confermare l'indirizzo, poi accedi.")).ok:
+        return redirect(url_for("accounts.login"))
     return render_template("accounts/signup.html", form=form)
 
 
 @bp.get("/confirm/<token>")
 def confirm_email(token: str):
-    try:
-        services.confirm_email(token)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-        return redirect(url_for("accounts.login"))
-    db.session.commit()
-    flash(_("Indirizzo email confermato: ora puoi accedere."), "success")
+    run_use_case(lambda: services.confirm_email(token),
+                 success=_("Indirizzo email confermato: ora puoi accedere."))
     return redirect(url_for("accounts.login"))

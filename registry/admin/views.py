@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -11,9 +11,8 @@ from audits.schemes_store import list_versions, scheme_of
 from registry.accounts import services
 from registry.accounts.forms import UserCreateForm, UserEditForm
 from registry.accounts.models import User
-from registry.errors import DomainError
 from registry.extensions import db
-from registry.forms import show_domain_error
+from registry.forms import run_use_case
 from registry.security import Role, private_blueprint, roles_required
 
 bp = private_blueprint(Blueprint("admin", __name__, url_prefix="/admin"))
@@ -43,17 +42,11 @@ def users():
 @roles_required(Role.ADMIN)
 def create_user():
     form = UserCreateForm()
-    if form.validate_on_submit():
-        try:
-            services.create_user(form.email.data, form.name.data, form.password.data,
-                                 form.roles.data, actor=current_user)
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Utente creato."), "success")
-            return redirect(url_for("admin.users"))
+    if form.validate_on_submit() and run_use_case(
+            lambda: services.create_user(form.email.data, form.name.data, form.password.data,
+                                         form.roles.data, actor=current_user),
+            form=form, success=_("Utente creato.")).ok:
+        return redirect(url_for("admin.users"))
     return render_template("admin/user_new.html", form=form)
 
 
@@ -64,15 +57,9 @@ def edit_user(user_id: int):
     form = UserEditForm(obj=user, data=None)
     if not form.is_submitted():
         form.roles.data = sorted(user.roles)
-    if form.validate_on_submit():
-        try:
-            services.update_user(user, name=form.name.data, roles=form.roles.data,
-                                 active=form.active.data, actor=current_user)
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Utente aggiornato."), "success")
-            return redirect(url_for("admin.users"))
+    if form.validate_on_submit() and run_use_case(
+            lambda: services.update_user(user, name=form.name.data, roles=form.roles.data,
+                                         active=form.active.data, actor=current_user),
+            form=form, success=_("Utente aggiornato.")).ok:
+        return redirect(url_for("admin.users"))
     return render_template("admin/user_edit.html", form=form, user=user)

@@ -1,1 +1,1 @@
-"""Applications for certification: evidence, the workflow, and (later) decisions."""
+"""The firm's file: applications, notes per criterion, evidence, submission, withdrawal."""

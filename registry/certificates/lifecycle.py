@@ -106,7 +106,7 @@ def suspension_deadline(certificate: Certificate) -> dt.date | None:
 def run_jobs(day: dt.date | None = None) -> dict[str, int]:
     """The nightly job (idempotent): record expiries and withdraw overlong suspensions."""
     day = day or today_in_rome()
-    counts = {"expired": 0, "withdrawn": 0}
+    counts = {CertificateStatus.EXPIRED: 0, CertificateStatus.WITHDRAWN: 0}
     live = db.session.scalars(db.select(Certificate).where(
         Certificate.status.in_(sorted(LIVE)))).all()
     for certificate in live:
@@ -114,11 +114,11 @@ def run_jobs(day: dt.date | None = None) -> dict[str, int]:
             change_status(certificate, CertificateAction.EXPIRE, None,
                           public_reason="Scadenza naturale",
                           effective_on=certificate.valid_until + dt.timedelta(days=1))
-            counts["expired"] += 1
+            counts[CertificateStatus.EXPIRED] += 1
         elif (deadline := suspension_deadline(certificate)) and deadline < day:
             change_status(certificate, CertificateAction.WITHDRAW, None,
                           public_reason="Sospensione non risolta entro sei mesi",
                           effective_on=deadline + dt.timedelta(days=1))
-            counts["withdrawn"] += 1
+            counts[CertificateStatus.WITHDRAWN] += 1
     counts["reminders"] = send_reminders(day)
     return counts

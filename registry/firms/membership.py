@@ -19,11 +19,10 @@ from registry.errors import DomainError, NotFound, NotPermitted
 from registry.extensions import db
 from registry.firms.models import Firm, MembershipRequest
 from registry.firms.services import find_by_vat, require_member
+from registry.firms.workflow import MembershipKind, MembershipStatus
 from registry.links import external_url
 from registry.security import Role
 from registry.tokens import TokenExpired, TokenInvalid, make_token, read_token, state_matches
-
-PENDING = "pending"
 
 
 def _now() -> dt.datetime:
@@ -55,15 +54,15 @@ def members(firm: Firm) -> list[User]:
 def pending_requests(firm: Firm, kind: str) -> list[MembershipRequest]:
     return list(db.session.scalars(db.select(MembershipRequest).where(
         MembershipRequest.firm_id == firm.id, MembershipRequest.kind == kind,
-        MembershipRequest.status == PENDING).order_by(MembershipRequest.id)))
+        MembershipRequest.status == MembershipStatus.PENDING).order_by(MembershipRequest.id)))
 
 
 def my_pending_joins(user: User) -> list[tuple[MembershipRequest, Firm]]:
     """The join requests `user` is waiting on, with their firms."""
     rows = db.session.execute(db.select(MembershipRequest, Firm).join(
         Firm, Firm.id == MembershipRequest.firm_id).where(
-        MembershipRequest.user_id == user.id, MembershipRequest.kind == "join",
-        MembershipRequest.status == PENDING)).all()
+        MembershipRequest.user_id == user.id, MembershipRequest.kind == MembershipKind.JOIN,
+        MembershipRequest.status == MembershipStatus.PENDING)).all()
     return [(row[0], row[1]) for row in rows]
 
 
@@ -86,11 +85,12 @@ def request_to_join(user: User, vat_number: str, message: str | None = None) -> 
                           field="vat_number")
     existing = db.session.scalar(db.select(MembershipRequest).where(
         MembershipRequest.firm_id == firm.id, MembershipRequest.user_id == user.id,
-        MembershipRequest.kind == "join", MembershipRequest.status == PENDING))
+        MembershipRequest.kind == MembershipKind.JOIN,
+        MembershipRequest.status == MembershipStatus.PENDING))
     if existing is not None:
         return existing
-    request = MembershipRequest(firm_id=firm.id, kind="join", user_id=user.id,
-                                email=user.email, status=PENDING,
+    request = MembershipRequest(firm_id=firm.id, kind=MembershipKind.JOIN, user_id=user.id,
+                                email=user.email, status=MembershipStatus.PENDING,
                                 message=(message or "").strip()[:2000] or None,
                                 created_by_id=user.id)
     db.session.add(request)
@@ -113,7 +113,7 @@ def _request_of(firm: Firm, request_id: int, kind: str) -> MembershipRequest:
     request = db.session.get(MembershipRequest, request_id)
     if request is None or request.firm_id != firm.id or request.kind != kind:
         raise NotFound(_("Richiesta non trovata."))
-    if request.status != PENDING:
+    if request.status != MembershipStatus.PENDING:
         raise DomainError(_("La richiesta è già stata decisa."))
     return request
 
@@ -122,21 +122,21 @@ def decide_join_request(owner: User, firm: Firm, request_id: int, accept: bool) 
     """The owner accepts (the person becomes a member) or refuses a join request; the
     person is told by email. Returns the person."""
     require_owner(owner, firm)
-    request = _request_of(firm, request_id, "join")
+    request = _request_of(firm, request_id, MembershipKind.JOIN)
     person = db.session.get(User, request.user_id) if request.user_id else None
     if person is None or not person.active:
         raise DomainError(_("L'account che ha fatto la richiesta non è più attivo."))
     if accept and person.firm_id is not None:
         raise DomainError(_("Questa persona fa già parte di un'azienda."))
-    request.status = "accepted" if accept else "refused"
+    request.status = MembershipStatus.ACCEPTED if accept else MembershipStatus.REFUSED
     request.decided_at = _now()
     if accept:
         person.firm_id = firm.id
     db.session.flush()
     auditlog.record("firm.join_accepted" if accept else "firm.join_refused",
                     "membership_request", request.id, actor=owner,
-                    before={"status": PENDING},
-                    after={"status": request.status, "firm_id": firm.id, "user_id": person.id})
+                    before={"status": str(MembershipStatus.PENDING)},
+                    after={"status": str(request.status), "firm_id": firm.id, "user_id": person.id})
     if accept:
         subject = _("Sei stato aggiunto all'azienda %(firm)s", firm=firm.name)
         body = _("Il titolare del profilo ha accettato la tua richiesta: ora fai parte di "
@@ -166,12 +166,12 @@ def invite_member(owner: User, firm: Firm, email: str) -> MembershipRequest:
     if person is not None and person.firm_id == firm.id:
         raise DomainError(_("Questa persona fa già parte dell'azienda."), field="email")
     request = db.session.scalar(db.select(MembershipRequest).where(
-        MembershipRequest.firm_id == firm.id, MembershipRequest.kind == "invite",
-        MembershipRequest.email == email, MembershipRequest.status == PENDING))
+        MembershipRequest.firm_id == firm.id, MembershipRequest.kind == MembershipKind.INVITE,
+        MembershipRequest.email == email, MembershipRequest.status == MembershipStatus.PENDING))
     if request is None:
-        request = MembershipRequest(firm_id=firm.id, kind="invite", email=email,
-                                    user_id=person.id if person else None, status=PENDING,
-                                    created_by_id=owner.id)
+        request = MembershipRequest(firm_id=firm.id, kind=MembershipKind.INVITE, email=email,
+                                    user_id=person.id if person else None,
+                                    status=MembershipStatus.PENDING, created_by_id=owner.id)
         db.session.add(request)
         db.session.flush()
         auditlog.record("firm.member_invited", "membership_request", request.id, actor=owner,
@@ -200,9 +200,10 @@ def invitation_for(token: str, user: User) -> tuple[MembershipRequest, Firm]:
     except TokenInvalid:
         raise DomainError(_("Il collegamento dell'invito non è valido.")) from None
     request = db.session.get(MembershipRequest, request_id)
-    if request is None or request.kind != "invite" or not state_matches(fp, request.email):
+    if (request is None or request.kind != MembershipKind.INVITE
+            or not state_matches(fp, request.email)):
         raise DomainError(_("Il collegamento dell'invito non è valido."))
-    if request.status != PENDING:
+    if request.status != MembershipStatus.PENDING:
         raise DomainError(_("Questo invito è già stato usato o non è più valido."))
     if normalise_email(user.email) != request.email:
         raise DomainError(_("L'invito è stato inviato a un altro indirizzo email: accedi con "
@@ -217,14 +218,15 @@ def invitation_for(token: str, user: User) -> tuple[MembershipRequest, Firm]:
 def accept_invitation(token: str, user: User) -> Firm:
     """`user` joins the firm that invited them; the owner is told by email."""
     request, firm = invitation_for(token, user)
-    request.status = "accepted"
+    request.status = MembershipStatus.ACCEPTED
     request.user_id = user.id
     request.decided_at = _now()
     user.firm_id = firm.id
     db.session.flush()
     auditlog.record("firm.invitation_accepted", "membership_request", request.id, actor=user,
-                    before={"status": PENDING},
-                    after={"status": "accepted", "firm_id": firm.id, "user_id": user.id})
+                    before={"status": str(MembershipStatus.PENDING)},
+                    after={"status": str(MembershipStatus.ACCEPTED), "firm_id": firm.id,
+                           "user_id": user.id})
     owner = _owner(firm)
     if owner is not None:
         mail.queue(db.session, owner.email, _("%(name)s è entrato in %(firm)s", name=user.name,
@@ -238,12 +240,13 @@ def accept_invitation(token: str, user: User) -> Firm:
 def cancel_invitation(owner: User, firm: Firm, request_id: int) -> None:
     """The owner withdraws a pending invitation; its link stops working."""
     require_owner(owner, firm)
-    request = _request_of(firm, request_id, "invite")
-    request.status = "withdrawn"
+    request = _request_of(firm, request_id, MembershipKind.INVITE)
+    request.status = MembershipStatus.WITHDRAWN
     request.decided_at = _now()
     db.session.flush()
     auditlog.record("firm.invitation_cancelled", "membership_request", request.id, actor=owner,
-                    before={"status": PENDING}, after={"status": "withdrawn"})
+                    before={"status": str(MembershipStatus.PENDING)},
+                    after={"status": str(MembershipStatus.WITHDRAWN)})
 
 
 # Removal ------------------------------------------------------------------------------------

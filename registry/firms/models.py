@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.db import utcnow
 from registry.extensions import db
+from registry.firms.workflow import MembershipStatus
 
 
 class LegalForm(enum.StrEnum):
@@ -145,10 +146,10 @@ class MembershipRequest(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     firm_id: Mapped[int] = mapped_column(ForeignKey("firm.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(10))  # "join" (asked) or "invite" (by the owner)
+    kind: Mapped[str] = mapped_column(String(10))  # MembershipKind
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     email: Mapped[str] = mapped_column(String(254))
-    status: Mapped[str] = mapped_column(String(10), default="pending")
+    status: Mapped[str] = mapped_column(String(10), default=MembershipStatus.PENDING)
     message: Mapped[str | None] = mapped_column(Text)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -23,6 +23,7 @@ from registry.firms.checks import check_profile, check_site, raise_if_invalid
 from registry.firms.identifiers import IdentifierError, validate_vat_number
 from registry.firms.models import Firm, MembershipRequest, Site
 from registry.firms.signals import firm_changed
+from registry.firms.workflow import MembershipKind, MembershipStatus
 
 
 class FirmAlreadyRegistered(DomainError):
@@ -76,10 +77,10 @@ def create_firm(user: User, data: Mapping) -> Firm:
 def _withdraw_join_requests(user: User) -> None:
     # Whoever registers a firm of their own no longer waits to join another one.
     pending = db.session.scalars(db.select(MembershipRequest).where(
-        MembershipRequest.user_id == user.id, MembershipRequest.kind == "join",
-        MembershipRequest.status == "pending")).all()
+        MembershipRequest.user_id == user.id, MembershipRequest.kind == MembershipKind.JOIN,
+        MembershipRequest.status == MembershipStatus.PENDING)).all()
     for request in pending:
-        request.status = "withdrawn"
+        request.status = MembershipStatus.WITHDRAWN
         request.decided_at = dt.datetime.now(dt.UTC)
 
 

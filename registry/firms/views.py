@@ -27,6 +27,8 @@ from registry.firms.forms import (
     SiteForm,
     show_errors,
 )
+from registry.firms.workflow import MembershipKind
+from registry.forms import run_use_case
 from registry.security import Role, private_blueprint, roles_required
 
 bp = private_blueprint(Blueprint("firms", __name__, url_prefix="/firm"))
@@ -47,19 +49,15 @@ def firm_required(view):
 
 
 def _attempt(action, success: str) -> bool:
-    """Run one use case and commit; a rule it breaks becomes a flash. Not-found and
-    not-permitted go on to the error pages (404/403)."""
-    try:
-        action()
-    except (NotFound, NotPermitted):
-        raise
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-        return False
-    db.session.commit()
-    flash(success, "success")
-    return True
+    """Run one use case; a rule it breaks becomes a flash. Not-found and not-permitted go on
+    to the error pages (404/403)."""
+    return run_use_case(action, success=success, propagate=(NotFound, NotPermitted)).ok
+
+
+def _saved(saved: str):
+    """The message after an edit: what was saved, or that nothing had changed."""
+    return lambda changed: ((saved, "success") if changed
+                            else (_("Nessuna modifica da salvare."), "info"))
 
 
 def _labels() -> dict:
@@ -89,16 +87,15 @@ def new():
         return _already_registered(form)
     if form.validate_on_submit():
         try:
-            services.create_firm(current_user, form.profile_data())
+            outcome = run_use_case(lambda: services.create_firm(current_user,
+                                                                form.profile_data()),
+                                   form=form, show=show_errors,
+                                   propagate=(NotFound, services.FirmAlreadyRegistered),
+                                   success=_("Profilo dell'azienda registrato."))
         except services.FirmAlreadyRegistered:
             db.session.rollback()
             return _already_registered(form)
-        except DomainError as error:
-            db.session.rollback()
-            show_errors(form, error)
-        else:
-            db.session.commit()
-            flash(_("Profilo dell'azienda registrato."), "success")
+        if outcome.ok:
             return redirect(url_for("firms.profile"))
     return render_template("firms/new.html", form=form,
                            join_form=JoinForm(formdata=None, prefix="join"),
@@ -137,17 +134,10 @@ def join():
 @firm_required
 def edit(firm):
     form = FirmForm(data=services.profile_values(firm))
-    if form.validate_on_submit():
-        try:
-            changed = services.update_firm(firm, form.profile_data(), current_user)
-        except DomainError as error:
-            db.session.rollback()
-            show_errors(form, error)
-        else:
-            db.session.commit()
-            flash(_("Profilo aggiornato.") if changed else _("Nessuna modifica da salvare."),
-                  "success" if changed else "info")
-            return redirect(url_for("firms.profile"))
+    if form.validate_on_submit() and run_use_case(
+            lambda: services.update_firm(firm, form.profile_data(), current_user),
+            form=form, show=show_errors, success=_saved(_("Profilo aggiornato."))).ok:
+        return redirect(url_for("firms.profile"))
     return render_template("firms/edit.html", form=form, firm=firm)
 
 
@@ -157,16 +147,10 @@ def edit(firm):
 @firm_required
 def new_site(firm):
     form = SiteForm()
-    if form.validate_on_submit():
-        try:
-            services.create_site(firm, form.site_data(), current_user)
-        except DomainError as error:
-            db.session.rollback()
-            show_errors(form, error)
-        else:
-            db.session.commit()
-            flash(_("Sede operativa aggiunta."), "success")
-            return redirect(url_for("firms.profile"))
+    if form.validate_on_submit() and run_use_case(
+            lambda: services.create_site(firm, form.site_data(), current_user),
+            form=form, show=show_errors, success=_("Sede operativa aggiunta.")).ok:
+        return redirect(url_for("firms.profile"))
     return render_template("firms/site_form.html", form=form, firm=firm, site=None)
 
 
@@ -176,19 +160,11 @@ def new_site(firm):
 def edit_site(firm, site_id: int):
     site = services.get_site(current_user, site_id)
     form = SiteForm(obj=site)
-    if form.validate_on_submit():
-        try:
-            changed = services.update_site(site, form.site_data(), current_user)
-        except (NotFound, NotPermitted):
-            raise
-        except DomainError as error:
-            db.session.rollback()
-            show_errors(form, error)
-        else:
-            db.session.commit()
-            flash(_("Sede aggiornata.") if changed else _("Nessuna modifica da salvare."),
-                  "success" if changed else "info")
-            return redirect(url_for("firms.profile"))
+    if form.validate_on_submit() and run_use_case(
+            lambda: services.update_site(site, form.site_data(), current_user),
+            form=form, show=show_errors, propagate=(NotFound, NotPermitted),
+            success=_saved(_("Sede aggiornata."))).ok:
+        return redirect(url_for("firms.profile"))
     return render_template("firms/site_form.html", form=form, firm=firm, site=site)
 
 
@@ -211,8 +187,8 @@ def members(firm):
     can_manage = membership.can_manage_members(current_user, firm)
     return render_template(
         "firms/members.html", firm=firm, members=membership.members(firm),
-        join_requests=membership.pending_requests(firm, "join") if can_manage else [],
-        invitations=membership.pending_requests(firm, "invite") if can_manage else [],
+        join_requests=membership.pending_requests(firm, MembershipKind.JOIN) if can_manage else [],
+        invitations=membership.pending_requests(firm, MembershipKind.INVITE) if can_manage else [],
         can_manage=can_manage, invite_form=InviteForm(formdata=None),
         confirm_form=ConfirmForm())
 

@@ -15,6 +15,7 @@ from openpyxl import Workbook
 from registry.certificates.verdict import Change, verdict
 from registry.db import today_in_rome
 from registry.public import register
+from registry.security import Role, has_any_role
 
 PUBLIC_COLUMNS = ["ragione_sociale", "partita_iva", "comune", "provincia", "regione",
                   "numero_certificato", "revisione", "schema", "versione_schema", "livello",
@@ -49,6 +50,11 @@ def _row(firm, certificate, wide: bool, day) -> dict:
             "dipendenti": firm.headcount, "fte": str(firm.fte),
         })
     return row
+
+
+def sees_private_columns(user) -> bool:
+    """Ministry officials export the register with their wider, non-public columns."""
+    return has_any_role(user, {Role.MINISTRY})
 
 
 def columns(wide: bool) -> list[str]:

@@ -26,7 +26,6 @@ from registry.extensions import csrf, limiter
 from registry.firms.geography import REGIONS
 from registry.public import exports, feeds, register, verify_cache
 from registry.public.openapi import document as openapi_document
-from registry.security import Role
 
 bp = Blueprint("public", __name__)
 
@@ -152,7 +151,7 @@ def export(kind: str):
     if kind not in EXPORT_TYPES:
         abort(404)
     mimetype, stream = EXPORT_TYPES[kind]
-    wide = current_user.is_authenticated and current_user.has_role(Role.MINISTRY)
+    wide = exports.sees_private_columns(current_user)
     query = register.query_from_args(request.args)
     response = Response(stream_with_context(stream(query, wide)), mimetype=mimetype)
     response.headers["Content-Disposition"] = \

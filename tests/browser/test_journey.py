@@ -297,7 +297,7 @@ def test_certification_journey(journey, live_server, tmp_path):
     press(admin_page, "Assegna")
     expect(flash(admin_page)).to_contain_text("Valutatore assegnato.")
     expect(admin_page.locator("main")).to_contain_text(
-        "Vittorio Valutatore (responsabile) — dichiarazione da firmare")
+        "Vittorio Valutatore (Valutatore responsabile) — dichiarazione da firmare")
     journey.shot(admin_page, "auditor-assigned")
 
     # 4. The auditor declares impartiality, scores every criterion, submits. ---------------

@@ -1,0 +1,1 @@
+"""The auditor's work: assignment with impartiality and rotation, scoring, findings."""

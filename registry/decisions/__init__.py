@@ -1,0 +1,1 @@
+"""The officer's decision on an assessed application, and appeals against it."""
