@@ -18,7 +18,7 @@ from sqlalchemy import create_engine, text
 
 from registry import create_app
 from registry.extensions import db, limiter
-from tests import factories
+from tests import factories, rows
 
 PG_URL = os.environ.get("REGISTRY_TEST_DATABASE_URL", "").strip()
 ON_POSTGRES = PG_URL.startswith("postgresql")
@@ -153,6 +153,18 @@ def log_in(client, user_id: int) -> None:
     with client.session_transaction() as session:
         session["_user_id"] = session_id
         session["_fresh"] = True
+
+
+@pytest.fixture
+def certified_firm(app):
+    """`rows.certified_firm` inside `app`'s context: a certified firm inserted as rows (no
+    workflow), for read-side tests; returns its `rows.Row`."""
+
+    def make(name: str = "Contact Italia S.r.l.", **values) -> rows.Row:
+        with app.app_context():
+            return rows.certified_firm(name, **values)
+
+    return make
 
 
 @pytest.fixture

@@ -1,5 +1,7 @@
 """The served certificate PDF is signed, opens, and its QR decodes to the verify URL; the
-offline verifier agrees with the page on genuine and forged tokens."""
+offline verifier agrees with the page on genuine and forged tokens.
+
+The certificate is inserted as rows with a real signed token (tests/rows.py)."""
 
 import json
 import shutil
@@ -11,13 +13,13 @@ from registry.certificates import documents, lookup, pdfsign
 from registry.certificates import token as tokens
 from registry.certificates.models import Certificate
 from registry.extensions import db
-from tests import factories
 
 
 @pytest.fixture
-def issued(app):
+def issued(app, certified_firm):
+    row = certified_firm(level="L3", signed=True)
     with app.app_context():
-        certificate = factories.make_certificate("L3")
+        certificate = db.session.get(Certificate, row.certificate_id)
         return certificate.number, certificate.token, lookup.verify_url(certificate)
 
 
