@@ -22,7 +22,7 @@ from sqlalchemy import create_engine, text
 
 from registry import create_app
 from registry.extensions import db, limiter
-from tests import factories
+from tests import factories, rows
 from tests.firms.routes_table import firm_route_objects
 from tests.steps import log_in
 
@@ -146,6 +146,18 @@ def users(app):
     with app.app_context():
         made = {role: factories.make_user(role=role) for role in factories.ROLES}
         return {role: user.id for role, user in made.items()}
+
+
+@pytest.fixture
+def certified_firm(app):
+    """`rows.certified_firm` inside `app`'s context: a certified firm inserted as rows (no
+    workflow), for read-side tests; returns its `rows.Row`."""
+
+    def make(name: str = "Contact Italia S.r.l.", **values) -> rows.Row:
+        with app.app_context():
+            return rows.certified_firm(name, **values)
+
+    return make
 
 
 @pytest.fixture

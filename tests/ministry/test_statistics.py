@@ -1,21 +1,21 @@
-"""The officials' statistics and register page: figures by region, status and phase."""
+"""The officials' statistics and register page: figures by region, status and phase.
+
+Certified firms are inserted as rows (tests/rows.py): these tests read the figures."""
 
 import datetime as dt
 
-from registry.certificates import lifecycle
 from registry.extensions import db
 from registry.ministry import statistics
-from tests import factories
-from tests.steps import log_in
+from registry.models import Certificate, Firm, User
+from registry.public import register
+from tests import factories, rows
 
 TODAY = dt.date(2026, 11, 23)
 
 
-def certified(level: str, region: str):
-    certificate = factories.make_certificate(level)
-    certificate.firm.office_region = region
-    db.session.commit()
-    return certificate
+def certified(level: str, region: str) -> Certificate:
+    row = rows.certified_firm(f"Impresa {level} {region}", level=level, region=region)
+    return db.session.get(Certificate, row.certificate_id)
 
 
 def test_overview_counts_firms_certificates_and_applications(app):
@@ -23,9 +23,7 @@ def test_overview_counts_firms_certificates_and_applications(app):
         day = certified("L2", "Lazio").valid_from
         certified("L3", "Lazio")
         certified("L1", "Puglia")
-        suspended = certified("L2", "Puglia")
-        officer = factories.make_user("officer")
-        lifecycle.change_status(suspended, "suspend", officer, public_reason="Verifica")
+        rows.certified_firm("Sospesa S.r.l.", level="L2", region="Puglia", status="suspended")
         owner = factories.make_user("applicant")
         waiting = factories.make_firm(owner=owner, office_region="Lazio")
         factories.make_application(waiting, owner)
@@ -59,21 +57,20 @@ def test_a_valid_certificate_past_its_end_counts_as_expired_before_the_nightly_j
 def test_pending_applications_per_listed_firm(app):
     with app.app_context():
         certificate = certified("L2", "Lazio")
-        owner = db.session.scalar(db.select(factories.User).where(
-            factories.User.firm_id == certificate.firm_id))
-        factories.make_application(certificate.firm, owner)
+        owner = db.session.scalar(db.select(User).where(User.firm_id == certificate.firm_id))
+        factories.make_application(db.session.get(Firm, certificate.firm_id), owner)
         assert statistics.pending_applications([certificate.firm_id]) == {
             certificate.firm_id: 1}
         assert statistics.pending_applications([]) == {}
 
 
-def test_ministry_page_pages_filters_and_statistics(app, client):
+def test_ministry_page_pages_filters_and_statistics(app, client, login):
     with app.app_context():
         for _ in range(3):
             certified("L2", "Lazio")
         certified("L3", "Puglia")
         ministry = factories.make_user("ministry").id
-    log_in(client, ministry)
+    login(ministry)
     page = client.get("/ministry?region=Lazio&level=L2").get_data(as_text=True)
     assert "3 imprese trovate" in page
     assert 'id="statistics-regions"' in page and "Puglia" in page
@@ -82,15 +79,14 @@ def test_ministry_page_pages_filters_and_statistics(app, client):
     assert client.get("/ministry?min_extra_eu=abc&page=x").status_code == 200
 
 
-def test_ministry_page_links_to_the_next_page(app, client, monkeypatch):
-    from registry.public import register
+def test_ministry_page_links_to_the_next_page(app, client, login, monkeypatch):
 
     monkeypatch.setattr(register, "PAGE_SIZE", 2)
     with app.app_context():
         for _ in range(3):
             certified("L2", "Lazio")
         ministry = factories.make_user("ministry").id
-    log_in(client, ministry)
+    login(ministry)
     first = client.get("/ministry").get_data(as_text=True)
     assert "page=2" in first
     second = client.get("/ministry?page=2").get_data(as_text=True)

@@ -1,11 +1,11 @@
 """OpenAPI document, Atom feed, CORS and the API's rate limit."""
 
+import datetime as dt
+
 import feedparser
 from openapi_spec_validator import validate
 
-from registry.certificates import lifecycle
-from registry.extensions import db
-from tests import factories
+from tests import rows
 
 
 def test_openapi_document_validates(client):
@@ -14,9 +14,8 @@ def test_openapi_document_validates(client):
     assert "/api/v1/certificates/{number}" in document["paths"]
 
 
-def test_api_responses_match_the_documented_required_fields(app, client):
-    with app.app_context():
-        number = factories.make_certificate().number
+def test_api_responses_match_the_documented_required_fields(client, certified_firm):
+    number = certified_firm().number
     document = client.get("/api/v1/openapi.json").get_json()
     schema = document["components"]["schemas"]
     data = client.get(f"/api/v1/certificates/{number}").get_json()
@@ -25,12 +24,10 @@ def test_api_responses_match_the_documented_required_fields(app, client):
     assert set(schema["RegisterPage"]["required"]) <= set(page)
 
 
-def test_atom_feed_parses_newest_first(app, client):
+def test_atom_feed_parses_newest_first(app, client, certified_firm):
+    row = certified_firm(valid_from=dt.date.today() - dt.timedelta(days=30))
     with app.app_context():
-        certificate = factories.make_certificate()
-        officer = factories.make_user("officer")
-        lifecycle.change_status(certificate, "suspend", officer, public_reason="DURC")
-        db.session.commit()
+        rows.change_status(row, "suspended", public_reason="DURC")
     response = client.get("/feeds/status.atom")
     assert response.mimetype == "application/atom+xml"
     feed = feedparser.parse(response.data)

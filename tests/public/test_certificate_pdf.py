@@ -1,23 +1,28 @@
 """The served certificate PDF is signed, opens, and its QR decodes to the verify URL; the
-offline verifier agrees with the page on genuine and forged tokens."""
+offline verifier agrees with the page on genuine and forged tokens.
+
+The certificate is inserted as rows with a real signed token (tests/rows.py)."""
 
 import json
 import shutil
 import subprocess
 
 import pytest
+import zxingcpp
+from PIL import Image
 
 from registry.certificates import documents, lookup, pdfsign
 from registry.certificates import token as tokens
+from registry.certificates.issuance import claims_of
 from registry.certificates.models import Certificate
 from registry.extensions import db
-from tests import factories
 
 
 @pytest.fixture
-def issued(app):
+def issued(app, certified_firm):
+    row = certified_firm(level="L3", signed=True)
     with app.app_context():
-        certificate = factories.make_certificate("L3")
+        certificate = db.session.get(Certificate, row.certificate_id)
         return certificate.number, certificate.token, lookup.verify_url(certificate)
 
 
@@ -44,8 +49,6 @@ def test_pdf_is_signed_and_valid(app, client, issued, tmp_path):
 @pytest.mark.skipif(not shutil.which("pdftoppm"), reason="needs poppler-utils (pdftoppm)")
 @pytest.mark.parametrize("dpi", [150, 72])
 def test_qr_decodes_to_the_verify_url(client, issued, tmp_path, dpi):
-    import zxingcpp
-    from PIL import Image
 
     number, _token, url = issued
     pdf_path = tmp_path / "c.pdf"
@@ -67,7 +70,6 @@ def test_offline_verifier_cli(app, client, runner, issued, tmp_path):
     altered = token[:-3] + ("AAA" if not token.endswith("AAA") else "BBB")
     assert runner.invoke(args=["verify", altered, "--keys", str(keys_file)]).exit_code == 1
     with app.app_context():
-        from registry.certificates.issuance import claims_of
 
         cert = db.session.scalar(db.select(Certificate).where(Certificate.number == number))
         forged = tokens.sign_token(claims_of(cert), tokens.generate_key())

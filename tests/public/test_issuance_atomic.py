@@ -1,4 +1,7 @@
-"""If issuance fails, the decision is not recorded either: no half-issued state."""
+"""Issuing with the decision: the certificate's number and validity; and if issuance fails,
+the decision is not recorded either: no half-issued state."""
+
+import datetime as dt
 
 import pytest
 
@@ -8,6 +11,17 @@ from registry.decisions.models import Decision
 from registry.errors import DomainError
 from registry.extensions import db
 from tests.steps import assessed, decide
+
+
+def test_issued_certificate_number_and_validity(app, people):
+    assessed(app, people, "L2")
+    assert decide(app, people, outcome="certify", level="L2").status_code == 302
+    year = dt.date.today().year
+    with app.app_context():
+        cert = db.session.scalar(db.select(Certificate))
+        assert cert.number == f"BB-{year}-00001"
+        assert cert.level == "L2" and cert.status == "valid"
+        assert (cert.valid_until - cert.valid_from).days in range(1090, 1097)
 
 
 def test_failed_issuance_rolls_back_the_decision(app, people, monkeypatch):

@@ -1,19 +1,13 @@
-"""The public register: search by name (accents, word order), P.IVA, number; filters."""
+"""The public register: search by name (accents, word order), P.IVA, number; filters.
 
+The certified firms are inserted as rows (`certified_firm`, see tests/rows.py): these tests
+read the register, they do not exercise the certification workflow."""
+
+from registry.certificates import lifecycle, lookup, revisions
 from registry.extensions import db
 from registry.firms.identifiers import normalise_name
+from registry.firms.models import Firm
 from tests import factories
-
-
-def make(app, name, **firm_values):
-    with app.app_context():
-        certificate = factories.make_certificate()
-        firm = certificate.firm
-        firm.name, firm.name_search = name, normalise_name(name)
-        for key, value in firm_values.items():
-            setattr(firm, key, value)
-        db.session.commit()
-        return firm.id, firm.vat_number, certificate.number
 
 
 def names(client, **params):
@@ -21,25 +15,25 @@ def names(client, **params):
     return sorted(item["firm"]["name"] for item in data["items"]), data["total"]
 
 
-def test_search_by_name_accents_and_word_order(app, client):
-    make(app, "Qualità Contact S.r.l.")
-    make(app, "Servizi Clienti Roma S.p.A.")
+def test_search_by_name_accents_and_word_order(client, certified_firm):
+    certified_firm("Qualità Contact S.r.l.")
+    certified_firm("Servizi Clienti Roma S.p.A.")
     assert names(client, q="qualita")[0] == ["Qualità Contact S.r.l."]
     assert names(client, q="CONTACT QUALITÀ")[0] == ["Qualità Contact S.r.l."]
     assert names(client, q="roma clienti")[0] == ["Servizi Clienti Roma S.p.A."]
     assert names(client, q="nessuna")[1] == 0
 
 
-def test_search_by_vat_and_number(app, client):
-    _id, vat, number = make(app, "Alfa S.r.l.")
-    make(app, "Beta S.r.l.")
-    assert names(client, q=vat)[0] == ["Alfa S.r.l."]
-    assert names(client, q=number)[0] == ["Alfa S.r.l."]
+def test_search_by_vat_and_number(client, certified_firm):
+    alfa = certified_firm("Alfa S.r.l.")
+    certified_firm("Beta S.r.l.")
+    assert names(client, q=alfa.vat_number)[0] == ["Alfa S.r.l."]
+    assert names(client, q=alfa.number)[0] == ["Alfa S.r.l."]
 
 
-def test_filters_and_pagination(app, client):
-    make(app, "Lombarda S.r.l.", office_region="Lombardia")
-    make(app, "Laziale S.r.l.", office_region="Lazio")
+def test_filters_and_pagination(client, certified_firm):
+    certified_firm("Lombarda S.r.l.", region="Lombardia")
+    certified_firm("Laziale S.r.l.", region="Lazio")
     assert names(client, region="Lazio")[0] == ["Laziale S.r.l."]
     assert names(client, level="L2")[1] == 2 and names(client, level="L3")[1] == 0
     assert names(client, status="suspended")[1] == 0
@@ -47,19 +41,18 @@ def test_filters_and_pagination(app, client):
     assert "2 imprese trovate" in page
 
 
-def test_firm_public_page_and_home_counts(app, client):
-    firm_id, _vat, number = make(app, "Gamma S.r.l.")
-    page = client.get(f"/register/{firm_id}").get_data(as_text=True)
-    assert "Gamma S.r.l." in page and number in page
+def test_firm_public_page_and_home_counts(client, certified_firm):
+    gamma = certified_firm("Gamma S.r.l.")
+    page = client.get(f"/register/{gamma.firm_id}").get_data(as_text=True)
+    assert "Gamma S.r.l." in page and gamma.number in page
     assert "Bollino Blu ★★</a>: <strong>1</strong>" in client.get("/").get_data(as_text=True)
 
 
-def test_name_search_follows_renames(app, client):
+def test_name_search_follows_renames(app, client, certified_firm):
     """The full-text index follows every rename; prefixes of words match, in any order."""
-    firm_id, _vat, _number = make(app, "Società Italiana Contatti")
+    firm_id = certified_firm("Società Italiana Contatti").firm_id
     assert names(client, q="soc ital")[0] == ["Società Italiana Contatti"]
     with app.app_context():
-        from registry.firms.models import Firm
 
         firm = db.session.get(Firm, firm_id)
         firm.name, firm.name_search = "Nuovo Nome", normalise_name("Nuovo Nome")
@@ -68,12 +61,12 @@ def test_name_search_follows_renames(app, client):
     assert names(client, q="nome nuovo")[0] == ["Nuovo Nome"]
 
 
-def test_pages_are_stable_sorted_and_counted(app, client):
+def test_pages_are_stable_sorted_and_counted(client, certified_firm):
     """Twenty-two firms: two pages in name order, the same total on each, and a page past
     the end is empty but still counts (text searches count with the page's own query)."""
     for index in range(22):
-        make(app, f"Servizi Pagina {index:02d} S.r.l.", **({"office_region": "Puglia"}
-                                                            if index % 2 else {}))
+        certified_firm(f"Servizi Pagina {index:02d} S.r.l.",
+                       region="Puglia" if index % 2 else None)
     first = client.get("/api/v1/register", query_string={"q": "servizi pag"}).get_json()
     second = client.get(first["next"]).get_json()
     listed = [item["firm"]["name"] for item in first["items"] + second["items"]]
@@ -86,27 +79,25 @@ def test_pages_are_stable_sorted_and_counted(app, client):
     assert browse["total"] == 22 and len(browse["items"]) == 2
 
 
-def test_sort_by_level_within_a_search(app, client):
-    with app.app_context():
-        for level, name in (("L1", "Livello Zeta"), ("L3", "Livello Alfa"), ("L2", "Livello Beta")):
-            certificate = factories.make_certificate(level)
-            certificate.firm.name = name
-            certificate.firm.name_search = normalise_name(name)
-            db.session.commit()
+def test_sort_by_level_within_a_search(client, certified_firm):
+    for level, name in (("L1", "Livello Zeta"), ("L3", "Livello Alfa"), ("L2", "Livello Beta")):
+        certified_firm(name, level=level)
     data = client.get("/api/v1/register", query_string={"q": "livello", "sort": "level"}).get_json()
     assert [i["certificate"]["level"] for i in data["items"]] == ["L3", "L2", "L1"]
 
 
-def test_the_register_shows_the_latest_revision_and_listing_verdicts_match(app, client):
+def test_the_register_shows_the_latest_revision_and_listing_verdicts_match(
+        app, client, certified_firm):
     """After a reissue the firm's current certificate is the new revision; the verdict shown
-    in a listing (from the recorded status) equals the verify page's (from the history)."""
-    from registry.certificates import lifecycle, lookup, revisions
+    in a listing (from the recorded status) equals the verify page's (from the history).
+    The first revision is inserted as rows; the reissue and the suspension go through the
+    real services, whose bookkeeping is part of what is checked."""
 
-    firm_id, _vat, number = make(app, "Revisioni S.r.l.")
+    row = certified_firm("Revisioni S.r.l.")
+    number = row.number
     with app.app_context():
-        from registry.firms.models import Firm
 
-        firm = db.session.get(Firm, firm_id)
+        firm = db.session.get(Firm, row.firm_id)
         officer = factories.make_user("officer")
         firm.office_street = "Via Nuova 1"
         new = revisions.reissue_if_changed(firm, officer)[0]

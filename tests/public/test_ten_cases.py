@@ -1,5 +1,8 @@
 """The ten verification cases of the certificate issue, each on the verify page, the JSON API
-and the offline verifier (which proves authenticity, never current status)."""
+and the offline verifier (which proves authenticity, never current status).
+
+The two certificates are inserted as rows with real signed tokens (tests/rows.py); status
+changes go through the lifecycle service, as an officer's would."""
 
 import datetime as dt
 
@@ -11,19 +14,18 @@ from registry.certificates.issuance import claims_of
 from registry.certificates.lifecycle import change_status
 from registry.certificates.models import Certificate
 from registry.certificates.offline import verify_offline
+from registry.db import today_in_rome as today
 from registry.extensions import db
-from tests import factories
-from tests.public.test_verify import backdate
 
 
 @pytest.fixture
-def world(app):
+def world(app, certified_firm):
+    """A certificate issued 100 days ago and another one, both with signed tokens."""
+    first = certified_firm("Prima S.r.l.", signed=True,
+                           valid_from=today() - dt.timedelta(days=100))
+    second = certified_firm("Seconda S.r.l.", signed=True)
     with app.app_context():
-        first = factories.make_certificate()
-        backdate(first, 100)
-        second = factories.make_certificate()
-        db.session.commit()
-        return {"number": first.number, "token": first.token, "id": first.id,
+        return {"number": first.number, "token": first.token, "id": first.certificate_id,
                 "other": second.number, "jwks": keys.jwks()}
 
 

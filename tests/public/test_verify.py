@@ -1,46 +1,32 @@
-"""The verify page and the certificate API: every verdict, on the page and in JSON."""
+"""The verify page and the certificate API: every verdict, on the page and in JSON.
+
+The certificates are inserted as rows with real signed tokens (tests/rows.py): these tests
+read them. How a certificate is issued and numbered is tested with the workflow
+(tests/public/test_issuance_atomic.py)."""
 
 import datetime as dt
 
 import pytest
 
-from registry.certificates import keys
+from registry.accounts.models import User
+from registry.certificates import keys, lifecycle
 from registry.certificates import token as tokens
+from registry.certificates.issuance import claims_of
 from registry.certificates.models import Certificate, StatusChange
 from registry.db import today_in_rome
 from registry.extensions import db
 from tests import factories
-from tests.steps import assessed, decide
-
-
-def backdate(certificate, days: int) -> None:
-    """Move a certificate's dates into the past and sign its token again, as if it had been
-    issued `days` ago."""
-    from registry.certificates.issuance import claims_of
-
-    shift = dt.timedelta(days=days)
-    certificate.valid_from -= shift
-    certificate.valid_until -= shift
-    certificate.issued_on -= shift
-    for change in certificate.history:
-        change.effective_on -= shift
-    _kid, private = keys.active_private_key()
-    certificate.token = tokens.sign_token(claims_of(certificate), private)
 
 
 @pytest.fixture
-def certified(app, people):
-    """Two certified firms (the first issued 100 days ago); their (number, token, id)."""
-    assessed(app, people, "L2")
-    assert decide(app, people, outcome="certify", level="L2").status_code == 302
-    with app.app_context():
-        certificate = db.session.scalar(db.select(Certificate))
-        backdate(certificate, 100)
-        db.session.commit()
-        first = (certificate.number, certificate.token, certificate.id)
-        other = factories.make_certificate()
-        second = (other.number, other.token, other.id)
-    return first, second
+def certified(certified_firm):
+    """Two certified firms with signed tokens (the first issued 100 days ago); their
+    (number, token, id)."""
+    first = certified_firm("Prima S.r.l.", signed=True,
+                           valid_from=today_in_rome() - dt.timedelta(days=100))
+    second = certified_firm("Seconda S.r.l.", signed=True)
+    return ((first.number, first.token, first.certificate_id),
+            (second.number, second.token, second.certificate_id))
 
 
 def verdict_of(client, number, **params):
@@ -50,16 +36,6 @@ def verdict_of(client, number, **params):
     api_verdict = api.get_json()["verdict"] if api.status_code == 200 else \
         api.get_json()["error"]["code"]
     return marker, api_verdict
-
-
-def test_issued_certificate_number_and_validity(app, certified):
-    (number, _token, cert_id), _ = certified
-    year = dt.date.today().year
-    assert number == f"BB-{year}-00001"
-    with app.app_context():
-        cert = db.session.get(Certificate, cert_id)
-        assert cert.level == "L2" and cert.status == "valid"
-        assert (cert.valid_until - cert.valid_from).days in range(1090, 1097)
 
 
 def test_genuine(client, certified):
@@ -83,7 +59,6 @@ def test_number_swapped_to_another_real_certificate(client, certified):
 def test_token_signed_by_unpublished_key(app, client, certified):
     (number, _token, cert_id), _ = certified
     with app.app_context():
-        from registry.certificates.issuance import claims_of
 
         claims = claims_of(db.session.get(Certificate, cert_id))
         forged = tokens.sign_token(claims, tokens.generate_key())
@@ -164,8 +139,6 @@ def test_cached_page_follows_every_change(app, client, certified):
     """The verify page is kept for anonymous visitors, yet a suspension, a reinstatement
     (same status as before, new reason) or a change written straight into the database
     shows at the very next request; another language gets its own page, and no cookie."""
-    from registry.accounts.models import User
-    from registry.certificates import lifecycle
 
     (number, token, cert_id), _ = certified
     assert verdict_of(client, number, t=token) == ("valid", "valid")
