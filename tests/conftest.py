@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import time
 from email import message_from_bytes
 from email.policy import default
@@ -24,6 +23,7 @@ from registry import create_app
 from registry.extensions import db, limiter
 from tests import factories, rows
 from tests.firms.routes_table import firm_route_objects
+from tests.loopback import free_port
 from tests.steps import log_in
 
 PG_URL = os.environ.get("REGISTRY_TEST_DATABASE_URL", "").strip()
@@ -184,12 +184,6 @@ class Mailbox:
         while len(self.messages) < count and time.monotonic() < deadline:
             time.sleep(0.02)
         return self.messages
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture

@@ -8,19 +8,16 @@ because the browser is Debian's /usr/bin/chromium, not one `playwright install` 
 from __future__ import annotations
 
 import threading
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import sync_playwright
 from werkzeug.serving import make_server
 
-from tests.conftest import free_port
+from tests.loopback import CHROMIUM, free_port
 
-CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
                  "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
 class LiveServer:

@@ -28,7 +28,7 @@ from registry.certificates import lookup
 from registry.certificates.models import Certificate
 from registry.extensions import db
 from tests import factories
-from tests.browser.conftest import ARTIFACTS, CHROMIUM
+from tests.loopback import ARTIFACTS, CHROMIUM
 
 pytestmark = [
     pytest.mark.browser,
