@@ -64,6 +64,11 @@ def test_route_permissions(app, client, users, login, route_objects, who):
         response = client.open(path, method=method)
         if response.status_code != expected[who]:
             failures.append(f"{method} {path}: {response.status_code}, expected {expected[who]}")
+        # A page only some people may see is never kept by a browser or a proxy.
+        private = expected[ANON] != 200
+        if private and response.status_code == 200 and \
+                "no-store" not in response.headers.get("Cache-Control", ""):
+            failures.append(f"{method} {path}: private page without Cache-Control: no-store")
         if method == "POST" and endpoint == "accounts.logout" and who != ANON:
             login(users[who])
     assert not failures, "\n".join(failures)

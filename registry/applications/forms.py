@@ -8,12 +8,14 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DateField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from registry.applications.workflow import KIND_LABELS, STARTED_BY_FIRM, ApplicationKind
+
 REQUIRED = _l("Campo obbligatorio.")
 
 
 class StartForm(FlaskForm):
     kind = SelectField(_l("Tipo di domanda"), choices=[
-        ("initial", _l("Prima certificazione")), ("renewal", _l("Rinnovo"))])
+        (str(kind), _l(KIND_LABELS[kind])) for kind in ApplicationKind if kind in STARTED_BY_FIRM])
     submit = SubmitField(_l("Avvia la domanda"))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from audits.schemes_store import current_levels
 from registry.certificates.status import LISTED, CertificateStatus
 from registry.certificates.verdict import Verdict
 
@@ -9,19 +10,25 @@ ERROR = {"$ref": "#/components/responses/Error"}
 NUMBER = {"name": "number", "in": "path", "required": True,
           "schema": {"type": "string", "pattern": r"^BB-\d{4}-\d{5}$"},
           "example": "BB-2026-00042"}
-FILTERS = [
-    {"name": "q", "in": "query", "schema": {"type": "string"},
-     "description": "Firm name (any word order, accents ignored), partita IVA or number."},
-    {"name": "status", "in": "query", "schema": {"type": "string", "enum": [
-        str(status) for status in LISTED]}},
-    {"name": "region", "in": "query", "schema": {"type": "string"}},
-    {"name": "province", "in": "query", "schema": {"type": "string"}},
-    {"name": "level", "in": "query", "schema": {"type": "string", "enum": ["L1", "L2", "L3"]}},
-    {"name": "scheme", "in": "query", "schema": {"type": "string"}},
-    {"name": "sort", "in": "query", "schema": {"type": "string", "enum": [
-        "name", "valid_until", "level"]}},
-    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
-]
+
+
+def filters(levels: list[str]) -> list[dict]:
+    """The register's query parameters; `levels` are the scheme's level codes."""
+    return [
+        {"name": "q", "in": "query", "schema": {"type": "string"},
+         "description": "Firm name (any word order, accents ignored), partita IVA or number."},
+        {"name": "status", "in": "query", "schema": {"type": "string", "enum": [
+            str(status) for status in LISTED]}},
+        {"name": "region", "in": "query", "schema": {"type": "string"}},
+        {"name": "province", "in": "query", "schema": {"type": "string"}},
+        {"name": "level", "in": "query", "schema": {"type": "string", "enum": levels}},
+        {"name": "scheme", "in": "query", "schema": {"type": "string"}},
+        {"name": "sort", "in": "query", "schema": {"type": "string", "enum": [
+            "name", "valid_until", "level"]}},
+        {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+    ]
+
+
 VERDICTS = [str(verdict) for verdict in Verdict]
 
 
@@ -46,7 +53,7 @@ def document(base_url: str) -> dict:
                     "400": ERROR, "404": ERROR, "429": ERROR}}},
             "/api/v1/register": {"get": {
                 "summary": "The register, paginated, with the same filters as /register",
-                "parameters": FILTERS,
+                "parameters": filters([level.code for level in current_levels()]),
                 "responses": {"200": {"description": "A page", "content": {"application/json": {
                     "schema": {"$ref": "#/components/schemas/RegisterPage"}}}},
                     "429": ERROR}}},

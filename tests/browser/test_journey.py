@@ -375,7 +375,7 @@ def test_certification_journey(journey, live_server, tmp_path):
     journey.shot(decide, "suspend-form")
     press(decide, "Registra")
     expect(flash(decide)).to_contain_text("Stato del certificato aggiornato.")
-    expect(decide.locator("main")).to_contain_text("Stato registrato: suspended")
+    expect(decide.locator("main")).to_contain_text("Stato registrato: sospeso")
     journey.shot(decide, "suspended")
 
     visit(public, verify_url)

@@ -4,9 +4,11 @@ never higher, refused, sent back and resubmitted, appealed; four eyes."""
 import pytest
 
 from registry.accounts.models import User
+from registry.applications.models import Application
 from registry.assessments.models import Assessment
 from registry.auditlog import AuditEvent
 from registry.decisions.models import Appeal, Decision
+from registry.decisions.services import allowed_levels
 from registry.extensions import db
 from tests.steps import (
     assessed,
@@ -122,3 +124,20 @@ def test_auditor_cannot_decide_own_application(app, people):
                   ).get_data(as_text=True)
     assert "Hai valutato questa domanda" in body
     assert state_of(app, people) == "assessed"
+
+
+@pytest.mark.parametrize(("computed", "levels"), [
+    (None, []), ("L1", ["L1"]), ("L2", ["L1", "L2"]), ("L3", ["L1", "L2", "L3"])])
+def test_allowed_levels_never_exceed_the_computed_one(app, people, computed, levels):
+    """One rule for the form's choices and for the service's check."""
+    with app.app_context():
+        application = db.session.get(Application, people["application"])
+        assert [lv.code for lv in allowed_levels(application, computed)] == levels
+
+
+def test_the_form_offers_the_computed_level_first_chosen(app, people):
+    assessed(app, people, "L2")
+    page = client_for(app, people["officer"]).get(
+        f"/officer/applications/{people['application']}").get_data(as_text=True)
+    assert '<option selected value="L2">Bollino Blu ★★</option>' in page
+    assert "Bollino Blu ★★★" not in page
