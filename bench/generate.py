@@ -36,7 +36,7 @@ from stdnum import luhn
 from stdnum.it import codicefiscale
 
 # The app's own rule for validity dates, so generated certificates match issued ones.
-from registry.certificates.issuance import add_months
+from registry.certificates.cycle import add_months
 
 BATCH = 5_000
 SEED = 20261122

@@ -170,13 +170,33 @@ jobs_cli = AppGroup("jobs", help="Scheduled work (run daily from cron).")
 
 
 @jobs_cli.command("run")
-def jobs_run() -> None:
-    """Record expiries and withdraw suspensions older than six months (idempotent)."""
+@click.option("--date", "day", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Run as on this day (YYYY-MM-DD) instead of today in Italy.")
+@click.option("--dry-run", is_flag=True,
+              help="Show what the job would change, then undo it all (nothing is sent).")
+def jobs_run(day, dry_run: bool) -> None:
+    """Record expiries, withdraw suspensions older than six months, send reminders
+    (idempotent). With --dry-run, a rehearsal: every change is rolled back."""
+    import sys
+
     from registry.certificates.lifecycle import run_jobs
 
-    counts = run_jobs()
-    db.session.commit()
-    click.echo(", ".join(f"{what}: {count}" for what, count in counts.items()))
+    def bar(items):
+        with click.progressbar(items, label="Certificati in vigore", file=sys.stderr,
+                               show_pos=True) as walked:
+            yield from walked
+
+    changes: list = []
+    counts = run_jobs(day.date() if day else None, progress=bar, changes=changes)
+    for number, status in changes:
+        click.echo(f"{number}: {status}")
+    summary = ", ".join(f"{what}: {count}" for what, count in counts.items())
+    if dry_run:
+        db.session.rollback()
+        click.echo(f"{summary} (prova: nessuna modifica salvata, nessuna email inviata)")
+    else:
+        db.session.commit()
+        click.echo(summary)
 
 
 @click.command("demo")

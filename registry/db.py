@@ -71,7 +71,10 @@ class Base(DeclarativeBase):
 # Created by migrations with dialect-specific DDL and unknown to the models: the SQLite
 # full-text table of firm names (with the shadow tables FTS5 keeps beside it) and the
 # PostgreSQL GIN index on the name's word prefixes.
-UNMODELLED = {"table": ("firm_fts",), "index": ("ix_firm_name_prefixes",)}
+# The exclusion constraint that keeps one valid certificate per firm and scheme at a time
+# (PostgreSQL; SQLite has triggers, which are not compared) is written in its migration.
+UNMODELLED = {"table": ("firm_fts",),
+              "index": ("ix_firm_name_prefixes", "ex_certificate_one_valid")}
 
 
 def include_in_autogenerate(obj, name, type_, reflected, compare_to) -> bool:

@@ -17,6 +17,7 @@ NAV_ITEMS = [
     ("assessments.index", _l("Incarichi di valutazione"), (Role.AUDITOR,)),
     ("decisions.index", _l("Decisioni"), (Role.OFFICER,)),
     ("certificates.index", _l("Certificati"), (Role.OFFICER, Role.ADMIN, Role.MINISTRY)),
+    ("certificates.index", _l("I miei certificati"), (Role.APPLICANT,)),
     ("ministry.index", _l("Registro completo"), (Role.MINISTRY,)),
     ("decisions.admin_queue", _l("Domande in corso"), (Role.ADMIN,)),
     ("admin.users", _l("Utenti"), (Role.ADMIN,)),
@@ -35,7 +36,9 @@ def nav_links() -> list[tuple[str, str]]:
             current_user.is_authenticated and any(current_user.has_role(r) for r in roles)
         ):
             continue
-        if endpoint in current_app.view_functions:
+        # One link per page: a person with several roles sees the first label that fits.
+        if endpoint in current_app.view_functions and url_for(endpoint) not in {
+                url for url, _label in links}:
             links.append((url_for(endpoint), str(label)))
     return links
 

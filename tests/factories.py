@@ -55,9 +55,6 @@ def make_application(firm, user, *, complete: bool = False, state: str | None = 
                      kind: str = "initial"):
     """An application of `firm` started by `user`; `complete` adds evidence for every
     knock-out criterion (a PDF each); `state` forces a workflow state for fixtures."""
-
-
-
     default_scheme()
     if complete and not firm.sites:
         make_site(firm)
@@ -140,7 +137,13 @@ def make_certificate(level: str = "L2"):
     """A certified firm: the whole path run through the services. Returns the certificate."""
     owner = make_user("applicant")
     firm = make_firm(owner=owner)
-    application = make_application(firm, owner, complete=True)
+    return certify(firm, owner, level)
+
+
+def certify(firm, owner, level: str = "L2", kind: str = "initial"):
+    """Take a new application of `firm` through submission, audit and a 'certify' decision
+    at `level` with the real services. Returns the certificate the decision issued."""
+    application = make_application(firm, owner, complete=True, kind=kind)
     submit(application, owner, declaration=True)
     admin, auditor, officer = make_user("admin"), make_user("auditor"), make_user("officer")
     assignment = assignments.assign(application, auditor, "lead", admin)

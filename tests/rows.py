@@ -34,7 +34,8 @@ from audits.schemes_store import scheme_of
 from audits.scoring import band
 from registry.certificates import keys
 from registry.certificates import token as tokens
-from registry.certificates.issuance import claims_of, validity
+from registry.certificates.cycle import validity
+from registry.certificates.issuance import claims_of
 from registry.certificates.numbering import is_number, next_number
 from registry.db import today_in_rome as today
 from registry.db import utcnow
@@ -97,7 +98,7 @@ def certified_firm(name: str = "Contact Italia S.r.l.", *, level: str = "L2",
     """A firm holding one certificate, written as rows; commits, so requests see them.
 
     Needs an app context. Defaults follow issuance: valid from today (Rome) for the scheme's
-    validity (`issuance.validity`, the app's own rule). The number is taken from the year's
+    validity (`cycle.validity`, the app's own rule). The number is taken from the year's
     counter (`numbering.next_number`): every test has its own database, so that counter is
     the per-test counter, numbers start at 00001 in each test, and a real issuance later in
     the same test takes the next free number instead of colliding with a row.

@@ -2,7 +2,9 @@
 
 An auditor who belongs to the firm, who declared a conflict with it, or who audited it in
 either of its last two certification cycles cannot be assigned (ISO/IEC 17021-1 impartiality
-and rotation practice); the admin is told exactly why.
+and rotation practice); the admin is told exactly why. Assignments and conflict declarations
+are history: an assignment that ends keeps its row, so `involved_in` knows everyone who ever
+took part in a file and none of them decides it.
 """
 
 from __future__ import annotations
@@ -20,8 +22,13 @@ from registry.applications.workflow import (
     Action,
     ApplicationState,
 )
-from registry.assessments.models import Assessment, Assignment, ConflictDeclaration
-from registry.assessments.workflow import AuditorRole, audit_type_for
+from registry.assessments.models import (
+    Assessment,
+    Assignment,
+    ConflictDeclaration,
+    CriterionScore,
+)
+from registry.assessments.workflow import AssignmentEnd, AuditorRole, audit_type_for
 from registry.db import utcnow
 from registry.errors import DomainError, NotFound, NotPermitted
 from registry.extensions import db
@@ -76,8 +83,7 @@ def assign(application, auditor, role: str, admin) -> Assignment:
         raise DomainError(_("Si possono assegnare valutatori solo a domande inviate."))
     if role not in frozenset(AuditorRole):
         raise DomainError(_("Ruolo di valutazione non valido."))
-    current = db.session.scalars(db.select(Assignment).where(
-        Assignment.application_id == application.id)).all()
+    current = current_assignments(application.id)
     if any(a.auditor_id == auditor.id for a in current):
         raise DomainError(_("%(n)s è già assegnato a questa domanda.", n=auditor.name))
     if any(a.role == role for a in current):
@@ -96,10 +102,18 @@ def assign(application, auditor, role: str, admin) -> Assignment:
     return assignment
 
 
+def current_assignments(application_id: int) -> list[Assignment]:
+    """The assignments of the application that have not ended, in the order they were made."""
+    return list(db.session.scalars(db.select(Assignment).where(
+        Assignment.application_id == application_id, Assignment.ended_at.is_(None))
+        .order_by(Assignment.id)))
+
+
 def assignment_for(auditor, application_id: int) -> Assignment:
-    """The auditor's own assignment on this application, or 404."""
+    """The auditor's own current assignment on this application, or 404."""
     assignment = db.session.scalar(db.select(Assignment).where(
-        Assignment.application_id == application_id, Assignment.auditor_id == auditor.id))
+        Assignment.application_id == application_id, Assignment.auditor_id == auditor.id,
+        Assignment.ended_at.is_(None)))
     if assignment is None:
         raise NotFound(_("Incarico non trovato."))
     return assignment
@@ -123,8 +137,8 @@ def declare_conflict(assignment: Assignment, auditor, reason: str) -> None:
         raise DomainError(_("Descrivi il conflitto di interessi."), field="reason")
     application = assignment.application
     db.session.add(ConflictDeclaration(auditor_id=auditor.id, firm_id=application.firm_id,
-                                       reason=reason.strip()))
-    db.session.delete(assignment)
+                                       application_id=application.id, reason=reason.strip()))
+    assignment.ended_at, assignment.end_reason = utcnow(), AssignmentEnd.CONFLICT_DECLARED
     db.session.flush()
     auditlog.record("assignment.conflict_declared", "application", application.id,
                     actor=auditor, after={"firm_id": application.firm_id, "reason": reason})
@@ -147,16 +161,44 @@ def open_assessment(application, auditor) -> Assessment:
 def is_assigned(user, application_id: int, signed: bool = True) -> bool:
     """True if `user` is assigned to the application (and signed the declaration)."""
     query = db.select(Assignment.id).where(Assignment.application_id == application_id,
-                                           Assignment.auditor_id == user.id)
+                                           Assignment.auditor_id == user.id,
+                                           Assignment.ended_at.is_(None))
     if signed:
         query = query.where(Assignment.declaration_signed_at.is_not(None))
     return db.session.scalar(query) is not None
 
 
-def auditors_of(application_id: int) -> set[int]:
-    """Everyone assigned to the application now (they may not decide it)."""
-    return set(db.session.scalars(db.select(Assignment.auditor_id).where(
-        Assignment.application_id == application_id)))
+def cycle_application_ids(application: Application) -> list[int]:
+    """The application and the earlier ones of its firm in the same certification cycle
+    (back to the initial or renewal application that opened it)."""
+    rows = db.session.execute(db.select(Application.id, Application.kind).where(
+        Application.firm_id == application.firm_id, Application.id <= application.id)
+        .order_by(Application.id.desc())).all()
+    ids = []
+    for app_id, kind in rows:
+        ids.append(app_id)
+        if kind in CYCLE_OPENING:
+            break
+    return ids
+
+
+def involved_in(application: Application) -> set[int]:
+    """Everyone who ever took part in the audit of this application or of an earlier one of
+    the same cycle: assigned (even if the assignment ended), scored, submitted the
+    assessment, or declared a conflict on it or with the firm. None of them may decide the
+    application, send it back as an officer, or decide its appeal."""
+    ids = cycle_application_ids(application)
+    people = set(db.session.scalars(db.select(Assignment.auditor_id).where(
+        Assignment.application_id.in_(ids))))
+    people |= set(db.session.scalars(
+        db.select(CriterionScore.updated_by_id).join(Assessment)
+        .where(Assessment.application_id.in_(ids), CriterionScore.updated_by_id.is_not(None))))
+    people |= set(db.session.scalars(db.select(Assessment.submitted_by_id).where(
+        Assessment.application_id.in_(ids), Assessment.submitted_by_id.is_not(None))))
+    people |= set(db.session.scalars(db.select(ConflictDeclaration.auditor_id).where(
+        (ConflictDeclaration.firm_id == application.firm_id)
+        | ConflictDeclaration.application_id.in_(ids))))
+    return people
 
 
 def is_assigned_auditor(user, application: Application) -> bool:

@@ -14,7 +14,10 @@ from registry.extensions import db
 
 
 class Assignment(db.Model):
-    """An auditor assigned to an application; they sign an impartiality declaration first."""
+    """An auditor assigned to an application; they sign an impartiality declaration first.
+
+    Never deleted: an assignment that ends early (a declared conflict) keeps its row with the
+    end, so who was ever assigned to a file stays known (they may never decide it)."""
 
     __tablename__ = "assignment"
     __table_args__ = (UniqueConstraint("application_id", "auditor_id"),)
@@ -27,6 +30,8 @@ class Assignment(db.Model):
     assigned_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     declaration_signed_at: Mapped[dt.datetime | None]
     declaration_text: Mapped[str | None] = mapped_column(Text)
+    ended_at: Mapped[dt.datetime | None]
+    end_reason: Mapped[str | None] = mapped_column(String(20))  # AssignmentEnd
 
     auditor = relationship("User", foreign_keys=[auditor_id])
     application = relationship("Application")
@@ -40,6 +45,8 @@ class ConflictDeclaration(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     auditor_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
     firm_id: Mapped[int] = mapped_column(ForeignKey("firm.id"), index=True)
+    # The application the auditor was assigned to when declaring (None: declared otherwise).
+    application_id: Mapped[int | None] = mapped_column(ForeignKey("application.id"))
     reason: Mapped[str] = mapped_column(Text)
     declared_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 

@@ -36,7 +36,8 @@ bp = private_blueprint(Blueprint("assessments", __name__))
 @roles_required(Role.AUDITOR)
 def index():
     rows = db.session.scalars(db.select(Assignment).where(
-        Assignment.auditor_id == current_user.id).order_by(Assignment.id.desc())).all()
+        Assignment.auditor_id == current_user.id, Assignment.ended_at.is_(None))
+        .order_by(Assignment.id.desc())).all()
     return render_template("assessments/index.html", assignments=rows)
 
 
@@ -201,8 +202,7 @@ def assign(application_id: int):
                                        form.role.data, current_user),
             form=form, success=_("Valutatore assegnato.")).ok:
         return redirect(url_for("assessments.assign", application_id=application_id))
-    current = db.session.scalars(db.select(Assignment).where(
-        Assignment.application_id == application.id)).all()
+    current = assignments.current_assignments(application.id)
     checks = {a.id: assignments.obstacles(a, application) for a in auditors}
     return render_template("assessments/assign.html", application=application, form=form,
                            current=current, auditors=auditors, checks=checks)

@@ -38,6 +38,12 @@ class AuditType(enum.StrEnum):
     RECERTIFICATION = "recertification"
 
 
+class AssignmentEnd(enum.StrEnum):
+    """Why an assignment ended before the audit did (the row stays, as history)."""
+
+    CONFLICT_DECLARED = "conflict"
+
+
 # The auditor may change scores, findings, dates and sites.
 OPEN = frozenset({AssessmentState.DRAFT})
 # Findings that need a corrective action by a date.
@@ -53,6 +59,7 @@ FINDING_LABELS = {
 }
 ROLE_LABELS = {AuditorRole.LEAD: N_("Valutatore responsabile"),
                AuditorRole.SECOND: N_("Secondo valutatore")}
+END_LABELS = {AssignmentEnd.CONFLICT_DECLARED: N_("conflitto di interessi dichiarato")}
 AUDIT_TYPE_LABELS = {AuditType.INITIAL: N_("audit iniziale"),
                      AuditType.SURVEILLANCE: N_("audit di sorveglianza"),
                      AuditType.RECERTIFICATION: N_("audit di rinnovo")}

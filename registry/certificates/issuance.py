@@ -6,7 +6,6 @@ without its certificate, nor a half-issued certificate.
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 
 from flask import current_app
@@ -16,31 +15,15 @@ from audits.scoring import band
 from registry import auditlog
 from registry.certificates import keys
 from registry.certificates import token as tokens
+from registry.certificates.cycle import renewal_validity
 from registry.certificates.models import Certificate, StatusChange
 from registry.certificates.numbering import next_number
-from registry.certificates.status import CertificateStatus
+from registry.certificates.status import LIVE, CertificateStatus
 from registry.db import today_in_rome
 from registry.extensions import db
 
 SERVICE_LABELS = {"inbound": "inbound", "outbound": "outbound", "back_office": "back office",
                   "backoffice": "back office"}
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    """Same day `months` later (clamped to the month's end)."""
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    for candidate in (day.day, 30, 29, 28):
-        try:
-            return dt.date(year, month, min(day.day, candidate))
-        except ValueError:
-            continue
-    raise ValueError(day)
-
-
-def validity(decided_on: dt.date, months: int) -> tuple[dt.date, dt.date]:
-    """Valid from the decision date for `months` months (last day included)."""
-    return decided_on, add_months(decided_on, months) - dt.timedelta(days=1)
 
 
 def printed_data(firm) -> dict:
@@ -64,14 +47,30 @@ def areas_from(decision) -> list[dict]:
             for a in decision.snapshot["result"]["areas"]]
 
 
+def in_force_for(firm_id: int, scheme_code: str) -> Certificate | None:
+    """The firm's live certificate of this scheme that runs longest (the latest revision;
+    superseded revisions are not live), which a new certificate must follow on from."""
+    return db.session.scalars(db.select(Certificate).where(
+        Certificate.firm_id == firm_id, Certificate.scheme_code == scheme_code,
+        Certificate.status.in_(sorted(LIVE))).order_by(Certificate.valid_until.desc())
+        .limit(1)).first()
+
+
 def issue_certificate(decision, level: str, actor) -> Certificate:
-    """Create, number and sign the certificate a 'certify' decision (or appeal) grants."""
+    """Create, number and sign the certificate a 'certify' decision (or appeal) grants.
+
+    A firm that still holds a certificate of the same scheme gets one that starts the day
+    after the old one expires and names it as its predecessor (a new number: the old QR
+    keeps telling the truth about the old certificate until its last day)."""
     application = decision.application
     firm = application.firm
     scheme = scheme_of(application.scheme_version)
     decided_on = today_in_rome()
-    valid_from, valid_until = validity(decided_on, scheme.validity_months)
-    number = next_number(valid_from.year)
+    predecessor = in_force_for(firm.id, scheme.code)
+    valid_from, valid_until = renewal_validity(
+        decided_on, scheme.validity_months,
+        predecessor.valid_until if predecessor is not None else None)
+    number = next_number(decided_on.year)
     if current_app.config["AUTO_CREATE_KEYS"]:
         keys.ensure_key()
     kid, private_key = keys.active_private_key()
@@ -85,16 +84,21 @@ def issue_certificate(decision, level: str, actor) -> Certificate:
         scheme_name=scheme.name_it, level=level, areas=areas, vat_number=firm.vat_number,
         valid_from=valid_from, valid_until=valid_until, issued_on=decided_on,
         status=CertificateStatus.VALID, kid=kid, token=tokens.sign_token(claims, private_key),
+        predecessor_number=predecessor.number if predecessor is not None else None,
         **printed_data(firm))
     db.session.add(certificate)
     db.session.add(StatusChange(certificate=certificate, status=CertificateStatus.VALID,
                                 effective_on=valid_from, actor_id=getattr(actor, "id", None),
                                 public_reason="Certificato rilasciato"))
     db.session.flush()
-    firm.current_certificate_id = certificate.id
+    if valid_from <= decided_on:
+        # A renewal that starts later takes over the register when its predecessor expires
+        # (the daily job); until then the register shows the certificate in force.
+        firm.current_certificate_id = certificate.id
     auditlog.record("certificate.issued", "certificate", certificate.number, actor=actor,
                     after={"number": number, "level": level, "valid_from": valid_from,
-                           "valid_until": valid_until, "kid": kid})
+                           "valid_until": valid_until, "kid": kid,
+                           "predecessor": certificate.predecessor_number})
     return certificate
 
 

@@ -8,12 +8,13 @@ practice, domain.md §3.4); the nightly job withdraws those left unresolved.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterable
 
 from flask_babel import gettext as _
 
 from registry import auditlog, mail
 from registry.accounts.models import User
-from registry.certificates.issuance import add_months
+from registry.certificates.cycle import add_months
 from registry.certificates.labels import status_label
 from registry.certificates.models import Certificate, StatusChange
 from registry.certificates.reminders import send_reminders
@@ -29,6 +30,7 @@ from registry.certificates.status import (
 from registry.db import today_in_rome
 from registry.errors import DomainError, InvalidTransition, NotPermitted
 from registry.extensions import db
+from registry.firms.models import Firm
 from registry.firms.services import member_emails
 from registry.security import CERTIFICATION_STAFF, Role, has_any_role
 
@@ -103,22 +105,46 @@ def suspension_deadline(certificate: Certificate) -> dt.date | None:
     return add_months(began, MAX_SUSPENSION_MONTHS)
 
 
-def run_jobs(day: dt.date | None = None) -> dict[str, int]:
-    """The nightly job (idempotent): record expiries and withdraw overlong suspensions."""
+def run_jobs(day: dt.date | None = None, *,
+             progress: Callable[[list[Certificate]], Iterable[Certificate]] = iter,
+             changes: list[tuple[str, CertificateStatus]] | None = None) -> dict[str, int]:
+    """The nightly job (idempotent): record expiries and withdraw overlong suspensions,
+    then send the reminders due. `progress` wraps the walk over live certificates (a
+    progress bar on the command line); `changes`, when given, receives (number, new status)
+    for each certificate changed. The caller commits, or rolls back for a rehearsal."""
     day = day or today_in_rome()
     counts = {CertificateStatus.EXPIRED: 0, CertificateStatus.WITHDRAWN: 0}
     live = db.session.scalars(db.select(Certificate).where(
-        Certificate.status.in_(sorted(LIVE)))).all()
-    for certificate in live:
+        Certificate.status.in_(sorted(LIVE))).order_by(Certificate.id)).all()
+    for certificate in progress(live):
         if certificate.valid_until < day:
             change_status(certificate, CertificateAction.EXPIRE, None,
                           public_reason="Scadenza naturale",
                           effective_on=certificate.valid_until + dt.timedelta(days=1))
-            counts[CertificateStatus.EXPIRED] += 1
         elif (deadline := suspension_deadline(certificate)) and deadline < day:
             change_status(certificate, CertificateAction.WITHDRAW, None,
                           public_reason="Sospensione non risolta entro sei mesi",
                           effective_on=deadline + dt.timedelta(days=1))
-            counts[CertificateStatus.WITHDRAWN] += 1
+        else:
+            continue
+        counts[CertificateStatus(certificate.status)] += 1
+        if changes is not None:
+            changes.append((certificate.number, CertificateStatus(certificate.status)))
+    counts["handed_over"] = hand_over(day)
     counts["reminders"] = send_reminders(day)
     return counts
+
+
+def hand_over(day: dt.date) -> int:
+    """Point each firm's register entry at the certificate in force on `day` where it still
+    points elsewhere: a renewal that starts the day after its predecessor expired takes
+    over. Returns how many firms changed."""
+    rows = db.session.execute(
+        db.select(Firm, Certificate.id).join(Certificate, Certificate.firm_id == Firm.id)
+        .where(Certificate.status.in_(sorted(LIVE)), Certificate.valid_from <= day,
+               Certificate.valid_until >= day,
+               Firm.current_certificate_id.is_distinct_from(Certificate.id))).all()
+    for firm, certificate_id in rows:
+        firm.current_certificate_id = certificate_id
+    db.session.flush()
+    return len(rows)

@@ -84,6 +84,17 @@ def history_of(number: str) -> list[Change]:
     return [Change(status, day) for status, day in rows]
 
 
+def firm_certificates(firm_id: int) -> list[Certificate]:
+    """The latest revision of each certificate the firm ever held, newest first."""
+    rows = db.session.scalars(db.select(Certificate).where(Certificate.firm_id == firm_id)
+                              .order_by(Certificate.id.desc())).all()
+    latest: dict[str, Certificate] = {}
+    for certificate in rows:
+        if certificate.revision > getattr(latest.get(certificate.number), "revision", 0):
+            latest[certificate.number] = certificate
+    return list(latest.values())
+
+
 def revisions(number: str) -> list[Certificate]:
     return list(db.session.scalars(db.select(Certificate).where(
         Certificate.number == number).order_by(Certificate.revision)))
@@ -116,5 +127,6 @@ def as_json(answer: Answer) -> dict:
         "history": [{"date": c.effective_on.isoformat(), "status": c.status,
                      "reason": c.public_reason} for c in cert.history],
         "pdf_url": external_url("public.certificate_pdf", number=cert.number),
+        "predecessor": cert.predecessor_number,
         "verify_url": verify_url(cert),
     }

@@ -66,6 +66,8 @@ class Certificate(db.Model):
     status: Mapped[str] = mapped_column(String(12), default=CertificateStatus.VALID, index=True)
     kid: Mapped[str] = mapped_column(ForeignKey("signing_key.kid"))
     token: Mapped[str] = mapped_column(String(400))
+    # The number of the certificate this one renews: it starts the day after that one ends.
+    predecessor_number: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     history: Mapped[list[StatusChange]] = relationship(

@@ -32,6 +32,19 @@ def qr_matrix(text: str) -> list[list[bool]]:
     return [[bool(cell) for cell in row] for row in code.get_matrix()]
 
 
+def qr_svg(text: str, module: int = 8) -> str:
+    """The QR symbol for `text` as a standalone SVG image (with its quiet zone), for a firm
+    to print or put on its documents: vector, so it stays sharp at any size."""
+    matrix = qr_matrix(text)
+    side = len(matrix) + 2 * QUIET_ZONE_MODULES
+    path = "".join(f"M{x + QUIET_ZONE_MODULES},{y + QUIET_ZONE_MODULES}h{length}v1h-{length}z"
+                   for y, row in enumerate(matrix) for x, length in dark_runs(row))
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {side} {side}" '
+            f'width="{side * module}" height="{side * module}" shape-rendering="crispEdges">'
+            f'<rect width="{side}" height="{side}" fill="#fff"/>'
+            f'<path fill="#000" d="{path}"/></svg>')
+
+
 def qr_side(matrix: Matrix, minimum: float) -> float:
     """The smallest side (points) of at least `minimum` whose modules are whole half-points.
 

@@ -8,7 +8,7 @@ import datetime as dt
 from flask_babel import gettext as _
 
 from registry import mail
-from registry.certificates.issuance import add_months
+from registry.certificates.cycle import add_months
 from registry.certificates.models import Certificate, Reminder
 from registry.certificates.status import LIVE
 from registry.extensions import db

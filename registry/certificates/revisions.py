@@ -60,10 +60,14 @@ def _reissue(old: Certificate, data: dict, actor, level: str | None = None, deci
         scheme_name=old.scheme_name, level=level or old.level,
         areas=areas_from(decision) if decision else old.areas,
         valid_from=old.valid_from, valid_until=old.valid_until, issued_on=today_in_rome(),
-        status=old.status, kid=kid, token="", **data)
+        status=old.status, kid=kid, token="", predecessor_number=old.predecessor_number,
+        **data)
     new.token = tokens.sign_token(claims_of(new), private_key)
     before_status = old.status
     old.status = CertificateStatus.SUPERSEDED
+    # The old revision stops being valid before the new one is written: the database
+    # refuses two valid certificates of one firm and scheme at the same time.
+    db.session.flush()
     db.session.add(new)
     reason = f"Revisione {new.revision}: " + (reason or "dati dell'azienda aggiornati")
     actor_id, day = getattr(actor, "id", None), today_in_rome()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, url_for
+from flask import Blueprint, make_response, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -13,6 +13,7 @@ from wtforms.validators import DataRequired, Length
 from registry.certificates import lifecycle, lookup
 from registry.certificates.labels import action_label
 from registry.certificates.models import Certificate
+from registry.certificates.qr import qr_svg
 from registry.errors import NotFound
 from registry.extensions import db
 from registry.forms import run_use_case
@@ -33,11 +34,17 @@ class StatusForm(FlaskForm):
 
 
 @bp.get("")
-@roles_required(*OVERSIGHT)
+@roles_required(*OVERSIGHT, Role.APPLICANT)
 def index():
-    rows = db.session.scalars(db.select(Certificate).order_by(Certificate.id.desc())
-                              .limit(200)).all()
-    return render_template("certificates/index.html", certificates=rows)
+    if has_any_role(current_user, OVERSIGHT):
+        rows = db.session.scalars(db.select(Certificate).order_by(Certificate.id.desc())
+                                  .limit(200)).all()
+        return render_template("certificates/index.html", certificates=rows)
+    # A firm's own certificates: what it prints, shows and links to.
+    rows = lookup.firm_certificates(current_user.firm_id) if current_user.firm_id else []
+    return render_template("certificates/mine.html", certificates=rows,
+                           answers={c.number: lookup.check(c.number) for c in rows},
+                           verify_urls={c.number: lookup.verify_url(c) for c in rows})
 
 
 def certificate_for(user, number: str) -> Certificate:
@@ -47,6 +54,17 @@ def certificate_for(user, number: str) -> Certificate:
                                    or user.firm_id == certificate.firm_id):
         raise NotFound(_("Certificato non trovato."))
     return certificate
+
+
+@bp.get("/<number>/qr.svg")
+@roles_required(*OVERSIGHT, Role.APPLICANT)
+def qr_image(number: str):
+    """The certificate's QR code (its verify address with the signed token) to print."""
+    certificate = certificate_for(current_user, number)
+    response = make_response(qr_svg(lookup.verify_url(certificate)))
+    response.headers["Content-Type"] = "image/svg+xml"
+    response.headers["Content-Disposition"] = f'inline; filename="{certificate.number}-qr.svg"'
+    return response
 
 
 @bp.route("/<number>", methods=["GET", "POST"])

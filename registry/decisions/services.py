@@ -25,12 +25,13 @@ from registry.applications.models import Document as EvidenceDocument
 from registry.applications.services import notify_firm
 from registry.applications.transitions import transition
 from registry.applications.workflow import DECIDABLE, Action, ApplicationKind
-from registry.assessments.assignments import auditors_of
+from registry.assessments.assignments import involved_in
 from registry.assessments.services import assessment_of, evaluate, request_changes
 from registry.certificates import lookup
 from registry.certificates.issuance import issue_certificate
 from registry.certificates.labels import level_label
 from registry.certificates.lifecycle import change_status
+from registry.certificates.models import Certificate
 from registry.certificates.revisions import reissue_after_surveillance
 from registry.certificates.status import CertificateAction, CertificateStatus
 from registry.db import utcnow
@@ -39,6 +40,7 @@ from registry.decisions.models import Appeal, Decision
 from registry.decisions.workflow import APPEALABLE, AppealOutcome, DecisionOutcome
 from registry.errors import Conflict, DomainError, NotPermitted
 from registry.extensions import db
+from registry.links import external_url
 from registry.security import Role
 
 APPEAL_DAYS = 30
@@ -49,8 +51,11 @@ def may_decide(user, application: Application) -> list[str]:
     reasons = []
     if not user.has_role(Role.OFFICER):
         reasons.append(_("Solo un responsabile della certificazione decide."))
-    if user.id in auditors_of(application.id):
-        reasons.append(_("Hai valutato questa domanda: non puoi deciderla."))
+    if user.id in involved_in(application):
+        # Ever assigned, scored or declared a conflict, in this file or earlier in the cycle:
+        # a later conflict declaration or a new assignment does not wash it out.
+        reasons.append(_("Hai preso parte alla valutazione di questa domanda: non puoi "
+                         "deciderla."))
     if user.firm_id == application.firm_id:
         reasons.append(_("Appartieni all'azienda: non puoi deciderla."))
     return reasons
@@ -189,33 +194,46 @@ def decide(application: Application, officer, outcome: str, level: str | None,
     auditlog.record("decision.made", "application", application.id, actor=officer,
                     after={"outcome": str(outcome), "level": level, "computed_level": computed,
                            "reason": reason or None, "decision_id": decision.id})
-    _certify(decision, level, officer)
+    certificate = _certify(decision, level, officer)
     subject = _("Esito della domanda n. %(n)d", n=application.id)
-    body = (_("La tua azienda è stata certificata: livello %(l)s.", l=level_label(level))
-            if outcome == DecisionOutcome.CERTIFY else
-            _("La domanda è stata respinta. Motivazioni: %(r)s\n\nPuoi presentare ricorso "
-              "entro %(d)d giorni.", r=reason, d=APPEAL_DAYS))
+    if outcome == DecisionOutcome.CERTIFY:
+        body = _("La tua azienda è stata certificata: livello %(l)s.", l=level_label(level))
+        if certificate is not None:
+            body += "\n\n" + certificate_links(certificate)
+    else:
+        body = _("La domanda è stata respinta. Motivazioni: %(r)s\n\nPuoi presentare ricorso "
+                 "entro %(d)d giorni.", r=reason, d=APPEAL_DAYS)
     notify_firm(application, subject, body)
     return decision
 
 
-def _certify(decision: Decision, level: str | None, actor) -> None:
+def certificate_links(certificate) -> str:
+    """The lines of an email that hand the firm its certificate: number, PDF, verify page."""
+    return _("Certificato n. %(n)s (revisione %(r)d), valido dal %(a)s al %(b)s.\n"
+             "PDF del certificato: %(pdf)s\nPagina di verifica pubblica: %(verify)s",
+             n=certificate.number, r=certificate.revision,
+             a=certificate.valid_from.strftime("%d/%m/%Y"),
+             b=certificate.valid_until.strftime("%d/%m/%Y"),
+             pdf=external_url("public.certificate_pdf", number=certificate.number),
+             verify=lookup.verify_url(certificate))
+
+
+def _certify(decision: Decision, level: str | None, actor) -> Certificate | None:
     """What a decision means for the certificate, in the same transaction: a positive
     decision issues one; after surveillance a level keeps (or changes) the certificate in a
     new revision and no level suspends it. Anything raised here rolls the decision back."""
     application = decision.application
     if application.kind == ApplicationKind.SURVEILLANCE:
         if level:
-            reissue_after_surveillance(application.certificate_number, level, decision, actor)
-            return
+            return reissue_after_surveillance(application.certificate_number, level,
+                                              decision, actor)
         certificate = lookup.find(application.certificate_number)
         if certificate is not None and certificate.status == CertificateStatus.VALID:
             change_status(certificate, CertificateAction.SUSPEND, None,
                           public_reason="Audit di sorveglianza con esito negativo",
                           internal_reason=decision.reason or "")
-        return
-    if level:
-        issue_certificate(decision, level, actor)
+        return None
+    return issue_certificate(decision, level, actor) if level else None
 
 
 def decision_of(application: Application) -> Decision | None:
@@ -299,8 +317,11 @@ def decide_appeal(appeal: Appeal, officer, outcome: str, reason: str) -> None:
     db.session.flush()
     auditlog.record("appeal.decided", "application", application.id, actor=officer,
                     after={"appeal_id": appeal.id, "outcome": str(outcome), "reason": reason})
+    certificate = None
     if outcome == AppealOutcome.OVERTURNED:
-        _certify(appeal.decision, appeal.decision.computed_level, officer)
-    notify_firm(application, _("Esito del ricorso"), _(
-        "Il ricorso sulla domanda n. %(n)d è stato deciso: %(o)s.\n\n%(r)s",
-        n=application.id, o=appeal_outcome_label(outcome), r=reason))
+        certificate = _certify(appeal.decision, appeal.decision.computed_level, officer)
+    body = _("Il ricorso sulla domanda n. %(n)d è stato deciso: %(o)s.\n\n%(r)s",
+             n=application.id, o=appeal_outcome_label(outcome), r=reason)
+    if certificate is not None:
+        body += "\n\n" + certificate_links(certificate)
+    notify_firm(application, _("Esito del ricorso"), body)

@@ -93,6 +93,9 @@ def document(base_url: str) -> dict:
                         "status": {"type": "string"},
                         "reason": {"type": "string", "nullable": True}}}},
                     "pdf_url": {"type": "string", "format": "uri"},
+                    "predecessor": {"type": "string", "nullable": True, "description":
+                                    "The certificate this one renews; it starts the day "
+                                    "after that one ends."},
                     "verify_url": {"type": "string", "format": "uri"}}},
                 "RegisterPage": {"type": "object", "required": ["items", "total", "next"],
                                  "properties": {

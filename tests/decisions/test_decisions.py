@@ -122,7 +122,7 @@ def test_auditor_cannot_decide_own_application(app, people):
     assessed(app, people, "L2")
     body = decide(app, people, officer="auditor", outcome="certify", level="L2"
                   ).get_data(as_text=True)
-    assert "Hai valutato questa domanda" in body
+    assert "Hai preso parte alla valutazione" in body
     assert state_of(app, people) == "assessed"
 
 
