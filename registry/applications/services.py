@@ -7,16 +7,23 @@ writes the application's history and the audit log. Callers commit.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
+from sqlalchemy import func
 
 from audits.schemes_store import current_version, scheme_of
 from registry import auditlog, mail
 from registry.accounts.models import User, active_with_role
 from registry.applications.access import can_edit, is_firm_member, require_firm_editor
 from registry.applications.evidence import criteria_with_evidence
-from registry.applications.models import Application, ChangeRequest, CriterionNote
+from registry.applications.models import (
+    Application,
+    ApplicationEvent,
+    ChangeRequest,
+    CriterionNote,
+)
 from registry.applications.transitions import transition
 from registry.applications.workflow import (
     OPEN,
@@ -25,9 +32,11 @@ from registry.applications.workflow import (
     ApplicationKind,
     ApplicationState,
 )
+from registry.certificates.cycle import may_apply_from
 from registry.certificates.lifecycle import can_start_surveillance
-from registry.certificates.models import Certificate
-from registry.db import utcnow
+from registry.certificates.models import Certificate, StatusChange
+from registry.certificates.status import CertificateStatus
+from registry.db import ROME, today_in_rome, utcnow
 from registry.errors import DomainError, NotFound, NotPermitted
 from registry.extensions import db
 from registry.firms.services import member_emails
@@ -58,14 +67,34 @@ def open_application_of(firm_id: int) -> int | None:
         Application.firm_id == firm_id, Application.state.in_(sorted(OPEN))))
 
 
+def waiting_until(firm_id: int, today: dt.date | None = None) -> dt.date | None:
+    """The first day the firm may file a new application, if that day is still to come:
+    six months after its last refusal that stands, twelve after its last withdrawal."""
+    refused_at = db.session.scalar(
+        db.select(func.max(ApplicationEvent.at)).join(Application).where(
+            Application.firm_id == firm_id, Application.state == ApplicationState.REFUSED,
+            ApplicationEvent.to_state == ApplicationState.REFUSED))
+    withdrawn_on = db.session.scalar(
+        db.select(func.max(StatusChange.effective_on)).join(Certificate).where(
+            Certificate.firm_id == firm_id, StatusChange.status == CertificateStatus.WITHDRAWN))
+    first = may_apply_from(refused_at.astimezone(ROME).date() if refused_at else None,
+                           withdrawn_on)
+    return first if first is not None and first > (today or today_in_rome()) else None
+
+
 def start_application(user: User, kind: str = ApplicationKind.INITIAL) -> Application:
-    """A firm member opens an application on the current scheme version."""
+    """A firm member opens an application on the current scheme version, unless the firm
+    has one open or is still in a waiting period after a refusal or a withdrawal."""
     if not user.has_role(Role.APPLICANT) or user.firm_id is None:
         raise NotPermitted(_("Prima registra il profilo della tua azienda."))
     if kind not in STARTED_BY_FIRM:
         raise DomainError(_("Tipo di domanda non valido."))
     if open_one := open_application_of(user.firm_id):
         raise DomainError(_("La tua azienda ha già una domanda in corso (n. %(n)d).", n=open_one))
+    if first := waiting_until(user.firm_id):
+        raise DomainError(_("Dopo un diniego (6 mesi) o una revoca (12 mesi) serve attendere: "
+                            "potrai presentare una nuova domanda dal %(d)s.",
+                            d=first.strftime("%d/%m/%Y")))
     application = Application(firm_id=user.firm_id, scheme_version_id=current_version().id,
                               kind=kind, created_by_id=user.id)
     db.session.add(application)

@@ -42,7 +42,9 @@ def index():
         rows = db.session.scalars(db.select(Application).where(
             Application.firm_id == current_user.firm_id).order_by(Application.id.desc())).all()
     return render_template("applications/index.html", applications=rows, form=StartForm(),
-                           has_firm=current_user.firm_id is not None)
+                           has_firm=current_user.firm_id is not None,
+                           waiting_until=current_user.firm_id
+                           and services.waiting_until(current_user.firm_id))
 
 
 @bp.post("/applications/new")

@@ -37,3 +37,24 @@ def renewal_validity(decided_on: dt.date, months: int,
     if predecessor_until is not None and decided_on <= predecessor_until:
         return validity(predecessor_until + ONE_DAY, months)
     return validity(decided_on, months)
+
+
+# How long a firm waits before applying again (domain.md §3.2 and §3.4, proposed).
+WAIT_AFTER_REFUSAL_MONTHS = 6
+WAIT_AFTER_WITHDRAWAL_MONTHS = 12
+# Two suspensions within this many months lead to withdrawal (domain.md §3.4, proposed).
+SUSPENSIONS_WINDOW_MONTHS = 36
+
+
+def may_apply_from(refused_on: dt.date | None, withdrawn_on: dt.date | None) -> dt.date | None:
+    """The first day a firm may file a new application: six months after its last refusal,
+    twelve after its last withdrawal, whichever is later (None: no waiting period)."""
+    dates = [add_months(refused_on, WAIT_AFTER_REFUSAL_MONTHS) if refused_on else None,
+             add_months(withdrawn_on, WAIT_AFTER_WITHDRAWAL_MONTHS) if withdrawn_on else None]
+    return max((d for d in dates if d is not None), default=None)
+
+
+def too_many_suspensions(started_on: list[dt.date], day: dt.date) -> bool:
+    """True if at least two suspensions began within the 36 months up to `day`."""
+    window_start = add_months(day, -SUSPENSIONS_WINDOW_MONTHS)
+    return sum(1 for began in started_on if window_start < began <= day) >= 2

@@ -14,11 +14,13 @@ from flask_babel import gettext as _
 
 from registry import auditlog, mail
 from registry.accounts.models import User
-from registry.certificates.cycle import add_months
+from registry.certificates.cycle import add_months, too_many_suspensions
 from registry.certificates.labels import status_label
+from registry.certificates.lookup import history_of
 from registry.certificates.models import Certificate, StatusChange
 from registry.certificates.reminders import send_reminders
 from registry.certificates.status import (
+    FIRM_ACTION_REASONS,
     FIRM_ACTIONS,
     LIVE,
     OFFICER_ACTIONS,
@@ -55,7 +57,10 @@ def can_start_surveillance(certificate: Certificate, user) -> bool:
 def change_status(certificate: Certificate, action: CertificateAction | str,
                   actor: User | None, *, public_reason: str, internal_reason: str = "",
                   effective_on: dt.date | None = None) -> StatusChange:
-    """Apply one lifecycle action; `actor` None means the scheduled job."""
+    """Apply one lifecycle action; `actor` None means the scheduled job.
+
+    When the firm acts on its own certificate (renounces it, asks for a suspension), the
+    public reason is the scheme's standard wording and the firm's words stay internal."""
     try:
         action = CertificateAction(action)
     except ValueError:
@@ -69,6 +74,10 @@ def change_status(certificate: Certificate, action: CertificateAction | str,
         raise NotPermitted(_("Non puoi eseguire questa operazione su questo certificato."))
     if certificate.status not in sources:
         raise refused
+    if actor is not None and not actor.has_role(Role.OFFICER):
+        internal_reason = "\n".join(filter(None, (public_reason.strip(),
+                                                  internal_reason.strip())))
+        public_reason = FIRM_ACTION_REASONS[action]
     if not public_reason.strip():
         raise DomainError(_("Indica la motivazione pubblica."), field="public_reason")
     before = certificate.status
@@ -94,6 +103,17 @@ def _notify(certificate: Certificate, status: CertificateStatus, reason: str) ->
                    _("Certificato %(n)s: %(s)s", n=certificate.number, s=status_label(status)),
                    _("Lo stato del certificato %(n)s è ora «%(s)s».\nMotivazione: %(r)s",
                      n=certificate.number, s=status_label(status), r=reason))
+
+
+def suspensions_of(number: str) -> list[dt.date]:
+    """The days each suspension of this certificate began, across its revisions (a new
+    revision of a suspended certificate continues the same suspension)."""
+    starts, before = [], None
+    for change in history_of(number):
+        if change.status == CertificateStatus.SUSPENDED and before != change.status:
+            starts.append(change.effective_on)
+        before = change.status
+    return starts
 
 
 def suspension_deadline(certificate: Certificate) -> dt.date | None:
@@ -125,6 +145,10 @@ def run_jobs(day: dt.date | None = None, *,
             change_status(certificate, CertificateAction.WITHDRAW, None,
                           public_reason="Sospensione non risolta entro sei mesi",
                           effective_on=deadline + dt.timedelta(days=1))
+        elif (certificate.status == CertificateStatus.SUSPENDED
+              and too_many_suspensions(suspensions_of(certificate.number), day)):
+            change_status(certificate, CertificateAction.WITHDRAW, None,
+                          public_reason="Seconda sospensione in 36 mesi", effective_on=day)
         else:
             continue
         counts[CertificateStatus(certificate.status)] += 1

@@ -50,12 +50,19 @@ TRANSITIONS: dict[CertificateAction, tuple[frozenset[CertificateStatus], Certifi
 # Who may take which action by hand (expiry is only ever the daily job's).
 OFFICER_ACTIONS = frozenset({CertificateAction.SUSPEND, CertificateAction.REINSTATE,
                              CertificateAction.WITHDRAW})
-FIRM_ACTIONS = frozenset({CertificateAction.RENOUNCE})
+# A firm may renounce its certificate, or ask for it to be suspended (domain.md §3.4).
+FIRM_ACTIONS = frozenset({CertificateAction.SUSPEND, CertificateAction.RENOUNCE})
 
 STATUS_LABELS = {
     C.VALID: N_("valido"), C.SUSPENDED: N_("sospeso"), C.WITHDRAWN: N_("revocato"),
     C.EXPIRED: N_("scaduto"), C.RENOUNCED: N_("rinunciato"),
     C.SUPERSEDED: N_("sostituito da una nuova revisione"),
+}
+# What the register says publicly when the firm itself acts: public reasons are written by
+# staff or by the scheme, never by the firm (its own words stay internal).
+FIRM_ACTION_REASONS = {
+    CertificateAction.SUSPEND: N_("Sospeso su richiesta dell'azienda"),
+    CertificateAction.RENOUNCE: N_("Rinuncia dell'azienda al certificato"),
 }
 ACTION_LABELS = {
     CertificateAction.SUSPEND: N_("Sospendi"), CertificateAction.REINSTATE: N_("Riattiva"),

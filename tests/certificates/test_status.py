@@ -1,8 +1,14 @@
 """The certificate lifecycle table, exhaustively: every (status, action) pair."""
 
-import pytest
+import datetime as dt
 
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from registry.certificates.cycle import add_months, may_apply_from, too_many_suspensions
 from registry.certificates.status import (
+    FIRM_ACTION_REASONS,
     FIRM_ACTIONS,
     LISTED,
     LIVE,
@@ -49,4 +55,38 @@ def test_nothing_leaves_a_terminal_status():
 
 def test_who_may_act_by_hand():
     assert A.EXPIRE not in OFFICER_ACTIONS | FIRM_ACTIONS
-    assert {A.RENOUNCE} == FIRM_ACTIONS
+    assert {A.SUSPEND, A.RENOUNCE} == FIRM_ACTIONS  # a suspension on its own request
+    assert set(FIRM_ACTION_REASONS) == FIRM_ACTIONS
+
+
+DAY = st.dates(min_value=dt.date(2020, 1, 1), max_value=dt.date(2035, 12, 31))
+
+
+@given(day=DAY, starts=st.lists(DAY, max_size=5))
+def test_two_suspensions_within_36_months(day, starts):
+    window = add_months(day, -36)
+    inside = [began for began in starts if window < began <= day]
+    assert too_many_suspensions(starts, day) == (len(inside) >= 2)
+
+
+@given(refused=st.one_of(st.none(), DAY), withdrawn=st.one_of(st.none(), DAY))
+def test_waiting_periods(refused, withdrawn):
+    first = may_apply_from(refused, withdrawn)
+    if refused is None and withdrawn is None:
+        assert first is None
+        return
+    if refused is not None:
+        assert first >= add_months(refused, 6)
+    if withdrawn is not None:
+        assert first >= add_months(withdrawn, 12)
+    assert first in {add_months(refused, 6) if refused else None,
+                     add_months(withdrawn, 12) if withdrawn else None}
+
+
+@pytest.mark.parametrize(("refused", "withdrawn", "first"), [
+    (dt.date(2026, 1, 31), None, dt.date(2026, 7, 31)),
+    (dt.date(2026, 8, 31), None, dt.date(2027, 2, 28)),
+    (None, dt.date(2026, 2, 1), dt.date(2027, 2, 1)),
+    (dt.date(2026, 10, 1), dt.date(2026, 2, 1), dt.date(2027, 4, 1))])
+def test_waiting_periods_by_example(refused, withdrawn, first):
+    assert may_apply_from(refused, withdrawn) == first

@@ -3,9 +3,10 @@
 import datetime as dt
 
 from registry.auditlog import AuditEvent
-from registry.certificates import lifecycle
+from registry.certificates import lifecycle, lookup
 from registry.certificates.models import Certificate
 from registry.certificates.reminders import due_reminders, send_reminders
+from registry.certificates.status import CertificateStatus
 from registry.extensions import db
 from tests import factories
 from tests.steps import log_in
@@ -53,14 +54,45 @@ def test_suspend_reinstate_withdraw(app):
     assert {"certificate.suspend", "certificate.reinstate", "certificate.withdraw"} <= actions
 
 
-def test_firm_renounces_but_cannot_suspend(app):
+def test_firm_asks_for_suspension_renounces_but_never_writes_the_public_reason(app):
+    """Suspension on the firm's request (domain.md §3.4); the public reason is the scheme's
+    wording, the firm's words stay internal; only an officer reinstates."""
     number, _officer, owner_id = setup_certificate(app)
-    owner = app.test_client()
+    owner, public = app.test_client(), app.test_client()
     log_in(owner, owner_id)
-    act(owner, number, "suspend")
-    assert verdict(app.test_client(), number) == "valid"
+    assert act(owner, number, "suspend", "Concorrente X è un truffatore").status_code == 302
+    assert verdict(public, number) == "suspended"
+    page = public.get(f"/v/{number}").get_data(as_text=True)
+    assert "Sospeso su richiesta dell&#39;azienda" in page or \
+        "Sospeso su richiesta dell'azienda" in page
+    assert "truffatore" not in page
+    act(owner, number, "reinstate", "Tutto a posto")
+    assert verdict(public, number) == "suspended"
     assert act(owner, number, "renounce", "Cessata attività").status_code == 302
-    assert verdict(app.test_client(), number) == "withdrawn"
+    assert verdict(public, number) == "withdrawn"
+    with app.app_context():
+        cert = db.session.scalar(db.select(Certificate).where(Certificate.number == number))
+        assert [(h.status, h.public_reason) for h in cert.history][1:] == [
+            ("suspended", "Sospeso su richiesta dell'azienda"),
+            ("renounced", "Rinuncia dell'azienda al certificato")]
+        assert "truffatore" in cert.history[1].internal_reason
+
+
+def test_two_suspensions_within_36_months_lead_to_withdrawal(app):
+    number, officer_id, _owner = setup_certificate(app)
+    officer = app.test_client()
+    log_in(officer, officer_id)
+    assert act(officer, number, "suspend", "DURC irregolare").status_code == 302
+    assert act(officer, number, "reinstate", "DURC regolarizzato").status_code == 302
+    with app.app_context():
+        assert lifecycle.run_jobs()[CertificateStatus.WITHDRAWN] == 0
+    assert act(officer, number, "suspend", "Uso improprio del marchio").status_code == 302
+    with app.app_context():
+        assert lifecycle.run_jobs()[CertificateStatus.WITHDRAWN] == 1
+        db.session.commit()
+        cert = lookup.find(number)
+        assert cert.status == "withdrawn"
+        assert cert.history[-1].public_reason == "Seconda sospensione in 36 mesi"
 
 
 def test_other_roles_cannot_change_status(app):
