@@ -105,6 +105,7 @@ def register_labels(app: Flask) -> None:
     )
     from registry.certificates.labels import level_label, status_label, verdict_label
     from registry.decisions.labels import appeal_outcome_label, outcome_label
+    from registry.firms.labels import change_label
 
     app.jinja_env.globals.update(
         state_label=state_label, kind_label=kind_label,
@@ -112,6 +113,7 @@ def register_labels(app: Flask) -> None:
         auditor_role_label=auditor_role_label, finding_label=finding_label,
         level_label=level_label, status_label=status_label, verdict_label=verdict_label,
         outcome_label=outcome_label, appeal_outcome_label=appeal_outcome_label,
+        change_label=change_label,
         explain=explain)
 
 

@@ -27,4 +27,4 @@ from registry.certificates.models import (  # noqa: F401
     StatusChange,
 )
 from registry.decisions.models import Appeal, Decision  # noqa: F401
-from registry.firms.models import Firm, MembershipRequest, Site  # noqa: F401
+from registry.firms.models import Firm, MembershipRequest, ProfileChange, Site  # noqa: F401

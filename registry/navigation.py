@@ -23,6 +23,7 @@ NAV_ITEMS = [
     ("admin.users", _l("Utenti"), (Role.ADMIN,)),
     ("admin.schemes", _l("Schemi"), (Role.ADMIN,)),
     ("firms.profile", _l("La mia azienda"), (Role.APPLICANT,)),
+    ("firms.changes_index", _l("Modifiche dei dati"), (Role.OFFICER,)),
 ]
 
 

@@ -1,6 +1,6 @@
 """Impartiality history (assignments end instead of being deleted; conflicts name their
-application), renewals that name their predecessor, and one valid certificate per firm and
-scheme at any instant, enforced by the database
+application), renewals that name their predecessor, one valid certificate per firm and
+scheme at any instant (enforced by the database), identity changes as requests
 
 Revision ID: 5b1e0c7d9a21
 Revises: 7d30c7a9b879
@@ -54,6 +54,31 @@ def upgrade():
     with op.batch_alter_table('certificate', schema=None) as batch_op:
         batch_op.add_column(sa.Column('predecessor_number', sa.String(length=20),
                                       nullable=True))
+    # Added natively, not in a batch: rebuilding the firm table on SQLite would lose the
+    # full-text triggers defined on it.
+    op.add_column('firm', sa.Column('identity_locked_at', registry.db.UTCDateTime(),
+                                    nullable=True))
+    op.create_table('profile_change',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('firm_id', sa.Integer(), nullable=False),
+    sa.Column('status', sa.String(length=10), nullable=False),
+    sa.Column('changes', sa.JSON(), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('evidence_sha256', sa.String(length=64), nullable=False),
+    sa.Column('evidence_filename', sa.String(length=200), nullable=False),
+    sa.Column('evidence_type', sa.String(length=100), nullable=False),
+    sa.Column('requested_by_id', sa.Integer(), nullable=False),
+    sa.Column('requested_at', registry.db.UTCDateTime(), nullable=False),
+    sa.Column('decided_by_id', sa.Integer(), nullable=True),
+    sa.Column('decided_at', registry.db.UTCDateTime(), nullable=True),
+    sa.Column('decision_reason', sa.Text(), nullable=True),
+    sa.ForeignKeyConstraint(['decided_by_id'], ['user.id'], name=op.f('fk_profile_change_decided_by_id_user')),
+    sa.ForeignKeyConstraint(['firm_id'], ['firm.id'], name=op.f('fk_profile_change_firm_id_firm')),
+    sa.ForeignKeyConstraint(['requested_by_id'], ['user.id'], name=op.f('fk_profile_change_requested_by_id_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_profile_change'))
+    )
+    with op.batch_alter_table('profile_change', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_profile_change_firm_id'), ['firm_id'], unique=False)
     if op.get_bind().dialect.name == "postgresql":
         op.execute("CREATE EXTENSION IF NOT EXISTS btree_gist")
         op.execute(EXCLUSION)
@@ -68,6 +93,12 @@ def downgrade():
     else:
         for name in TRIGGERS:
             op.execute(f"DROP TRIGGER {name}")
+    with op.batch_alter_table('profile_change', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_profile_change_firm_id'))
+    op.drop_table('profile_change')
+    # Not a batch operation: on SQLite that would rebuild the firm table and lose the
+    # full-text triggers defined on it. Both databases drop a column natively.
+    op.execute("ALTER TABLE firm DROP COLUMN identity_locked_at")
     with op.batch_alter_table('certificate', schema=None) as batch_op:
         batch_op.drop_column('predecessor_number')
     with op.batch_alter_table('conflict_declaration', schema=None) as batch_op:

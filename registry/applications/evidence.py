@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
 from dataclasses import dataclass
 
-from flask import current_app
 from flask_babel import gettext as _
 from werkzeug.datastructures import FileStorage
 from werkzeug.utils import secure_filename
 
 from audits.schemes_store import scheme_of
-from registry import auditlog
+from registry import auditlog, storage
 from registry.accounts.models import User
-from registry.applications import filetypes, storage
 from registry.applications.access import require_firm_editor
 from registry.applications.models import Application, Document, DocumentVersion, EvidenceLink
 from registry.errors import DomainError, NotFound
@@ -31,33 +28,6 @@ class EvidenceFile:
     upload: FileStorage
 
 
-def _max_bytes() -> int:
-    return int(current_app.config["MAX_UPLOAD_MB"]) * 1024 * 1024
-
-
-def _store_upload(upload: FileStorage) -> tuple[str, str, int]:
-    """Check the content type, then store. Returns (sha256, mime, size). Nothing is kept on
-    refusal."""
-    stream = upload.stream
-    head = stream.read(8)
-    stream.seek(0)
-    buffered = stream if stream.seekable() else io.BytesIO(stream.read())
-    mime = filetypes.sniff(head, buffered)
-    if mime is None:
-        raise DomainError(_("Formato non accettato: sono ammessi solo PDF, PNG, JPEG, ODT, ODS, "
-                            "DOCX e XLSX (il tipo è verificato sul contenuto del file)."),
-                          field="file")
-    buffered.seek(0)
-    try:
-        sha, size, _path = storage.store(buffered, _max_bytes())
-    except storage.TooLarge:
-        raise DomainError(_("Il file supera la dimensione massima di %(mb)d MB.",
-                            mb=current_app.config["MAX_UPLOAD_MB"]), field="file") from None
-    if size == 0:
-        raise DomainError(_("Il file è vuoto."), field="file")
-    return sha, mime, size
-
-
 def _check_dates(effective_on: dt.date, expires_on: dt.date | None) -> None:
     if expires_on is not None and expires_on < effective_on:
         raise DomainError(_("La scadenza non può precedere la data di efficacia."),
@@ -67,7 +37,7 @@ def _check_dates(effective_on: dt.date, expires_on: dt.date | None) -> None:
 def _new_version(document: Document, number: int, evidence: EvidenceFile, user: User
                  ) -> DocumentVersion:
     _check_dates(evidence.effective_on, evidence.expires_on)
-    sha, mime, size = _store_upload(evidence.upload)
+    sha, mime, size = storage.store_upload(evidence.upload, field="file")
     name = secure_filename(evidence.upload.filename or "") or f"documento.{mime.split('/')[-1]}"
     version = DocumentVersion(document=document, number=number, sha256=sha,
                               filename=name[:200], content_type=mime, size=size,

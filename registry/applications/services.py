@@ -39,6 +39,7 @@ from registry.certificates.status import CertificateStatus
 from registry.db import ROME, today_in_rome, utcnow
 from registry.errors import DomainError, NotFound, NotPermitted
 from registry.extensions import db
+from registry.firms.changes import lock_identity
 from registry.firms.services import member_emails
 from registry.links import external_url
 from registry.security import Role
@@ -199,6 +200,8 @@ def submit(application: Application, user: User, declaration: bool) -> None:
             ChangeRequest.application_id == application.id,
             ChangeRequest.answered_at.is_(None))):
         request.answered_at = utcnow()
+    # From now on the firm's identity is what it declared: changes go through a request.
+    lock_identity(application.firm)
     application.submitted_at = utcnow()
     application.declaration_by_id = user.id
     application.declaration_at = utcnow()

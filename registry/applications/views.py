@@ -8,7 +8,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from audits.schemes_store import scheme_of
-from registry.applications import access, evidence, sections, services, storage
+from registry import storage
+from registry.applications import access, evidence, sections, services
 from registry.applications.forms import (
     ConfirmForm,
     EvidenceForm,

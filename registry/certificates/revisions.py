@@ -73,8 +73,14 @@ def _reissue(old: Certificate, data: dict, actor, level: str | None = None, deci
     actor_id, day = getattr(actor, "id", None), today_in_rome()
     db.session.add(StatusChange(certificate=old, status=CertificateStatus.SUPERSEDED,
                                 effective_on=day, actor_id=actor_id, public_reason=reason))
+    # A suspended certificate stays suspended for the reason staff gave: the revision must
+    # not replace that public reason with its own.
+    carried = reason
+    if before_status == CertificateStatus.SUSPENDED:
+        carried = next((c.public_reason for c in reversed(old.history)
+                        if c.status == CertificateStatus.SUSPENDED), reason)
     db.session.add(StatusChange(certificate=new, status=before_status, effective_on=day,
-                                actor_id=actor_id, public_reason=reason))
+                                actor_id=actor_id, public_reason=carried))
     db.session.flush()
     if new.firm.current_certificate_id in (None, old.id):
         new.firm.current_certificate_id = new.id

@@ -6,9 +6,11 @@ from __future__ import annotations
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     DateField,
     EmailField,
+    RadioField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -224,6 +226,43 @@ class InviteForm(FlaskForm):
     email = EmailField(_l("Email del collega"), validators=[
         DataRequired(REQUIRED), Email(_l("Indirizzo email non valido.")), Length(max=254)])
     submit = SubmitField(_l("Invia l'invito"))
+
+
+# The identity fields as a person reads them, for the list of what a request changes.
+FIELD_LABELS = {
+    "name": _l("Ragione sociale"), "legal_form": _l("Forma giuridica"),
+    "tax_code": _l("Codice fiscale"), "office_street": _l("Indirizzo della sede legale"),
+    "office_postcode": _l("CAP"), "office_comune": _l("Comune"),
+    "office_province": _l("Provincia"), "office_region": _l("Regione"),
+    "legal_rep_name": _l("Nome e cognome del legale rappresentante"),
+    "legal_rep_tax_code": _l("Codice fiscale del legale rappresentante"),
+    "legal_rep_role": _l("Carica del legale rappresentante"),
+    "traffic_italy_pct": _l("Traffico gestito in Italia (%)"),
+    "traffic_eu_pct": _l("Traffico gestito in altri paesi UE (%)"),
+    "traffic_extra_eu_pct": _l("Traffico gestito fuori dall'UE (%)"),
+    "extra_eu_countries": _l("Paesi extra UE"),
+}
+
+
+class ProfileChangeForm(FirmForm):
+    """The profile with the identity data the firm asks to change, the reason and the
+    document that proves it; the officer approves or refuses."""
+
+    reason = TextAreaField(_l("Motivo della modifica"),
+                           validators=[DataRequired(REQUIRED), Length(max=4000)])
+    evidence = FileField(_l("Documento che prova la modifica (atto, visura camerale)"),
+                         validators=[FileRequired(_l("Allega il documento."))])
+    submit = SubmitField(_l("Invia la richiesta"))
+
+
+class ChangeDecisionForm(FlaskForm):
+    decision = RadioField(_l("Decisione"), choices=[
+        ("approve", _l("Approvare: il profilo cambia e i certificati sono riemessi")),
+        ("refuse", _l("Respingere: il profilo resta com'è"))],
+        validators=[DataRequired(REQUIRED)])
+    reason = TextAreaField(_l("Motivazione"), validators=[DataRequired(REQUIRED),
+                                                          Length(max=4000)])
+    submit = SubmitField(_l("Registra la decisione"))
 
 
 class ConfirmForm(FlaskForm):

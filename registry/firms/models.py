@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.db import utcnow
 from registry.extensions import db
-from registry.firms.workflow import MembershipStatus
+from registry.firms.workflow import MembershipStatus, ProfileChangeStatus
 
 
 class LegalForm(enum.StrEnum):
@@ -70,6 +70,9 @@ class Firm(db.Model):
     traffic_extra_eu_pct: Mapped[int]
     extra_eu_countries: Mapped[list[str]] = mapped_column(JSON, default=list)
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    # Set when the firm first submits an application: from then on its identity fields
+    # change only through an approved ProfileChange.
+    identity_locked_at: Mapped[dt.datetime | None]
     # The certificate the public register shows for this firm (latest number, latest
     # revision), kept by the certificates feature when it issues or reissues. Stored rather
     # than computed so the register's search and deep pages never group all certificates.
@@ -97,7 +100,8 @@ class Firm(db.Model):
 
     def profile_dict(self) -> dict[str, Any]:
         """The profile's values, for the audit log's before/after."""
-        skip = {"id", "created_at", "updated_at", "name_search", "current_certificate_id"}
+        skip = {"id", "created_at", "updated_at", "name_search", "current_certificate_id",
+                "identity_locked_at"}
         return {col.name: getattr(self, col.key) for col in self.__table__.columns
                 if col.name not in skip}
 
@@ -154,3 +158,28 @@ class MembershipRequest(db.Model):
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     decided_at: Mapped[dt.datetime | None]
+
+
+class ProfileChange(db.Model):
+    """A firm's request to change its identity data, with its reason and evidence (e.g. the
+    deed), and the officer's decision. Never edited once decided: this is the history of
+    who the firm says it is."""
+
+    __tablename__ = "profile_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    firm_id: Mapped[int] = mapped_column(ForeignKey("firm.id"), index=True)
+    status: Mapped[str] = mapped_column(String(10), default=ProfileChangeStatus.PENDING)
+    # field: [value on record when asked, value asked for]
+    changes: Mapped[dict[str, Any]] = mapped_column(JSON)
+    reason: Mapped[str] = mapped_column(Text)
+    evidence_sha256: Mapped[str] = mapped_column(String(64))
+    evidence_filename: Mapped[str] = mapped_column(String(200))
+    evidence_type: Mapped[str] = mapped_column(String(100))
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    requested_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    decided_at: Mapped[dt.datetime | None]
+    decision_reason: Mapped[str | None] = mapped_column(Text)
+
+    firm: Mapped[Firm] = relationship()

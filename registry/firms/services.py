@@ -23,7 +23,7 @@ from registry.firms.checks import check_profile, check_site, raise_if_invalid
 from registry.firms.identifiers import IdentifierError, validate_vat_number
 from registry.firms.models import Firm, MembershipRequest, Site
 from registry.firms.signals import firm_changed
-from registry.firms.workflow import MembershipKind, MembershipStatus
+from registry.firms.workflow import IDENTITY_FIELDS, MembershipKind, MembershipStatus
 
 
 class FirmAlreadyRegistered(DomainError):
@@ -87,15 +87,21 @@ def _withdraw_join_requests(user: User) -> None:
 def update_firm(firm: Firm, data: Mapping, actor: User) -> bool:
     """Change the profile; any member of the firm may. Returns False if nothing changed.
 
-    Raises NotFound for someone outside the firm, ProfileInvalid, FirmAlreadyRegistered if
-    the new partita IVA belongs to another firm.
+    The partita IVA never changes (a merger or transfer is a new legal entity); once the
+    firm has applied, its identity fields (IDENTITY_FIELDS) change only through an approved
+    request (`firms.changes`). Raises NotFound for someone outside the firm, ProfileInvalid.
     """
     require_member(actor, firm)
     values, errors = check_profile(data)
-    if "vat_number" not in errors:
-        other = find_by_vat(values["vat_number"])
-        if other is not None and other.id != firm.id:
-            raise _already_registered(values["vat_number"])
+    if "vat_number" not in errors and values["vat_number"] != firm.vat_number:
+        errors["vat_number"] = _("La partita IVA di un'azienda non si modifica: in caso di "
+                                 "fusione o cessione scrivi al responsabile della "
+                                 "certificazione.")
+    if firm.identity_locked_at is not None:
+        for field in identity_changes(firm, values):
+            errors.setdefault(field, _("Dato certificato: si modifica solo con una richiesta "
+                                       "approvata («Richiedi una modifica dei dati "
+                                       "certificati»)."))
     raise_if_invalid(errors)
     before = firm.profile_dict()
     for key, value in values.items():
@@ -107,6 +113,15 @@ def update_firm(firm: Firm, data: Mapping, actor: User) -> bool:
     auditlog.record("firm.updated", "firm", firm.id, actor=actor, before=before, after=after)
     firm_changed.send(firm, actor=actor)
     return True
+
+
+def identity_changes(firm: Firm, values: Mapping) -> dict[str, list]:
+    """The identity fields whose cleaned `values` differ from the firm's: field -> [on
+    record, asked for] (comparable as text, as the audit log stores them)."""
+    before = _comparable({field: getattr(firm, field) for field in IDENTITY_FIELDS})
+    after = _comparable({field: values[field] for field in IDENTITY_FIELDS if field in values})
+    return {field: [before[field], after[field]] for field in after
+            if after[field] != before[field]}
 
 
 def _comparable(profile: dict) -> dict:

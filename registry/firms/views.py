@@ -8,28 +8,32 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from registry import storage
 from registry.errors import DomainError, NotFound, NotPermitted
 from registry.extensions import db, limiter
-from registry.firms import geography, membership, services
+from registry.firms import changes, geography, membership, services
 from registry.firms.forms import (
     CHANNEL_LABELS,
+    FIELD_LABELS,
     LEGAL_FORM_LABELS,
     SERVICE_TYPE_LABELS,
+    ChangeDecisionForm,
     ConfirmForm,
     FirmForm,
     InviteForm,
     JoinForm,
+    ProfileChangeForm,
     SiteForm,
     show_errors,
 )
 from registry.firms.workflow import MembershipKind
 from registry.forms import run_use_case
-from registry.security import Role, private_blueprint, roles_required
+from registry.security import OVERSIGHT, Role, private_blueprint, roles_required
 
 bp = private_blueprint(Blueprint("firms", __name__, url_prefix="/firm"))
 
@@ -138,7 +142,59 @@ def edit(firm):
             lambda: services.update_firm(firm, form.profile_data(), current_user),
             form=form, show=show_errors, success=_saved(_("Profilo aggiornato."))).ok:
         return redirect(url_for("firms.profile"))
-    return render_template("firms/edit.html", form=form, firm=firm)
+    return render_template("firms/edit.html", form=form, firm=firm,
+                           identity_locked=firm.identity_locked_at is not None)
+
+
+# Identity changes ---------------------------------------------------------------------------
+@bp.route("/changes/new", methods=["GET", "POST"])
+@roles_required(Role.APPLICANT)
+@firm_required
+def request_change(firm):
+    form = ProfileChangeForm(data=services.profile_values(firm))
+    if form.validate_on_submit():
+        outcome = run_use_case(
+            lambda: changes.request_change(firm, current_user, form.profile_data(),
+                                           form.reason.data, form.evidence.data),
+            form=form, show=show_errors,
+            success=_("Richiesta inviata: fino all'approvazione il registro mostra i dati "
+                      "attuali."))
+        if outcome.ok:
+            return redirect(url_for("firms.change", change_id=outcome.value.id))
+    return render_template("firms/change_new.html", form=form, firm=firm)
+
+
+@bp.get("/changes")
+@roles_required(Role.APPLICANT, Role.OFFICER)
+def changes_index():
+    if current_user.has_role(Role.OFFICER):
+        rows = changes.pending_requests()
+    else:
+        rows = changes.requests_of(current_user.firm_id) if current_user.firm_id else []
+    return render_template("firms/changes.html", changes=rows)
+
+
+@bp.route("/changes/<int:change_id>", methods=["GET", "POST"])
+@roles_required(Role.APPLICANT, *OVERSIGHT)
+def change(change_id: int):
+    item = changes.change_for(current_user, change_id)
+    form = ChangeDecisionForm()
+    blocked = changes.may_decide(current_user, item)
+    if not blocked and form.validate_on_submit() and run_use_case(
+            lambda: changes.decide_change(item, current_user, form.decision.data == "approve",
+                                          form.reason.data),
+            form=form, success=_("Decisione registrata.")).ok:
+        return redirect(url_for("firms.change", change_id=change_id))
+    return render_template("firms/change.html", change=item, form=form,
+                           can_decide=not blocked, field_labels=FIELD_LABELS)
+
+
+@bp.get("/changes/<int:change_id>/evidence")
+@roles_required(Role.APPLICANT, *OVERSIGHT)
+def change_evidence(change_id: int):
+    item = changes.change_for(current_user, change_id)
+    return send_file(storage.path_for(item.evidence_sha256), mimetype=item.evidence_type,
+                     as_attachment=True, download_name=item.evidence_filename)
 
 
 # Sites --------------------------------------------------------------------------------------

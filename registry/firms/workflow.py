@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import enum
 
+from registry.wording import N_
+
 
 class MembershipKind(enum.StrEnum):
     """Asked by a person (`join`) or offered by the firm's owner (`invite`)."""
@@ -17,3 +19,27 @@ class MembershipStatus(enum.StrEnum):
     ACCEPTED = "accepted"
     REFUSED = "refused"
     WITHDRAWN = "withdrawn"
+
+
+class ProfileChangeStatus(enum.StrEnum):
+    """A request to change what a certificate prints or the register shows about a firm."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    REFUSED = "refused"
+
+
+# Once a firm has applied, these change only through a request an officer approves: what a
+# certificate prints (name, legal form, registered office), who answers for the firm (the
+# legal representative) and the traffic shares the register reports (domain.md §3.3, the
+# 30-day notice rule). The partita IVA never changes on a firm.
+IDENTITY_FIELDS = (
+    "name", "legal_form", "tax_code", "office_street", "office_postcode", "office_comune",
+    "office_province", "office_region", "legal_rep_name", "legal_rep_tax_code",
+    "legal_rep_role", "traffic_italy_pct", "traffic_eu_pct", "traffic_extra_eu_pct",
+    "extra_eu_countries",
+)
+
+CHANGE_LABELS = {ProfileChangeStatus.PENDING: N_("in attesa di approvazione"),
+                 ProfileChangeStatus.APPROVED: N_("approvata"),
+                 ProfileChangeStatus.REFUSED: N_("respinta")}

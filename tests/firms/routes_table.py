@@ -38,6 +38,18 @@ FIRM_ROUTES: dict = {
     "firms.remove_member": ("POST", "/firm/members/{firm_member}/remove",
                             applicant_only(302)),
     "firms.invitation": ("GET", "/firm/invitations/bad-token", applicant_only(302)),
+    "firms.request_change": ("GET", "/firm/changes/new", applicant_only(302)),
+    # officers see the queue; an applicant without a firm sees an empty list
+    "firms.changes_index": ("GET", "/firm/changes",
+                            {**applicant_only(200), "officer": 200}),
+    # a request that does not exist, or of another firm: 404 for everyone who may look
+    "firms.change": ("GET", "/firm/changes/999",
+                     {ANON: 302, **{r: (404 if r in ("applicant", "officer", "ministry",
+                                                     "admin") else 403) for r in ROLES}}),
+    "firms.change_evidence": ("GET", "/firm/changes/999/evidence",
+                              {ANON: 302, **{r: (404 if r in ("applicant", "officer",
+                                                              "ministry", "admin") else 403)
+                                             for r in ROLES}}),
 }
 
 

@@ -1,9 +1,12 @@
 """A change of the firm's printed data issues a new revision; the old one stays verifiable."""
 
+import io
+
+from werkzeug.datastructures import FileStorage
+
 from registry.certificates.models import Certificate
 from registry.extensions import db
-from registry.firms.checks import check_profile  # noqa: F401 - validates like the form
-from registry.firms.services import update_firm
+from registry.firms.changes import decide_change, request_change
 from tests import factories
 from tests.factories import firm_values
 
@@ -15,8 +18,11 @@ def test_address_change_reissues_and_old_qr_still_verifies(app, client):
         firm = certificate.firm
         owner = db.session.get(factories.User, firm.owner_id)
         data = {**firm.profile_dict(), "office_street": "Corso Italia 99"}
-
-        update_firm(firm, _form_data(firm, data), owner)
+        # The firm has applied: its registered office changes on an approved request.
+        change = request_change(firm, owner, _form_data(firm, data), "Trasferimento della sede",
+                                FileStorage(io.BytesIO(factories.MINIMAL_PDF),
+                                            filename="verbale.pdf"))
+        decide_change(change, factories.make_user("officer"), True, "Visura verificata")
         db.session.commit()
         rows = db.session.scalars(db.select(Certificate).where(
             Certificate.number == number).order_by(Certificate.revision)).all()

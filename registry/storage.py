@@ -1,4 +1,5 @@
-"""Evidence files on disk under instance/uploads, named by their SHA-256 (never by user input).
+"""Uploaded files (evidence, deeds) on disk under instance/uploads, named by their SHA-256
+(never by user input), after their type was checked on the content.
 
 Identical content is stored once; a stored file is never overwritten or deleted.
 """
@@ -6,11 +7,17 @@ Identical content is stored once; a stored file is never overwritten or deleted.
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import tempfile
 from pathlib import Path
 
 from flask import current_app
+from flask_babel import gettext as _
+from werkzeug.datastructures import FileStorage
+
+from registry import filetypes
+from registry.errors import DomainError
 
 CHUNK = 1024 * 1024
 
@@ -69,3 +76,30 @@ def discard_if_unreferenced(sha256: str, still_used: bool) -> None:
     if path.exists():
         path.chmod(0o640)
         path.unlink()
+
+
+def max_bytes() -> int:
+    return int(current_app.config["MAX_UPLOAD_MB"]) * 1024 * 1024
+
+
+def store_upload(upload: FileStorage, field: str) -> tuple[str, str, int]:
+    """Check the content type, then store. Returns (sha256, mime, size). Nothing is kept on
+    refusal; errors name the form's `field`."""
+    stream = upload.stream
+    head = stream.read(8)
+    stream.seek(0)
+    buffered = stream if stream.seekable() else io.BytesIO(stream.read())
+    mime = filetypes.sniff(head, buffered)
+    if mime is None:
+        raise DomainError(_("Formato non accettato: sono ammessi solo PDF, PNG, JPEG, ODT, ODS, "
+                            "DOCX e XLSX (il tipo è verificato sul contenuto del file)."),
+                          field=field)
+    buffered.seek(0)
+    try:
+        sha, size, _path = store(buffered, max_bytes())
+    except TooLarge:
+        raise DomainError(_("Il file supera la dimensione massima di %(mb)d MB.",
+                            mb=current_app.config["MAX_UPLOAD_MB"]), field=field) from None
+    if size == 0:
+        raise DomainError(_("Il file è vuoto."), field=field)
+    return sha, mime, size

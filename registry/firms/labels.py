@@ -1,0 +1,8 @@
+"""The words people read for the statuses of a firm's requests."""
+
+from __future__ import annotations
+
+from registry.firms.workflow import CHANGE_LABELS, ProfileChangeStatus
+from registry.i18n import labeller
+
+change_label = labeller(ProfileChangeStatus, CHANGE_LABELS)
