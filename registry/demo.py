@@ -50,6 +50,17 @@ DEMO_FIRMS = [
      "revoked"),
     ("Teleassistenza Alpina S.r.l.", "SRL", "13456780132", "Trento", "TN",
      "Trentino-Alto Adige", "expired"),
+    ("Risposta Pronta S.r.l.", "SRL", "14567890141", "Perugia", "PG", "Umbria",
+     "changes_requested"),
+    ("Dialogo Continuo S.p.A.", "SPA", "15678900158", "Verona", "VR", "Veneto", "renewal"),
+    ("Centro Contatti Lucano S.r.l.", "SRL", "16789010168", "Potenza", "PZ", "Basilicata",
+     "identity_pending"),
+    ("Servizio Ascolto S.r.l.", "SRL", "17890120177", "Pescara", "PE", "Abruzzo",
+     "revision"),
+    ("Chiamata Amica S.r.l.", "SRL", "18901230187", "Trieste", "TS", "Friuli-Venezia Giulia",
+     "renounced"),
+    ("Voce Chiara S.r.l.", "SRL", "19012340196", "Reggio Calabria", "RC", "Calabria",
+     "appeal_decided"),
 ]
 
 KNOCKOUTS = ("LEG-01", "LEG-02", "LEG-03", "LEG-04", "LEG-05", "LEG-06", "FOR-03")
@@ -109,17 +120,22 @@ def _demo_firm(index: int, name, form, vat, comune, province, region, target) ->
                                country="AL", seats=40, headcount=45,
                                service_types=["inbound"], channels=["voice"]))
     db.session.flush()
-    _walk(firm, owner, target)
+    after = {"renewal": "L1", "identity_pending": "L2", "revision": "L2", "renounced": "L2",
+             "appeal_decided": "appeal"}
+    _walk(firm, owner, after.get(target, target))
+    if target in after:
+        _afterwards(firm, owner, target)
 
 
-def _walk(firm: Firm, owner: User, target: str) -> None:
+def _walk(firm: Firm, owner: User, target: str, kind: str = "initial",
+          auditor_email: str = "auditor@demo.bollinoblu.it") -> None:
     """Take a new application of `firm` as far as `target` through the real services."""
     from registry.applications import evidence, services
     from registry.assessments import assignments
     from registry.assessments import services as assessments
     from registry.decisions import services as decisions
 
-    application = services.start_application(owner, "initial")
+    application = services.start_application(owner, kind)
     codes = KNOCKOUTS if target != "draft" else KNOCKOUTS[:3]
     for code in codes:
         upload = FileStorage(io.BytesIO(PDF + f"% {firm.vat_number} {code}\n".encode()),
@@ -135,11 +151,12 @@ def _walk(firm: Firm, owner: User, target: str) -> None:
         return
     if target == "submitted":
         return
-    admin, auditor = _user("admin@demo.bollinoblu.it"), _user("auditor@demo.bollinoblu.it")
+    admin, auditor = _user("admin@demo.bollinoblu.it"), _user(auditor_email)
     assignment = assignments.assign(application, auditor, "lead", admin)
     assessment = assignments.sign_declaration(assignment, auditor, "Dichiarazione demo")
-    plan = {"under_audit": 3, "assessed": 3, "L1": 3, "L2": 3, "L3": 4, "refused": 3,
-            "appeal": 3, "suspended": 3, "revoked": 3, "expired": 3}[target]
+    plan = {"under_audit": 3, "changes_requested": 3, "assessed": 3, "L1": 3, "L2": 3,
+            "L3": 4, "refused": 3, "appeal": 3, "suspended": 3, "revoked": 3,
+            "expired": 3}[target]
     for criterion in _criteria(application):
         score = plan
         if target in ("L1",) and criterion.startswith("FOR"):
@@ -150,6 +167,10 @@ def _walk(firm: Firm, owner: User, target: str) -> None:
                                     not_applicable=False, justification="",
                                     notes="Verificato in sede.", evidence_reviewed="Demo")
         if target == "under_audit" and criterion == "MAN-07":
+            return
+        if target == "changes_requested" and criterion == "MAN-07":
+            assessments.request_changes(application, auditor, "Manca il piano formativo "
+                                        "2026 firmato dal legale rappresentante (FOR-01).")
             return
     assessments.save_audit_details(assessment, application, auditor, dt.date(2026, 10, 5),
                                    dt.date(2026, 10, 7), [firm.sites[0].id])
@@ -169,6 +190,47 @@ def _walk(firm: Firm, owner: User, target: str) -> None:
     if target == "appeal":
         decisions.lodge_appeal(decision, owner, "Le buste paga allegate mostrano "
                                                 "l'applicazione integrale del CCNL.")
+
+
+def _afterwards(firm: Firm, owner: User, target: str) -> None:
+    """What happens to a certified (or refused) demo firm later: a renewal that runs on, a
+    pending or approved identity change, a renunciation, a decided appeal."""
+    from registry.certificates import lifecycle, lookup
+    from registry.decisions import services as decisions
+    from registry.decisions.models import Appeal
+    from registry.firms import changes
+
+    officer = _user("officer@demo.bollinoblu.it")
+    if target == "renewal":
+        # Decided now, the renewal starts the day after the certificate in force ends.
+        _walk(firm, owner, "L2", kind="renewal", auditor_email="auditor2@demo.bollinoblu.it")
+    elif target in ("identity_pending", "revision"):
+        asked = ({"name": f"{firm.name.removesuffix(' S.r.l.')} Italia S.r.l."}
+                 if target == "identity_pending" else {"office_street": "Corso Umberto I 12"})
+        data = {**_form_values(firm), **asked}
+        change = changes.request_change(firm, owner, data, "Delibera dell'assemblea dei soci",
+                                        FileStorage(io.BytesIO(PDF), filename="verbale.pdf"))
+        if target == "revision":
+            changes.decide_change(change, officer, True, "Verbale e visura verificati.")
+    elif target == "renounced":
+        certificate = lookup.firm_certificates(firm.id)[0]
+        lifecycle.change_status(certificate, "renounce", owner,
+                                public_reason="Cessata attività di contact center")
+    elif target == "appeal_decided":
+        appeal = db.session.scalar(db.select(Appeal).order_by(Appeal.id.desc()))
+        officer2 = _user("officer2@demo.bollinoblu.it")
+        decisions.assign_appeal(appeal, officer2, _user("admin@demo.bollinoblu.it"))
+        decisions.decide_appeal(appeal, officer2, "upheld",
+                                "Le buste paga non coprono il periodo contestato.")
+
+
+def _form_values(firm: Firm) -> dict:
+    """The firm's profile as its form would submit it (text values)."""
+    values = firm.profile_dict()
+    values["phone_numbers"] = "\n".join(values["phone_numbers"])
+    values["incorporated_on"] = values["incorporated_on"].isoformat()
+    values["fte"] = str(values["fte"])
+    return values
 
 
 def _after_issue(application, officer: User, target: str) -> None:

@@ -5,8 +5,10 @@ from collections import Counter
 
 from registry.applications.models import Application
 from registry.certificates.models import Certificate
+from registry.decisions.models import Appeal
 from registry.demo import DEMO_PASSWORD, demo_logins, load_demo_data
 from registry.extensions import db
+from registry.firms.models import ProfileChange
 
 
 def test_demo_covers_every_state_and_logins_work(app, runner):
@@ -15,13 +17,18 @@ def test_demo_covers_every_state_and_logins_work(app, runner):
         db.session.commit()
         assert load_demo_data() is False  # only once
         states = Counter(db.session.scalars(db.select(Application.state)))
-    assert {"draft", "submitted", "withdrawn", "under_audit", "assessed", "certified",
-            "refused"} <= set(states)
-    assert states["certified"] == 6
+    assert {"draft", "submitted", "withdrawn", "under_audit", "changes_requested",
+            "assessed", "certified", "refused"} <= set(states)
+    assert states["certified"] == 11
 
     with app.app_context():
         statuses = set(db.session.scalars(db.select(Certificate.status)))
-    assert {"valid", "suspended", "withdrawn", "expired"} <= statuses
+        assert db.session.scalar(db.select(Certificate).where(
+            Certificate.predecessor_number.is_not(None)))  # a renewal that runs on
+        assert {c.status for c in db.session.scalars(db.select(ProfileChange))} == {
+            "pending", "approved"}
+        assert db.session.scalar(db.select(Appeal).where(Appeal.outcome == "upheld"))
+    assert {"valid", "suspended", "withdrawn", "expired", "renounced", "superseded"} <= statuses
     client = app.test_client()
     for email, _roles in demo_logins():
         response = client.post("/account/login", data={"email": email,
