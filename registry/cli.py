@@ -175,10 +175,12 @@ jobs_cli = AppGroup("jobs", help="Scheduled work (run daily from cron).")
 @click.option("--dry-run", is_flag=True,
               help="Show what the job would change, then undo it all (nothing is sent).")
 def jobs_run(day, dry_run: bool) -> None:
-    """Record expiries, withdraw suspensions older than six months, send reminders
-    (idempotent). With --dry-run, a rehearsal: every change is rolled back."""
+    """Record expiries, withdraw suspensions older than six months, open surveillance audits
+    and suspend overdue ones, send reminders (idempotent). With --dry-run, a rehearsal: every
+    change is rolled back."""
     import sys
 
+    from registry.applications.surveillance import run_surveillance
     from registry.certificates.lifecycle import run_jobs
 
     def bar(items):
@@ -187,7 +189,9 @@ def jobs_run(day, dry_run: bool) -> None:
             yield from walked
 
     changes: list = []
-    counts = run_jobs(day.date() if day else None, progress=bar, changes=changes)
+    on = day.date() if day else None
+    counts = {**run_jobs(on, progress=bar, changes=changes),
+              **run_surveillance(on, changes=changes)}
     for number, status in changes:
         click.echo(f"{number}: {status}")
     summary = ", ".join(f"{what}: {count}" for what, count in counts.items())

@@ -1,6 +1,7 @@
 """Impartiality history (assignments end instead of being deleted; conflicts name their
 application), renewals that name their predecessor, one valid certificate per firm and
-scheme at any instant (enforced by the database), identity changes as requests
+scheme at any instant (enforced by the database), identity changes as requests, surveillance
+audits opened by the daily job
 
 Revision ID: 5b1e0c7d9a21
 Revises: 7d30c7a9b879
@@ -43,6 +44,10 @@ TRIGGERS = {
 
 
 def upgrade():
+    # Surveillance audits the daily job opens: no person created them; they carry a due day.
+    with op.batch_alter_table('application', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('surveillance_due_on', sa.Date(), nullable=True))
+        batch_op.alter_column('created_by_id', existing_type=sa.Integer(), nullable=True)
     with op.batch_alter_table('assignment', schema=None) as batch_op:
         batch_op.add_column(sa.Column('ended_at', registry.db.UTCDateTime(), nullable=True))
         batch_op.add_column(sa.Column('end_reason', sa.String(length=20), nullable=True))
@@ -109,3 +114,6 @@ def downgrade():
     with op.batch_alter_table('assignment', schema=None) as batch_op:
         batch_op.drop_column('end_reason')
         batch_op.drop_column('ended_at')
+    with op.batch_alter_table('application', schema=None) as batch_op:
+        batch_op.alter_column('created_by_id', existing_type=sa.Integer(), nullable=False)
+        batch_op.drop_column('surveillance_due_on')

@@ -23,12 +23,15 @@ class Application(db.Model):
     firm_id: Mapped[int] = mapped_column(ForeignKey("firm.id"))
     scheme_version_id: Mapped[int] = mapped_column(ForeignKey("scheme_version.id"))
     kind: Mapped[str] = mapped_column(String(20), default=ApplicationKind.INITIAL)
-    # For a surveillance audit: the certificate it checks (its decision reissues it).
+    # For a surveillance audit: the certificate it checks (its decision reissues it) and the
+    # day by which it must be decided, or the certificate is suspended.
     certificate_number: Mapped[str | None] = mapped_column(String(20))
+    surveillance_due_on: Mapped[dt.date | None]
     state: Mapped[str] = mapped_column(String(20), default=ApplicationState.DRAFT, index=True)
     # Bumped on every state change: a concurrent second change of the same row fails.
     version_id: Mapped[int] = mapped_column(default=1)
-    created_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    # None when the daily job opened it (a surveillance audit falling due).
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     submitted_at: Mapped[dt.datetime | None]
     declaration_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))

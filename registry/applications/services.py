@@ -105,30 +105,36 @@ def start_application(user: User, kind: str = ApplicationKind.INITIAL) -> Applic
     return application
 
 
-def start_surveillance(certificate: Certificate, actor: User) -> Application:
-    """Staff open the yearly surveillance audit of a live certificate; the firm then updates
-    its evidence and submits it like any application."""
-    if not can_start_surveillance(certificate, actor):
-        if not certificate.is_live:
-            raise DomainError(_("La sorveglianza riguarda solo certificati in vigore."))
+def start_surveillance(certificate: Certificate, actor: User | None,
+                       due_on: dt.date | None = None) -> Application:
+    """Staff (or, with `actor` None, the daily job) open the yearly surveillance audit of a
+    live certificate, to be decided by `due_on`; the firm then updates its evidence and
+    submits it like any application. The firm and the admins are told."""
+    if not certificate.is_live:
+        raise DomainError(_("La sorveglianza riguarda solo certificati in vigore."))
+    if actor is not None and not can_start_surveillance(certificate, actor):
         raise NotPermitted(_("Solo un amministratore o un responsabile avvia la sorveglianza."))
     if open_one := open_application_of(certificate.firm_id):
         raise DomainError(_("L'azienda ha già una domanda in corso (n. %(n)d).", n=open_one))
     original = db.session.get(Application, certificate.application_id)
     application = Application(firm_id=certificate.firm_id, kind=ApplicationKind.SURVEILLANCE,
                               certificate_number=certificate.number,
+                              surveillance_due_on=due_on,
                               scheme_version_id=original.scheme_version_id,
-                              created_by_id=actor.id)
+                              created_by_id=getattr(actor, "id", None))
     db.session.add(application)
     db.session.flush()
     auditlog.record("application.created", "application", application.id, actor=actor,
                     after={"kind": str(ApplicationKind.SURVEILLANCE),
                            "certificate": certificate.number})
-    notify_firm(application, _("Audit di sorveglianza"), _(
-        "È stato avviato l'audit di sorveglianza del certificato %(n)s. Aggiorna la "
-        "documentazione e invia la domanda n. %(a)d.\n\n%(link)s", n=certificate.number,
-        a=application.id, link=external_url("applications.detail",
-                                            application_id=application.id)))
+    body = _("È stato avviato l'audit di sorveglianza del certificato %(n)s. Aggiorna la "
+             "documentazione e invia la domanda n. %(a)d.\n\n%(link)s", n=certificate.number,
+             a=application.id, link=external_url("applications.detail",
+                                                 application_id=application.id))
+    if due_on is not None:
+        body += "\n\n" + _("Deve essere conclusa entro il %(d)s: dopo quella data il "
+                            "certificato è sospeso.", d=due_on.strftime("%d/%m/%Y"))
+    notify_firm_and_admins(application, _("Audit di sorveglianza"), body)
     return application
 
 

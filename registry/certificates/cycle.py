@@ -58,3 +58,21 @@ def too_many_suspensions(started_on: list[dt.date], day: dt.date) -> bool:
     """True if at least two suspensions began within the 36 months up to `day`."""
     window_start = add_months(day, -SUSPENSIONS_WINDOW_MONTHS)
     return sum(1 for began in started_on if window_start < began <= day) >= 2
+
+
+# Surveillance audits fall 12 and 24 months after the certificate starts (domain.md §3.3);
+# the daily job opens each one this many days before it is due, so it can be done in time.
+SURVEILLANCE_MONTHS = (12, 24)
+SURVEILLANCE_LEAD_DAYS = 90
+
+
+def surveillance_dues(valid_from: dt.date, valid_until: dt.date) -> list[dt.date]:
+    """The days by which each surveillance audit of a certificate must be decided (those
+    falling within its validity)."""
+    return [due for due in (add_months(valid_from, m) for m in SURVEILLANCE_MONTHS)
+            if due <= valid_until]
+
+
+def surveillance_opens(due: dt.date) -> dt.date:
+    """The first day the surveillance due on `due` is opened by the daily job."""
+    return due - dt.timedelta(days=SURVEILLANCE_LEAD_DAYS)

@@ -8,14 +8,13 @@ import datetime as dt
 from flask_babel import gettext as _
 
 from registry import mail
-from registry.certificates.cycle import add_months
+from registry.certificates.cycle import SURVEILLANCE_MONTHS, add_months
 from registry.certificates.models import Certificate, Reminder
 from registry.certificates.status import LIVE
 from registry.extensions import db
 from registry.firms.services import member_emails
 
 EXPIRY_DAYS = (90, 30, 7)
-SURVEILLANCE_MONTHS = (12, 24)
 
 
 def due_reminders(certificate: Certificate, day: dt.date) -> list[tuple[str, str]]:
