@@ -62,7 +62,7 @@ def register_blueprints(app: Flask) -> None:
     from registry.admin.views import bp as admin_bp
     from registry.applications.views import bp as applications_bp
     from registry.assessments import assignments
-    from registry.assessments.views import bp as assessments_bp
+    from registry.assessments import views as assessments_views
     from registry.certificates.views import bp as certificates_bp
     from registry.core.views import bp as core_bp
     from registry.decisions import views as decisions_views
@@ -72,11 +72,12 @@ def register_blueprints(app: Flask) -> None:
     from registry.public.views import bp as public_bp
 
     for blueprint in (core_bp, accounts_bp, admin_bp, firms_bp, applications_bp,
-                      assessments_bp, decisions_views.bp, public_bp, certificates_bp,
+                      assessments_views.bp, decisions_views.bp, public_bp, certificates_bp,
                       ministry_bp):
         app.register_blueprint(blueprint)
     # Later stages register into earlier ones (dependencies point one way).
     assignments.init_app(app)
+    assessments_views.init_app(app)  # the audit report, before the decision, on the page
     decisions_views.init_app(app)
     verify_cache.init_app(app)
 
@@ -102,6 +103,7 @@ def register_labels(app: Flask) -> None:
         audit_type_label,
         auditor_role_label,
         finding_label,
+        finding_status_label,
     )
     from registry.certificates.labels import level_label, status_label, verdict_label
     from registry.decisions.labels import appeal_outcome_label, outcome_label
@@ -111,6 +113,7 @@ def register_labels(app: Flask) -> None:
         state_label=state_label, kind_label=kind_label,
         assessment_state_label=assessment_state_label, audit_type_label=audit_type_label,
         auditor_role_label=auditor_role_label, finding_label=finding_label,
+        finding_status_label=finding_status_label,
         level_label=level_label, status_label=status_label, verdict_label=verdict_label,
         outcome_label=outcome_label, appeal_outcome_label=appeal_outcome_label,
         change_label=change_label,

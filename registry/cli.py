@@ -181,6 +181,7 @@ def jobs_run(day, dry_run: bool) -> None:
     import sys
 
     from registry.applications.surveillance import run_surveillance
+    from registry.assessments.corrective import suspend_for_open_majors
     from registry.certificates.lifecycle import run_jobs
 
     def bar(items):
@@ -191,7 +192,8 @@ def jobs_run(day, dry_run: bool) -> None:
     changes: list = []
     on = day.date() if day else None
     counts = {**run_jobs(on, progress=bar, changes=changes),
-              **run_surveillance(on, changes=changes)}
+              **run_surveillance(on, changes=changes),
+              **suspend_for_open_majors(on, changes=changes)}
     for number, status in changes:
         click.echo(f"{number}: {status}")
     summary = ", ".join(f"{what}: {count}" for what, count in counts.items())

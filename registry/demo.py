@@ -174,8 +174,22 @@ def _walk(firm: Firm, owner: User, target: str, kind: str = "initial",
             return
     assessments.save_audit_details(assessment, application, auditor, dt.date(2026, 10, 5),
                                    dt.date(2026, 10, 7), [firm.sites[0].id])
+    if target == "assessed":
+        # An open major nonconformity (it blocks the decision) and a minor one with the
+        # firm's corrective-action plan, waiting for the auditor's verification.
+        assessments.add_finding(
+            assessment, application, auditor, "ORG-03", "major_nc",
+            "Report KPI mancanti per due clienti su cinque negli ultimi 12 mesi.",
+            dt.date(2027, 1, 31))
+        minor = assessments.add_finding(
+            assessment, application, auditor, "FOR-05", "minor_nc",
+            "Coaching non documentato per il turno serale.", dt.date(2026, 12, 31))
     assessments.submit_assessment(assessment, application, auditor)
     if target == "assessed":
+        from registry.assessments import corrective
+
+        corrective.submit_plan(minor, owner, "Schede di coaching mensili per tutti i turni "
+                               "dal 1° dicembre, firmate dal team leader.", None)
         return
     officer = _user("officer@demo.bollinoblu.it")
     if target in ("L1", "L2", "L3"):

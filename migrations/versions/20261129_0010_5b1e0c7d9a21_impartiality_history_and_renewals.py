@@ -1,7 +1,7 @@
 """Impartiality history (assignments end instead of being deleted; conflicts name their
 application), renewals that name their predecessor, one valid certificate per firm and
 scheme at any instant (enforced by the database), identity changes as requests, surveillance
-audits opened by the daily job
+audits opened by the daily job, corrective actions on findings
 
 Revision ID: 5b1e0c7d9a21
 Revises: 7d30c7a9b879
@@ -44,6 +44,27 @@ TRIGGERS = {
 
 
 def upgrade():
+    with op.batch_alter_table('finding', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('status', sa.String(length=12), nullable=False,
+                                      server_default='open'))
+        batch_op.add_column(sa.Column('plan', sa.Text(), nullable=True))
+        batch_op.add_column(sa.Column('plan_at', registry.db.UTCDateTime(), nullable=True))
+        batch_op.add_column(sa.Column('plan_by_id', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('evidence_sha256', sa.String(length=64), nullable=True))
+        batch_op.add_column(sa.Column('evidence_filename', sa.String(length=200),
+                                      nullable=True))
+        batch_op.add_column(sa.Column('evidence_type', sa.String(length=100), nullable=True))
+        batch_op.add_column(sa.Column('closed_at', registry.db.UTCDateTime(), nullable=True))
+        batch_op.add_column(sa.Column('closed_by_id', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('closure_note', sa.Text(), nullable=True))
+        batch_op.create_foreign_key(batch_op.f('fk_finding_plan_by_id_user'), 'user',
+                                    ['plan_by_id'], ['id'])
+        batch_op.create_foreign_key(batch_op.f('fk_finding_closed_by_id_user'), 'user',
+                                    ['closed_by_id'], ['id'])
+    # Existing rows got their status above; new rows get it from the application.
+    with op.batch_alter_table('finding', schema=None) as batch_op:
+        batch_op.alter_column('status', existing_type=sa.String(length=12),
+                              server_default=None)
     # Surveillance audits the daily job opens: no person created them; they carry a due day.
     with op.batch_alter_table('application', schema=None) as batch_op:
         batch_op.add_column(sa.Column('surveillance_due_on', sa.Date(), nullable=True))
@@ -93,6 +114,13 @@ def upgrade():
 
 
 def downgrade():
+    with op.batch_alter_table('finding', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_finding_closed_by_id_user'), type_='foreignkey')
+        batch_op.drop_constraint(batch_op.f('fk_finding_plan_by_id_user'), type_='foreignkey')
+        for column in ('closure_note', 'closed_by_id', 'closed_at', 'evidence_type',
+                       'evidence_filename', 'evidence_sha256', 'plan_by_id', 'plan_at',
+                       'plan', 'status'):
+            batch_op.drop_column(column)
     if op.get_bind().dialect.name == "postgresql":
         op.execute("ALTER TABLE certificate DROP CONSTRAINT ex_certificate_one_valid")
     else:

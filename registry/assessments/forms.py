@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import BooleanField, DateField, RadioField, SelectField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -70,3 +71,17 @@ class ChangesForm(FlaskForm):
 
 class SimpleForm(FlaskForm):
     submit = SubmitField(_l("Conferma"))
+
+
+class PlanForm(FlaskForm):
+    plan = TextAreaField(_l("Azioni correttive: che cosa, chi, entro quando"),
+                         validators=[DataRequired(REQUIRED), Length(max=8000)])
+    evidence = FileField(_l("Prova della correzione (obbligatoria per le non conformità "
+                            "maggiori)"))
+    submit = SubmitField(_l("Invia il piano"))
+
+
+class CloseFindingForm(FlaskForm):
+    note = TextAreaField(_l("Verifica svolta (documenti, date, sedi)"),
+                         validators=[DataRequired(REQUIRED), Length(max=4000)])
+    submit = SubmitField(_l("Chiudi il rilievo"))

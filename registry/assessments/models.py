@@ -8,7 +8,12 @@ import datetime as dt
 from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from registry.assessments.workflow import AssessmentState, AuditType
+from registry.assessments.workflow import (
+    NONCONFORMITIES,
+    AssessmentState,
+    AuditType,
+    FindingStatus,
+)
 from registry.db import utcnow
 from registry.extensions import db
 
@@ -69,6 +74,7 @@ class Assessment(db.Model):
 
     __mapper_args__ = {"version_id_col": version_id}
 
+    application = relationship("Application")
     scores: Mapped[list[CriterionScore]] = relationship(back_populates="assessment",
                                                         order_by="CriterionScore.criterion_code")
     findings: Mapped[list[Finding]] = relationship(back_populates="assessment",
@@ -111,5 +117,21 @@ class Finding(db.Model):
     text: Mapped[str] = mapped_column(Text)
     due_on: Mapped[dt.date | None]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # The corrective action: the firm's plan and evidence, then the auditor's verification.
+    status: Mapped[str] = mapped_column(String(12), default=FindingStatus.OPEN)
+    plan: Mapped[str | None] = mapped_column(Text)
+    plan_at: Mapped[dt.datetime | None]
+    plan_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    evidence_sha256: Mapped[str | None] = mapped_column(String(64))
+    evidence_filename: Mapped[str | None] = mapped_column(String(200))
+    evidence_type: Mapped[str | None] = mapped_column(String(100))
+    closed_at: Mapped[dt.datetime | None]
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    closure_note: Mapped[str | None] = mapped_column(Text)
 
     assessment: Mapped[Assessment] = relationship(back_populates="findings")
+
+    @property
+    def needs_answer(self) -> bool:
+        """A nonconformity the firm still has to answer."""
+        return self.kind in NONCONFORMITIES and self.status == FindingStatus.OPEN

@@ -3,31 +3,54 @@ admin's assignment of auditors to an application."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from audits.schemes_store import scheme_of
+from registry import storage
 from registry.accounts.models import User, active_with_role
-from registry.applications import evidence
+from registry.applications import evidence, sections
+from registry.applications.access import is_firm_member
 from registry.applications.models import Application
 from registry.applications.services import criterion_or_404
-from registry.assessments import assignments, services
+from registry.assessments import assignments, corrective, services
+from registry.assessments.explain import explain
 from registry.assessments.forms import (
     AssignForm,
     ChangesForm,
+    CloseFindingForm,
     ConflictForm,
     DeclarationForm,
     DetailsForm,
     FindingForm,
+    PlanForm,
     ScoreForm,
     SimpleForm,
 )
+from registry.assessments.labels import audit_type_label, finding_label, finding_status_label
 from registry.assessments.models import Assignment
+from registry.assessments.report_pdf import ReportPdfData, build_report_pdf
+from registry.assessments.workflow import NONCONFORMITIES, AssessmentState, FindingStatus
+from registry.certificates.labels import level_label
+from registry.db import today_in_rome
 from registry.errors import NotFound
 from registry.extensions import db
 from registry.forms import run_use_case
-from registry.security import Role, private_blueprint, roles_required
+from registry.i18n import date_filter, number_filter
+from registry.security import Role, login_required, private_blueprint, roles_required
 
 bp = private_blueprint(Blueprint("assessments", __name__))
 
@@ -206,3 +229,119 @@ def assign(application_id: int):
     checks = {a.id: assignments.obstacles(a, application) for a in auditors}
     return render_template("assessments/assign.html", application=application, form=form,
                            current=current, auditors=auditors, checks=checks)
+
+
+# The audit report and corrective actions ---------------------------------------------------
+@bp.get("/applications/<int:application_id>/report")
+@login_required
+def report(application_id: int):
+    found = corrective.report_for(current_user, application_id)
+    member = is_firm_member(current_user, found.application)
+    auditor = current_user.has_role(Role.AUDITOR) and assignments.is_assigned(
+        current_user, application_id)
+    return render_template(
+        "assessments/report.html", report=found,
+        # One form per finding, each with its own prefix: no two fields share an id.
+        plan_forms={f.id: PlanForm(prefix=f"pl{f.id}") for f in found.findings},
+        close_forms={f.id: CloseFindingForm(prefix=f"cl{f.id}") for f in found.findings},
+        can_answer={f.id: member and f.kind in NONCONFORMITIES
+                    and f.status != FindingStatus.CLOSED for f in found.findings},
+        can_close={f.id: auditor and f.status == FindingStatus.PLANNED
+                   for f in found.findings})
+
+
+@bp.get("/applications/<int:application_id>/report.pdf")
+@login_required
+def report_pdf(application_id: int):
+    found = corrective.report_for(current_user, application_id)
+    response = make_response(build_report_pdf(_pdf_data(found)))
+    response.headers["Content-Type"] = "application/pdf"
+    response.headers["Content-Disposition"] = \
+        f'inline; filename="rapporto-audit-{application_id}.pdf"'
+    return response
+
+
+def _pdf_data(found) -> ReportPdfData:
+    """The report in words, in the reader's language."""
+    scheme = scheme_of(found.application.scheme_version)
+    lang = str(get_locale() or "it")
+    result, assessment = found.result, found.assessment
+    areas = [[scheme.area(a.code).name(lang),
+              "—" if a.pct is None else f"{number_filter(a.pct, 2)}%",
+              f"{a.min_pct}%", _("raggiunto") if a.passed_minimum else _("non raggiunto")]
+             for a in result.areas]
+    outcome = (_("Punteggio complessivo %(p)s%% — certificabile al livello %(l)s",
+                 p=number_filter(result.overall_pct, 2), l=level_label(result.level.code))
+               if result.certifiable else
+               _("Punteggio complessivo %(p)s%% — non certificabile",
+                 p=number_filter(result.overall_pct, 2)))
+    return ReportPdfData(
+        title=_("Rapporto di audit — domanda n. %(n)d", n=found.application.id),
+        lines=[f"{found.application.firm.name} · P.IVA {found.application.firm.vat_number}",
+               _("Audit: %(t)s, dal %(a)s al %(b)s", t=audit_type_label(assessment.audit_type),
+                 a=date_filter(assessment.started_on), b=date_filter(assessment.ended_on))],
+        area_header=[_("Area"), _("Punteggio"), _("Minimo"), _("Esito")], areas=areas,
+        outcome=outcome, reasons=[explain(r) for r in result.reasons],
+        findings_title=_("Rilievi"),
+        findings_header=[_("Criterio"), _("Tipo"), _("Rilievo"), _("Entro il"), _("Stato"),
+                         _("Azioni correttive")],
+        findings=[[f.criterion_code, finding_label(f.kind), f.text, date_filter(f.due_on),
+                   finding_status_label(f.status), f.plan or ""] for f in found.findings],
+        footer=_("Registro Bollino Blu — documento generato il %(d)s. I punteggi non sono "
+                 "pubblici.", d=date_filter(today_in_rome())))
+
+
+@bp.post("/applications/<int:application_id>/findings/<int:finding_id>/plan")
+@roles_required(Role.APPLICANT)
+def plan(application_id: int, finding_id: int):
+    found = corrective.report_for(current_user, application_id)
+    finding = corrective.finding_of(found.application, finding_id)
+    form = PlanForm(prefix=f"pl{finding_id}")
+    if form.validate_on_submit():
+        run_use_case(lambda: corrective.submit_plan(finding, current_user, form.plan.data,
+                                                    form.evidence.data),
+                     success=_("Piano di azioni correttive inviato al valutatore."))
+    else:
+        flash(_("Descrivi le azioni correttive."), "danger")
+    return redirect(url_for("assessments.report", application_id=application_id))
+
+
+@bp.get("/applications/<int:application_id>/findings/<int:finding_id>/evidence")
+@login_required
+def finding_evidence(application_id: int, finding_id: int):
+    found = corrective.report_for(current_user, application_id)
+    finding = corrective.finding_of(found.application, finding_id)
+    if not finding.evidence_sha256:
+        raise NotFound(_("Documento non trovato."))
+    return send_file(storage.path_for(finding.evidence_sha256),
+                     mimetype=finding.evidence_type, as_attachment=True,
+                     download_name=finding.evidence_filename)
+
+
+@bp.post("/audit/applications/<int:application_id>/findings/<int:finding_id>/close")
+@roles_required(Role.AUDITOR)
+def close_finding(application_id: int, finding_id: int):
+    application, _assignment = _load(application_id)
+    finding = corrective.finding_of(application, finding_id)
+    form = CloseFindingForm(prefix=f"cl{finding_id}")
+    if form.validate_on_submit():
+        run_use_case(lambda: corrective.close_finding(finding, current_user, form.note.data),
+                     success=_("Rilievo chiuso."))
+    else:
+        flash(_("Scrivi che cosa hai verificato."), "danger")
+    return redirect(url_for("assessments.report", application_id=application_id))
+
+
+def report_section(application: Application, user: User) -> str:
+    """The audit report's part of the firm's application page: a link, and what to answer."""
+    assessment = services.assessment_of(application)
+    if assessment is None or (assessment.state != AssessmentState.SUBMITTED
+                              and not assessment.findings):
+        return ""
+    return render_template("assessments/_report_section.html", application=application,
+                           to_answer=[f for f in assessment.findings if f.needs_answer])
+
+
+def init_app(app: Flask) -> None:
+    """Add the audit report's part to the application page."""
+    sections.register_section(report_section)

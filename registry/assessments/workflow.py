@@ -25,6 +25,15 @@ class FindingKind(enum.StrEnum):
     GOOD_PRACTICE = "good_practice"
 
 
+class FindingStatus(enum.StrEnum):
+    """A nonconformity is open until the firm gives its corrective-action plan, and closed
+    when the auditor has verified the correction."""
+
+    OPEN = "open"
+    PLANNED = "planned"
+    CLOSED = "closed"
+
+
 class AuditorRole(enum.StrEnum):
     LEAD = "lead"
     SECOND = "second"
@@ -57,6 +66,9 @@ FINDING_LABELS = {
     FindingKind.OBSERVATION: N_("Osservazione"),
     FindingKind.GOOD_PRACTICE: N_("Buona pratica"),
 }
+FINDING_STATUS_LABELS = {FindingStatus.OPEN: N_("da correggere"),
+                         FindingStatus.PLANNED: N_("piano presentato, da verificare"),
+                         FindingStatus.CLOSED: N_("chiuso")}
 ROLE_LABELS = {AuditorRole.LEAD: N_("Valutatore responsabile"),
                AuditorRole.SECOND: N_("Secondo valutatore")}
 END_LABELS = {AssignmentEnd.CONFLICT_DECLARED: N_("conflitto di interessi dichiarato")}

@@ -26,6 +26,7 @@ from registry.applications.services import notify_firm
 from registry.applications.transitions import transition
 from registry.applications.workflow import DECIDABLE, Action, ApplicationKind
 from registry.assessments.assignments import involved_in
+from registry.assessments.corrective import certification_blockers
 from registry.assessments.services import assessment_of, evaluate, request_changes
 from registry.certificates import lookup
 from registry.certificates.issuance import issue_certificate
@@ -168,6 +169,8 @@ def decide(application: Application, officer, outcome: str, level: str | None,
         if computed is None:
             raise DomainError(_("Secondo lo schema l'azienda non è certificabile: si può solo "
                                 "respingere o chiedere integrazioni."))
+        if blockers := certification_blockers(application):
+            raise DomainError(" ".join(blockers))
         level = level or computed
         if level not in {lv.code for lv in allowed_levels(application, computed)}:
             raise DomainError(_("Il livello non può superare quello calcolato (%(l)s).",

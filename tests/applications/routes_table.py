@@ -48,6 +48,18 @@ APPLICATION_ROUTES = {
     "assessments.submit": ("POST", "/audit/applications/{application}/submit", codes(auditor=404)),
     "assessments.request_changes": ("POST", "/audit/applications/{application}/changes",
                               codes(auditor=404)),
+    # the audit report exists once an assessment is submitted: a draft has none (404)
+    "assessments.report": ("GET", "/applications/{application}/report", codes(default=404)),
+    "assessments.report_pdf": ("GET", "/applications/{application}/report.pdf",
+                               codes(default=404)),
+    "assessments.plan": ("POST", "/applications/{application}/findings/1/plan",
+                         codes(applicant=404)),
+    "assessments.finding_evidence": ("GET",
+                                     "/applications/{application}/findings/1/evidence",
+                                     codes(default=404)),
+    "assessments.close_finding": ("POST",
+                                  "/audit/applications/{application}/findings/1/close",
+                                  codes(auditor=404)),
     "decisions.index": ("GET", "/officer", codes(officer=200)),
     # a draft has no assessment yet: nothing to decide
     "decisions.decide": ("GET", "/officer/applications/{application}", codes(officer=404)),
