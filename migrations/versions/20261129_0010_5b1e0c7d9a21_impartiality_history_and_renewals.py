@@ -1,7 +1,8 @@
 """Impartiality history (assignments end instead of being deleted; conflicts name their
 application), renewals that name their predecessor, one valid certificate per firm and
 scheme at any instant (enforced by the database), identity changes as requests, surveillance
-audits opened by the daily job, corrective actions on findings
+audits opened by the daily job, corrective actions on findings, appeals against status
+changes
 
 Revision ID: 5b1e0c7d9a21
 Revises: 7d30c7a9b879
@@ -44,6 +45,15 @@ TRIGGERS = {
 
 
 def upgrade():
+    # Appeals against adverse status changes too (a suspension, a withdrawal).
+    with op.batch_alter_table('appeal', schema=None) as batch_op:
+        batch_op.alter_column('decision_id', existing_type=sa.Integer(), nullable=True)
+        batch_op.add_column(sa.Column('status_change_id', sa.Integer(), nullable=True))
+        batch_op.create_unique_constraint(batch_op.f('uq_appeal_status_change_id'),
+                                          ['status_change_id'])
+        batch_op.create_foreign_key(
+            batch_op.f('fk_appeal_status_change_id_certificate_status_change'),
+            'certificate_status_change', ['status_change_id'], ['id'])
     with op.batch_alter_table('finding', schema=None) as batch_op:
         batch_op.add_column(sa.Column('status', sa.String(length=12), nullable=False,
                                       server_default='open'))
@@ -114,6 +124,13 @@ def upgrade():
 
 
 def downgrade():
+    with op.batch_alter_table('appeal', schema=None) as batch_op:
+        batch_op.drop_constraint(
+            batch_op.f('fk_appeal_status_change_id_certificate_status_change'),
+            type_='foreignkey')
+        batch_op.drop_constraint(batch_op.f('uq_appeal_status_change_id'), type_='unique')
+        batch_op.drop_column('status_change_id')
+        batch_op.alter_column('decision_id', existing_type=sa.Integer(), nullable=False)
     with op.batch_alter_table('finding', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_finding_closed_by_id_user'), type_='foreignkey')
         batch_op.drop_constraint(batch_op.f('fk_finding_plan_by_id_user'), type_='foreignkey')

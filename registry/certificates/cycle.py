@@ -39,6 +39,9 @@ def renewal_validity(decided_on: dt.date, months: int,
     return validity(decided_on, months)
 
 
+# Days a firm has to appeal against an adverse decision or status change (domain.md §3.4).
+APPEAL_DAYS = 30
+
 # How long a firm waits before applying again (domain.md §3.2 and §3.4, proposed).
 WAIT_AFTER_REFUSAL_MONTHS = 6
 WAIT_AFTER_WITHDRAWAL_MONTHS = 12

@@ -14,12 +14,13 @@ from flask_babel import gettext as _
 
 from registry import auditlog, mail
 from registry.accounts.models import User
-from registry.certificates.cycle import add_months, too_many_suspensions
+from registry.certificates.cycle import APPEAL_DAYS, add_months, too_many_suspensions
 from registry.certificates.labels import status_label
 from registry.certificates.lookup import history_of
 from registry.certificates.models import Certificate, StatusChange
 from registry.certificates.reminders import send_reminders
 from registry.certificates.status import (
+    APPEAL_REVERSALS,
     FIRM_ACTION_REASONS,
     FIRM_ACTIONS,
     LIVE,
@@ -29,7 +30,7 @@ from registry.certificates.status import (
     CertificateStatus,
     actions_from,
 )
-from registry.db import today_in_rome
+from registry.db import ROME, today_in_rome
 from registry.errors import DomainError, InvalidTransition, NotPermitted
 from registry.extensions import db
 from registry.firms.models import Firm
@@ -41,12 +42,33 @@ MAX_SUSPENSION_MONTHS = 6
 
 def allowed_actions(certificate: Certificate, user) -> list[CertificateAction]:
     """What `user` may do to `certificate` now (feeds the buttons)."""
-    actions = [a for a in actions_from(certificate.status) if a != CertificateAction.EXPIRE]
+    actions = [a for a in actions_from(certificate.status)
+               if a in OFFICER_ACTIONS | FIRM_ACTIONS]
     if user.has_role(Role.OFFICER):
         return [a for a in actions if a in OFFICER_ACTIONS]
     if user.has_role(Role.APPLICANT) and user.firm_id == certificate.firm_id:
         return [a for a in actions if a in FIRM_ACTIONS]
     return []
+
+
+def is_adverse(change: StatusChange, firm_id: int) -> bool:
+    """A suspension or withdrawal the firm did not ask for itself: it may appeal."""
+    if change.status not in APPEAL_REVERSALS:
+        return False
+    actor = db.session.get(User, change.actor_id) if change.actor_id else None
+    return actor is None or actor.firm_id != firm_id
+
+
+def appealable_changes(certificate: Certificate, today: dt.date | None = None
+                       ) -> list[StatusChange]:
+    """The adverse status changes of this certificate (any revision) the firm may still
+    appeal against: recorded within the last 30 days."""
+    today = today or today_in_rome()
+    changes = db.session.scalars(db.select(StatusChange).join(Certificate).where(
+        Certificate.number == certificate.number,
+        StatusChange.status.in_(sorted(APPEAL_REVERSALS))).order_by(StatusChange.id)).all()
+    return [change for change in changes if is_adverse(change, certificate.firm_id)
+            and (today - change.at.astimezone(ROME).date()).days <= APPEAL_DAYS]
 
 
 def can_start_surveillance(certificate: Certificate, user) -> bool:

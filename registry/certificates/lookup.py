@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
+
 from registry.certificates import keys
 from registry.certificates import token as tokens
 from registry.certificates.issuance import claims_of
@@ -13,8 +15,10 @@ from registry.certificates.numbering import is_number
 from registry.certificates.status import CertificateStatus
 from registry.certificates.verdict import Change, Verdict, verdict
 from registry.db import today_in_rome
+from registry.errors import NotFound
 from registry.extensions import db
 from registry.links import external_url
+from registry.security import OVERSIGHT, has_any_role
 
 
 @dataclass(frozen=True)
@@ -35,6 +39,15 @@ def find(number: str) -> Certificate | None:
         return None
     return db.session.scalars(db.select(Certificate).where(Certificate.number == number)
                               .order_by(Certificate.revision.desc()).limit(1)).first()
+
+
+def certificate_for(user, number: str) -> Certificate:
+    """The certificate if `user` oversees the register or belongs to its firm, else 404."""
+    certificate = find(number)
+    if certificate is None or not (has_any_role(user, OVERSIGHT)
+                                   or user.firm_id == certificate.firm_id):
+        raise NotFound(_("Certificato non trovato."))
+    return certificate
 
 
 def token_matches(certificate: Certificate, token: str) -> bool:

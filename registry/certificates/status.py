@@ -29,6 +29,8 @@ class CertificateAction(enum.StrEnum):
     WITHDRAW = "withdraw"
     RENOUNCE = "renounce"
     EXPIRE = "expire"
+    # A withdrawal set aside on appeal (never a person's button: only the appeal's outcome).
+    RESTORE = "restore"
 
 
 C = CertificateStatus
@@ -46,7 +48,11 @@ TRANSITIONS: dict[CertificateAction, tuple[frozenset[CertificateStatus], Certifi
     CertificateAction.WITHDRAW: (LIVE, C.WITHDRAWN),
     CertificateAction.RENOUNCE: (LIVE, C.RENOUNCED),
     CertificateAction.EXPIRE: (LIVE, C.EXPIRED),
+    CertificateAction.RESTORE: (frozenset({C.WITHDRAWN}), C.VALID),
 }
+# Adverse status changes a firm may appeal against, and what an upheld appeal does.
+APPEAL_REVERSALS = {C.SUSPENDED: CertificateAction.REINSTATE,
+                    C.WITHDRAWN: CertificateAction.RESTORE}
 # Who may take which action by hand (expiry is only ever the daily job's).
 OFFICER_ACTIONS = frozenset({CertificateAction.SUSPEND, CertificateAction.REINSTATE,
                              CertificateAction.WITHDRAW})
@@ -69,6 +75,7 @@ ACTION_LABELS = {
     CertificateAction.WITHDRAW: N_("Revoca"),
     CertificateAction.RENOUNCE: N_("Rinuncia al certificato"),
     CertificateAction.EXPIRE: N_("Scadenza"),
+    CertificateAction.RESTORE: N_("Ripristino dopo il ricorso"),
 }
 
 

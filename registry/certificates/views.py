@@ -14,7 +14,6 @@ from registry.certificates import lifecycle, lookup
 from registry.certificates.labels import action_label
 from registry.certificates.models import Certificate
 from registry.certificates.qr import qr_svg
-from registry.errors import NotFound
 from registry.extensions import db
 from registry.forms import run_use_case
 from registry.security import OVERSIGHT, Role, has_any_role, private_blueprint, roles_required
@@ -43,24 +42,23 @@ def index():
     # A firm's own certificates: what it prints, shows and links to.
     rows = lookup.firm_certificates(current_user.firm_id) if current_user.firm_id else []
     return render_template("certificates/mine.html", certificates=rows,
+                           appealable={c.number: _appealable(c) for c in rows},
                            answers={c.number: lookup.check(c.number) for c in rows},
                            verify_urls={c.number: lookup.verify_url(c) for c in rows})
 
 
-def certificate_for(user, number: str) -> Certificate:
-    """The certificate if `user` oversees the register or belongs to its firm, else 404."""
-    certificate = lookup.find(number)
-    if certificate is None or not (has_any_role(user, OVERSIGHT)
-                                   or user.firm_id == certificate.firm_id):
-        raise NotFound(_("Certificato non trovato."))
-    return certificate
+def _appealable(certificate: Certificate) -> list:
+    """The firm's members may appeal adverse status changes; nobody else sees the forms."""
+    if current_user.has_role(Role.APPLICANT) and current_user.firm_id == certificate.firm_id:
+        return lifecycle.appealable_changes(certificate)
+    return []
 
 
 @bp.get("/<number>/qr.svg")
 @roles_required(*OVERSIGHT, Role.APPLICANT)
 def qr_image(number: str):
     """The certificate's QR code (its verify address with the signed token) to print."""
-    certificate = certificate_for(current_user, number)
+    certificate = lookup.certificate_for(current_user, number)
     response = make_response(qr_svg(lookup.verify_url(certificate)))
     response.headers["Content-Type"] = "image/svg+xml"
     response.headers["Content-Disposition"] = f'inline; filename="{certificate.number}-qr.svg"'
@@ -70,7 +68,7 @@ def qr_image(number: str):
 @bp.route("/<number>", methods=["GET", "POST"])
 @roles_required(*OVERSIGHT, Role.APPLICANT)
 def manage(number: str):
-    certificate = certificate_for(current_user, number)
+    certificate = lookup.certificate_for(current_user, number)
     actions = lifecycle.allowed_actions(certificate, current_user)
     form = StatusForm()
     form.action.choices = [(str(a), action_label(a)) for a in actions]
@@ -85,4 +83,5 @@ def manage(number: str):
                            deadline=lifecycle.suspension_deadline(certificate),
                            can_start_surveillance=lifecycle.can_start_surveillance(
                                certificate, current_user),
+                           appealable=_appealable(certificate),
                            verify_url=lookup.verify_url(certificate))

@@ -35,12 +35,17 @@ class Decision(db.Model):
 
 
 class Appeal(db.Model):
-    """A refused firm's appeal, decided by an officer who took no part in the decision."""
+    """A firm's appeal against an adverse decision (a refusal, a level below the computed
+    one) or an adverse status change (a suspension, a withdrawal), decided by an officer who
+    took no part in the decision or the audit. Exactly one of `decision_id` and
+    `status_change_id` names what is appealed."""
 
     __tablename__ = "appeal"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    decision_id: Mapped[int] = mapped_column(ForeignKey("decision.id"), unique=True)
+    decision_id: Mapped[int | None] = mapped_column(ForeignKey("decision.id"), unique=True)
+    status_change_id: Mapped[int | None] = mapped_column(
+        ForeignKey("certificate_status_change.id"), unique=True)
     text: Mapped[str] = mapped_column(Text)
     lodged_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     lodged_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
@@ -51,3 +56,11 @@ class Appeal(db.Model):
     decided_at: Mapped[dt.datetime | None]
 
     decision = relationship("Decision")
+    status_change = relationship("StatusChange")
+
+    @property
+    def firm(self):
+        """The firm that appeals."""
+        if self.decision is not None:
+            return self.decision.application.firm
+        return self.status_change.certificate.firm

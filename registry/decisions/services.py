@@ -19,7 +19,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from audits.schemes_store import scheme_of
 from audits.scoring import level_rank
-from registry import auditlog
+from registry import auditlog, mail
 from registry.applications.models import Application, DocumentVersion
 from registry.applications.models import Document as EvidenceDocument
 from registry.applications.services import notify_firm
@@ -29,22 +29,22 @@ from registry.assessments.assignments import involved_in
 from registry.assessments.corrective import certification_blockers
 from registry.assessments.services import assessment_of, evaluate, request_changes
 from registry.certificates import lookup
+from registry.certificates.cycle import APPEAL_DAYS
 from registry.certificates.issuance import issue_certificate
-from registry.certificates.labels import level_label
-from registry.certificates.lifecycle import change_status
-from registry.certificates.models import Certificate
+from registry.certificates.labels import level_label, status_label
+from registry.certificates.lifecycle import change_status, is_adverse
+from registry.certificates.models import Certificate, StatusChange
 from registry.certificates.revisions import reissue_after_surveillance
-from registry.certificates.status import CertificateAction, CertificateStatus
-from registry.db import utcnow
+from registry.certificates.status import APPEAL_REVERSALS, CertificateAction, CertificateStatus
+from registry.db import ROME, today_in_rome, utcnow
 from registry.decisions.labels import appeal_outcome_label
 from registry.decisions.models import Appeal, Decision
 from registry.decisions.workflow import APPEALABLE, AppealOutcome, DecisionOutcome
 from registry.errors import Conflict, DomainError, NotPermitted
 from registry.extensions import db
+from registry.firms.services import member_emails
 from registry.links import external_url
 from registry.security import Role
-
-APPEAL_DAYS = 30
 
 
 def may_decide(user, application: Application) -> list[str]:
@@ -93,8 +93,7 @@ def firm_view(user, application: Application) -> FirmDecisionView:
     appeal (a refusal, no appeal yet, by a member of the firm)."""
     decision = decision_of(application)
     appeal = appeal_of(decision)
-    can_appeal = (decision is not None and appeal is None
-                  and decision.outcome in APPEALABLE
+    can_appeal = (decision is not None and appeal is None and is_adverse_decision(decision)
                   and user.has_role(Role.APPLICANT) and user.firm_id == application.firm_id)
     return FirmDecisionView(decision, appeal, can_appeal)
 
@@ -245,19 +244,32 @@ def decision_of(application: Application) -> Decision | None:
         Decision.application_id == application.id))
 
 
-def lodge_appeal(decision: Decision, user, text: str, today: dt.date | None = None) -> Appeal:
-    """A refused firm appeals within 30 days of the decision."""
-    application = decision.application
-    if not (user.has_role(Role.APPLICANT) and user.firm_id == application.firm_id):
+def is_adverse_decision(decision: Decision) -> bool:
+    """A refusal, or a certification at a level below the one the assessment computed."""
+    return decision.outcome in APPEALABLE or (
+        decision.level is not None and decision.computed_level is not None
+        and decision.level != decision.computed_level)
+
+
+def _check_appeal(user, firm_id: int, decided_on: dt.date, text: str,
+                  today: dt.date | None) -> None:
+    if not (user.has_role(Role.APPLICANT) and user.firm_id == firm_id):
         raise NotPermitted(_("Solo l'azienda può presentare ricorso."))
-    if decision.outcome not in APPEALABLE:
-        raise DomainError(_("Si può presentare ricorso solo contro un diniego."))
-    today = today or utcnow().date()
-    if (today - decision.decided_at.date()).days > APPEAL_DAYS:
+    if ((today or today_in_rome()) - decided_on).days > APPEAL_DAYS:
         raise DomainError(_("Il termine di %(d)d giorni per il ricorso è scaduto.",
                             d=APPEAL_DAYS))
-    if not text.strip():
+    if not (text or "").strip():
         raise DomainError(_("Scrivi i motivi del ricorso."), field="text")
+
+
+def lodge_appeal(decision: Decision, user, text: str, today: dt.date | None = None) -> Appeal:
+    """The firm appeals within 30 days against a refusal or a level below the computed one."""
+    application = decision.application
+    if not is_adverse_decision(decision):
+        raise DomainError(_("Si può presentare ricorso solo contro un diniego o un livello "
+                            "inferiore a quello calcolato."))
+    _check_appeal(user, application.firm_id, decision.decided_at.astimezone(ROME).date(),
+                  text, today)
     if db.session.scalar(db.select(Appeal.id).where(Appeal.decision_id == decision.id)):
         raise DomainError(_("Un ricorso su questa decisione è già stato presentato."))
     appeal = Appeal(decision_id=decision.id, text=text.strip(), lodged_by_id=user.id)
@@ -268,11 +280,36 @@ def lodge_appeal(decision: Decision, user, text: str, today: dt.date | None = No
     return appeal
 
 
+def lodge_status_appeal(change: StatusChange, user, text: str,
+                        today: dt.date | None = None) -> Appeal:
+    """The firm appeals within 30 days against a suspension or withdrawal it did not ask
+    for."""
+    certificate = change.certificate
+    if not is_adverse(change, certificate.firm_id):
+        raise DomainError(_("Si può presentare ricorso solo contro una sospensione o una "
+                            "revoca non richiesta dall'azienda."))
+    _check_appeal(user, certificate.firm_id, change.at.astimezone(ROME).date(), text, today)
+    if db.session.scalar(db.select(Appeal.id).where(Appeal.status_change_id == change.id)):
+        raise DomainError(_("Un ricorso su questa decisione è già stato presentato."))
+    appeal = Appeal(status_change_id=change.id, text=text.strip(), lodged_by_id=user.id)
+    db.session.add(appeal)
+    db.session.flush()
+    auditlog.record("appeal.lodged", "certificate", certificate.number, actor=user,
+                    after={"appeal_id": appeal.id, "status_change_id": change.id})
+    return appeal
+
+
 def appeal_obstacles(appeal: Appeal, officer) -> list[str]:
     """An appeal goes to an officer who took no part in the decision or the audit."""
-    application = appeal.decision.application
+    if appeal.decision is not None:
+        reasons = may_decide(officer, appeal.decision.application)
+        if officer.id == appeal.decision.officer_id:
+            reasons.append(_("Ha preso la decisione impugnata."))
+        return reasons
+    change = appeal.status_change
+    application = db.session.get(Application, change.certificate.application_id)
     reasons = may_decide(officer, application)
-    if officer.id == appeal.decision.officer_id:
+    if officer.id == change.actor_id:
         reasons.append(_("Ha preso la decisione impugnata."))
     return reasons
 
@@ -293,8 +330,12 @@ def assign_appeal(appeal: Appeal, officer, admin) -> None:
         raise DomainError(" ".join(reasons), field="officer_id")
     appeal.officer_id, appeal.assigned_at = officer.id, utcnow()
     db.session.flush()
-    auditlog.record("appeal.assigned", "application", appeal.decision.application_id,
-                    actor=admin, after={"appeal_id": appeal.id, "officer_id": officer.id})
+    if appeal.decision is not None:
+        subject = ("application", appeal.decision.application_id)
+    else:
+        subject = ("certificate", appeal.status_change.certificate.number)
+    auditlog.record("appeal.assigned", *subject, actor=admin,
+                    after={"appeal_id": appeal.id, "officer_id": officer.id})
 
 
 def decide_appeal(appeal: Appeal, officer, outcome: str, reason: str) -> None:
@@ -305,26 +346,58 @@ def decide_appeal(appeal: Appeal, officer, outcome: str, reason: str) -> None:
         raise DomainError(_("Il ricorso è già stato deciso."))
     if not (reason or "").strip():
         raise DomainError(_("Servono le motivazioni."), field="reason")
+    if outcome not in frozenset(AppealOutcome):
+        raise DomainError(_("Esito non valido."), field="outcome")
+    if appeal.decision is None:
+        _decide_status_appeal(appeal, officer, outcome, reason.strip())
+        return
     application = appeal.decision.application
+    refused = appeal.decision.outcome == DecisionOutcome.REFUSE
     if outcome == AppealOutcome.OVERTURNED:
         computed = appeal.decision.computed_level
         if computed is None:
             raise DomainError(_("Secondo lo schema l'azienda non è certificabile: il ricorso "
                                 "può solo essere respinto, o la domanda rivalutata."))
-        # The decision row stays as it was (history); the certified level is the computed
-        # one, recorded on the appeal.
-        transition(application, Action.OVERTURN, officer, note=reason)
-    elif outcome != AppealOutcome.UPHELD:
-        raise DomainError(_("Esito non valido."), field="outcome")
+        if refused:
+            # The decision row stays as it was (history); the certified level is the
+            # computed one, recorded on the appeal.
+            transition(application, Action.OVERTURN, officer, note=reason)
     appeal.outcome, appeal.reason, appeal.decided_at = str(outcome), reason.strip(), utcnow()
     db.session.flush()
     auditlog.record("appeal.decided", "application", application.id, actor=officer,
                     after={"appeal_id": appeal.id, "outcome": str(outcome), "reason": reason})
     certificate = None
     if outcome == AppealOutcome.OVERTURNED:
-        certificate = _certify(appeal.decision, appeal.decision.computed_level, officer)
+        if refused:
+            certificate = _certify(appeal.decision, appeal.decision.computed_level, officer)
+        else:  # certified below the computed level: a revision at the computed one
+            issued = db.session.scalar(db.select(Certificate).where(
+                Certificate.decision_id == appeal.decision.id))
+            certificate = reissue_after_surveillance(
+                issued.number, appeal.decision.computed_level, appeal.decision, officer)
     body = _("Il ricorso sulla domanda n. %(n)d è stato deciso: %(o)s.\n\n%(r)s",
              n=application.id, o=appeal_outcome_label(outcome), r=reason)
     if certificate is not None:
         body += "\n\n" + certificate_links(certificate)
     notify_firm(application, _("Esito del ricorso"), body)
+
+
+def _decide_status_appeal(appeal: Appeal, officer, outcome: AppealOutcome | str,
+                          reason: str) -> None:
+    """An upheld appeal against a suspension reinstates the certificate; against a
+    withdrawal, restores it — if it is still in the status appealed against."""
+    change = appeal.status_change
+    certificate = lookup.find(change.certificate.number)
+    appeal.outcome, appeal.reason, appeal.decided_at = str(outcome), reason, utcnow()
+    db.session.flush()
+    auditlog.record("appeal.decided", "certificate", certificate.number, actor=officer,
+                    after={"appeal_id": appeal.id, "outcome": str(outcome), "reason": reason})
+    if outcome == AppealOutcome.OVERTURNED and certificate.status == change.status:
+        change_status(certificate, APPEAL_REVERSALS[CertificateStatus(change.status)], None,
+                      public_reason=f"Ricorso accolto: {reason}",
+                      internal_reason=f"ricorso n. {appeal.id}, deciso da {officer.email}")
+    if members := member_emails(certificate.firm_id):
+        mail.queue(db.session, members, _("Esito del ricorso"), _(
+            "Il ricorso contro lo stato «%(s)s» del certificato %(n)s è stato deciso: "
+            "%(o)s.\n\n%(r)s", s=status_label(change.status), n=certificate.number,
+            o=appeal_outcome_label(outcome), r=reason))

@@ -15,6 +15,8 @@ from registry.applications.workflow import DECIDABLE, IN_REVIEW
 from registry.assessments import services as assessments
 from registry.assessments.forms import ChangesForm
 from registry.certificates.labels import level_label
+from registry.certificates.lookup import certificate_for
+from registry.certificates.models import StatusChange
 from registry.decisions import services
 from registry.decisions.forms import (
     AppealAssignForm,
@@ -115,6 +117,23 @@ def lodge_appeal(application_id: int):
                  success=_("Ricorso presentato: sarà deciso da un responsabile che non ha "
                            "preso parte alla decisione."))
     return back
+
+
+@bp.post("/manage/certificates/<number>/changes/<int:change_id>/appeal")
+@roles_required(Role.APPLICANT)
+def lodge_status_appeal(number: str, change_id: int):
+    certificate = certificate_for(current_user, number)
+    change = db.session.get(StatusChange, change_id)
+    if change is None or change.certificate.number != certificate.number:
+        raise NotFound(_("Decisione non trovata."))
+    form = AppealForm(prefix="apl")
+    if form.validate_on_submit():
+        run_use_case(lambda: services.lodge_status_appeal(change, current_user, form.text.data),
+                     success=_("Ricorso presentato: sarà deciso da un responsabile che non ha "
+                               "preso parte alla decisione."))
+    else:
+        flash(_("Scrivi i motivi del ricorso."), "danger")
+    return redirect(url_for("certificates.manage", number=number))
 
 
 @bp.get("/admin/applications")

@@ -60,6 +60,9 @@ APPLICATION_ROUTES = {
     "assessments.close_finding": ("POST",
                                   "/audit/applications/{application}/findings/1/close",
                                   codes(auditor=404)),
+    "decisions.lodge_status_appeal": ("POST",
+                                      "/manage/certificates/BB-2020-00001/changes/1/appeal",
+                                      codes(applicant=404)),
     "decisions.index": ("GET", "/officer", codes(officer=200)),
     # a draft has no assessment yet: nothing to decide
     "decisions.decide": ("GET", "/officer/applications/{application}", codes(officer=404)),

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from registry.certificates.cycle import add_months, may_apply_from, too_many_suspensions
 from registry.certificates.status import (
+    APPEAL_REVERSALS,
     FIRM_ACTION_REASONS,
     FIRM_ACTIONS,
     LISTED,
@@ -28,6 +29,7 @@ EXPECTED = {
     **{(s, A.WITHDRAW): S.WITHDRAWN for s in (S.VALID, S.SUSPENDED)},
     **{(s, A.RENOUNCE): S.RENOUNCED for s in (S.VALID, S.SUSPENDED)},
     **{(s, A.EXPIRE): S.EXPIRED for s in (S.VALID, S.SUSPENDED)},
+    (S.WITHDRAWN, A.RESTORE): S.VALID,  # only when an appeal sets the withdrawal aside
 }
 
 
@@ -48,9 +50,11 @@ def test_named_sets_partition_the_statuses():
     assert set(ENDED_AS) == TERMINAL
 
 
-def test_nothing_leaves_a_terminal_status():
-    for _action, (sources, _target) in TRANSITIONS.items():
-        assert not sources & TERMINAL
+def test_nothing_leaves_a_terminal_status_but_an_appeal_against_a_withdrawal():
+    for action, (sources, _target) in TRANSITIONS.items():
+        assert not sources & TERMINAL or (action, sources) == (A.RESTORE, {S.WITHDRAWN})
+    assert APPEAL_REVERSALS == {S.SUSPENDED: A.REINSTATE, S.WITHDRAWN: A.RESTORE}
+    assert A.RESTORE not in OFFICER_ACTIONS | FIRM_ACTIONS
 
 
 def test_who_may_act_by_hand():
