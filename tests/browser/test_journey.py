@@ -16,17 +16,22 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import subprocess
 from email import message_from_bytes
 from email.policy import default as default_policy
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+import zxingcpp
+from PIL import Image
 from playwright.sync_api import expect
 
+from registry.accounts.models import User
 from registry.certificates import lookup
 from registry.certificates.models import Certificate
 from registry.extensions import db
+from registry.firms.models import Firm
 from tests import factories
 from tests.loopback import ARTIFACTS, CHROMIUM
 
@@ -136,6 +141,16 @@ def tick(page, selector: str) -> None:
     box = page.locator(selector)
     page.locator(f'label[for="{box.get_attribute("id")}"]').click()
     expect(box).to_be_checked()
+
+
+def scanned_qr(pdf: bytes, folder: Path) -> str | None:
+    """Render the PDF's first page as a phone camera would see it and decode its QR."""
+    path = folder / "downloaded.pdf"
+    path.write_bytes(pdf)
+    subprocess.run(["pdftoppm", "-png", "-r", "150", "-f", "1", "-l", "1", str(path),
+                    str(folder / "scan")], check=True)
+    decoded = [r.text for r in zxingcpp.read_barcodes(Image.open(next(folder.glob("scan*"))))]
+    return decoded[0] if decoded else None
 
 
 def read_outbox(folder: Path, to: str) -> list:
@@ -366,6 +381,44 @@ def test_certification_journey(journey, live_server, tmp_path):
     expect(public.locator("main")).to_contain_text(VAT)
     journey.shot(public, "verify-valid")
 
+    # 6b. The firm finds its certificate in its own area: stars, PDF, verify link, QR. ------
+    visit(firm, "/manage/certificates")
+    card = firm.locator("main section").filter(has_text=number)
+    expect(card).to_contain_text(level_label)
+    expect(card.get_by_role("link", name="Pagina di verifica pubblica")).to_have_attribute(
+        "href", verify_url)
+    journey.shot(firm, "firm-certificates", full_page=True)
+    pdf_href = card.get_by_role("link", name="Scarica il certificato (PDF)").get_attribute(
+        "href")
+    pdf = firm.request.get(f"{live_server.url}{pdf_href}")
+    assert pdf.ok and pdf.headers["content-type"] == "application/pdf"
+    assert scanned_qr(pdf.body(), tmp_path) == verify_url  # the QR printed on it
+    qr = firm.request.get(f"{live_server.url}/manage/certificates/{number}/qr.svg")
+    assert qr.ok and qr.headers["content-type"].startswith("image/svg+xml")
+
+    # 6c. A rename waits for an officer: until then the QR still shows the approved name. ---
+    renamed = f"{FIRM_NAME.removesuffix(' S.r.l.')} Italia S.r.l."
+    visit(firm, "/firm/changes/new")
+    firm.fill("#name", renamed)
+    firm.fill("#reason", "Nuova denominazione deliberata dall'assemblea del 20/11/2026.")
+    firm.set_input_files("#evidence", str(evidence_pdf))
+    journey.shot(firm, "rename-request", full_page=True)
+    press(firm, "Invia la richiesta")
+    expect(flash(firm)).to_contain_text("fino all'approvazione il registro mostra i dati")
+    visit(public, verify_url)
+    expect(public.locator("main")).to_contain_text(FIRM_NAME)
+    expect(public.locator("main")).not_to_contain_text(renamed)
+    change_url = firm.url
+    visit(decide, change_url)
+    tick(decide, 'input[name="decision"][value="approve"]')
+    decide.fill("#reason", "Verbale e visura camerale verificati.")
+    press(decide, "Registra la decisione")
+    expect(flash(decide)).to_contain_text("Decisione registrata.")
+    visit(public, verify_url)  # the QR printed before the change
+    expect(public.locator("[data-verdict]")).to_have_attribute("data-verdict", "valid")
+    expect(public.locator("main")).to_contain_text(renamed)
+    journey.shot(public, "verify-after-rename")
+
     # 7. The officer suspends it; the verify page says "Sospeso". ---------------------------
     visit(decide, f"/manage/certificates/{number}")
     expect(decide.get_by_role("heading", level=1)).to_have_text(number)
@@ -392,12 +445,26 @@ def test_certification_journey(journey, live_server, tmp_path):
     expect(public.locator("#q")).to_have_value(FIRM_SEARCH)
     expect(public.get_by_role("status").filter(has_text="impresa trovata")).to_have_text(
         "1 impresa trovata")
-    row = public.locator("main table tbody tr").filter(has_text=FIRM_NAME)
+    row = public.locator("main table tbody tr").filter(has_text=renamed)
     expect(row).to_have_count(1)
     expect(row).to_contain_text(VAT)
     expect(row).to_contain_text(number)
     expect(row).to_contain_text("Sospeso")
     journey.shot(public, "register-search")
+
+    # 9. A renewal decided before expiry never gives two valid certificates. ---------------
+    with app.app_context():
+        owner = db.session.scalar(db.select(User).where(User.email == FIRM_EMAIL))
+        firm_row = db.session.get(Firm, owner.firm_id)
+        renewal = factories.certify(firm_row, owner, "L2", kind="renewal")
+        renewal_number, renewal_url = renewal.number, lookup.verify_url(renewal)
+        assert renewal.predecessor_number == number
+    visit(public, verify_url)
+    expect(public.locator("[data-verdict]")).to_have_attribute("data-verdict", "suspended")
+    visit(public, renewal_url)
+    expect(public.locator("[data-verdict]")).to_have_attribute("data-verdict",
+                                                              "not_yet_valid")
+    journey.shot(public, f"verify-renewal-{renewal_number}")
 
     # No page threw and no page logged a console error: none is excused. (The pages' only
     # "verbose" messages are Chromium's autocomplete hints on the password fields.) The CSP
