@@ -11,6 +11,7 @@ floating-point error at a perfect square (0.6·√25 is exactly 3).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from fractions import Fraction
 from math import isqrt
 
@@ -58,3 +59,24 @@ def random_minimum(sample: int) -> int:
     if isinstance(sample, bool) or not isinstance(sample, int) or sample < 0:
         raise ValueError(f"sample must be a whole number of at least 0, not {sample!r}")
     return -(-sample // 4)
+
+
+def surveillance_criteria(codes: Sequence[str], knockouts: Sequence[str], visit: int,
+                          visits: int = 2) -> list[str]:
+    """The criteria a surveillance audit re-scores (domain.md §3.3): every knock-out
+    criterion, plus at least half of the others, rotating over the `visits` surveillance
+    audits of a cycle so that each criterion is re-scored within it.
+
+    `visit` counts from 0. The other criteria, in the order given, are covered by windows of
+    at least half their number (and at least 1/visits of them) that slide from the first to
+    the last, so the windows of a cycle together cover them all. Returns codes in the order
+    of `codes`.
+    """
+    if visits < 1 or not 0 <= visit < visits:
+        raise ValueError(f"visit must be between 0 and {visits - 1}, not {visit!r}")
+    others = [code for code in codes if code not in set(knockouts)]
+    n = len(others)
+    size = max(-(-n // 2), -(-n // visits)) if n else 0
+    start = 0 if visits == 1 else round(visit * (n - size) / (visits - 1))
+    chosen = set(knockouts) | set(others[start:start + size])
+    return [code for code in codes if code in chosen]

@@ -45,6 +45,8 @@ TRIGGERS = {
 
 
 def upgrade():
+    with op.batch_alter_table('assessment', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('criteria_sample', sa.JSON(), nullable=True))
     # Appeals against adverse status changes too (a suspension, a withdrawal).
     with op.batch_alter_table('appeal', schema=None) as batch_op:
         batch_op.alter_column('decision_id', existing_type=sa.Integer(), nullable=True)
@@ -124,6 +126,8 @@ def upgrade():
 
 
 def downgrade():
+    with op.batch_alter_table('assessment', schema=None) as batch_op:
+        batch_op.drop_column('criteria_sample')
     with op.batch_alter_table('appeal', schema=None) as batch_op:
         batch_op.drop_constraint(
             batch_op.f('fk_appeal_status_change_id_certificate_status_change'),

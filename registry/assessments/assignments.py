@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
+from audits.sampling import surveillance_criteria
+from audits.schemes_store import scheme_of
 from registry import auditlog
 from registry.applications import access
 from registry.applications.models import Application
@@ -20,6 +22,7 @@ from registry.applications.workflow import (
     AUDITED,
     CYCLE_OPENING,
     Action,
+    ApplicationKind,
     ApplicationState,
 )
 from registry.assessments.models import (
@@ -29,6 +32,7 @@ from registry.assessments.models import (
     CriterionScore,
 )
 from registry.assessments.workflow import AssignmentEnd, AuditorRole, audit_type_for
+from registry.certificates.cycle import SURVEILLANCE_MONTHS
 from registry.db import utcnow
 from registry.errors import DomainError, NotFound, NotPermitted
 from registry.extensions import db
@@ -150,12 +154,29 @@ def open_assessment(application, auditor) -> Assessment:
         Assessment.application_id == application.id))
     if assessment is None:
         assessment = Assessment(application_id=application.id,
-                                audit_type=audit_type_for(application.kind))
+                                audit_type=audit_type_for(application.kind),
+                                criteria_sample=criteria_sample_for(application))
         db.session.add(assessment)
     if application.state == ApplicationState.SUBMITTED:
         transition(application, Action.START_AUDIT, auditor)
     db.session.flush()
     return assessment
+
+
+def criteria_sample_for(application: Application) -> list[str] | None:
+    """The criteria a surveillance re-scores: the knock-outs and, rotating between the two
+    surveillances of a cycle, at least half of the others (None for a full audit)."""
+    if application.kind != ApplicationKind.SURVEILLANCE:
+        return None
+    earlier = db.session.scalar(db.select(db.func.count(Application.id)).where(
+        Application.kind == ApplicationKind.SURVEILLANCE,
+        Application.certificate_number == application.certificate_number,
+        Application.id < application.id)) or 0
+    scheme = scheme_of(application.scheme_version)
+    return surveillance_criteria([c.code for c in scheme.criteria],
+                                 [c.code for c in scheme.criteria if c.knockout],
+                                 earlier % len(SURVEILLANCE_MONTHS),
+                                 len(SURVEILLANCE_MONTHS))
 
 
 def is_assigned(user, application_id: int, signed: bool = True) -> bool:

@@ -68,6 +68,9 @@ class Assessment(db.Model):
     started_on: Mapped[dt.date | None]
     ended_on: Mapped[dt.date | None]
     sites_visited: Mapped[list[int]] = mapped_column(JSON, default=list)
+    # The criteria a surveillance re-scores (knock-outs and a rotating half of the others);
+    # None: every criterion. The others keep the scores of the previous audit.
+    criteria_sample: Mapped[list[str] | None] = mapped_column(JSON)
     submitted_at: Mapped[dt.datetime | None]
     submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     version_id: Mapped[int] = mapped_column(default=1)

@@ -24,11 +24,13 @@ from registry.assessments.workflow import (
     NONCONFORMITIES,
     OPEN,
     AssessmentState,
+    AuditType,
     FindingKind,
 )
 from registry.db import utcnow
 from registry.errors import DomainError, NotPermitted
 from registry.extensions import db
+from registry.firms.geography import is_eu
 from registry.links import external_url
 from registry.security import Role
 
@@ -158,16 +160,61 @@ def score_map(assessment: Assessment) -> dict[str, int | None]:
             for row in assessment.scores if row.is_set}
 
 
+def to_score(assessment: Assessment, application: Application) -> list[str]:
+    """The criteria this audit scores, in scheme order (a surveillance: its sample)."""
+    codes = [c.code for c in scheme_of(application.scheme_version).criteria]
+    sample = assessment.criteria_sample
+    return codes if sample is None else [code for code in codes if code in set(sample)]
+
+
 def unscored(assessment: Assessment, application: Application) -> list[str]:
-    """Codes of the criteria not yet scored nor marked N/A, in scheme order."""
+    """Codes of the criteria still to score (or mark N/A), in scheme order."""
     done = set(score_map(assessment))
-    return [c.code for c in scheme_of(application.scheme_version).criteria
-            if c.code not in done]
+    return [code for code in to_score(assessment, application) if code not in done]
+
+
+def rescored_everything(assessment: Assessment, application: Application) -> bool:
+    """True if this audit scored every criterion of the scheme (a full re-scoring)."""
+    codes = {c.code for c in scheme_of(application.scheme_version).criteria}
+    return codes <= set(score_map(assessment))
+
+
+def previous_assessment(application: Application) -> Assessment | None:
+    """The firm's last submitted assessment before this application (what a surveillance
+    builds on)."""
+    return db.session.scalars(
+        db.select(Assessment).join(Application).where(
+            Application.firm_id == application.firm_id, Application.id < application.id,
+            Assessment.state == AssessmentState.SUBMITTED)
+        .order_by(Application.id.desc()).limit(1)).first()
+
+
+def effective_scores(assessment: Assessment, application: Application) -> dict:
+    """The scores the engine evaluates: this audit's, and for the criteria a surveillance
+    did not sample, the scores of the previous audit."""
+    scores = score_map(assessment)
+    if assessment.criteria_sample is not None:
+        earlier = previous_assessment(application)
+        if earlier is not None:
+            scores = {**effective_scores(earlier, earlier.application), **scores}
+    return scores
 
 
 def evaluate(assessment: Assessment, application: Application):
     """The engine's full result for a complete assessment."""
-    return scoring.evaluate(scheme_of(application.scheme_version), score_map(assessment))
+    return scoring.evaluate(scheme_of(application.scheme_version),
+                            effective_scores(assessment, application))
+
+
+def required_sites(assessment: Assessment, application: Application) -> list:
+    """Sites a surveillance or recertification must visit whatever the sample: every site
+    outside the EU and every site opened since the previous audit (domain.md §3.3)."""
+    if assessment.audit_type == AuditType.INITIAL:
+        return []
+    earlier = previous_assessment(application)
+    since = earlier.submitted_at if earlier is not None else None
+    return [site for site in application.firm.open_sites
+            if not is_eu(site.country) or (since is not None and site.created_at > since)]
 
 
 def submit_assessment(assessment: Assessment, application: Application, user) -> None:
@@ -177,6 +224,12 @@ def submit_assessment(assessment: Assessment, application: Application, user) ->
     missing = unscored(assessment, application)
     if missing:
         raise DomainError(_("Mancano i punteggi di: %(c)s.", c=", ".join(missing)))
+    unvisited = [site for site in required_sites(assessment, application)
+                 if site.id not in set(assessment.sites_visited or [])]
+    if unvisited:
+        raise DomainError(_("Il campione deve comprendere le sedi fuori UE e quelle aperte "
+                            "dopo l'ultimo audit: mancano %(s)s.",
+                            s=", ".join(site.public_place() for site in unvisited)))
     assessment.state = AssessmentState.SUBMITTED
     assessment.submitted_at = utcnow()
     assessment.submitted_by_id = user.id

@@ -110,9 +110,12 @@ def workspace(application_id: int):
     result = None
     if not services.unscored(assessment, application):
         result = services.evaluate(assessment, application)
+    codes = set(services.to_score(assessment, application))
     return render_template(
         "assessments/workspace.html", application=application, assessment=assessment,
         scheme=scheme, scored=services.score_map(assessment), details=details,
+        criteria=[c for c in scheme.criteria if c.code in codes],
+        required_sites=services.required_sites(assessment, application),
         changes=ChangesForm(prefix="chg"), simple=SimpleForm(),
         sample=services.proposed_sample(assessment, application),
         actions=services.workspace_actions(assessment, application), result=result)

@@ -27,7 +27,12 @@ from registry.applications.transitions import transition
 from registry.applications.workflow import DECIDABLE, Action, ApplicationKind
 from registry.assessments.assignments import involved_in
 from registry.assessments.corrective import certification_blockers
-from registry.assessments.services import assessment_of, evaluate, request_changes
+from registry.assessments.services import (
+    assessment_of,
+    evaluate,
+    request_changes,
+    rescored_everything,
+)
 from registry.certificates import lookup
 from registry.certificates.cycle import APPEAL_DAYS
 from registry.certificates.issuance import issue_certificate
@@ -98,6 +103,19 @@ def firm_view(user, application: Application) -> FirmDecisionView:
     return FirmDecisionView(decision, appeal, can_appeal)
 
 
+def decidable_level(application: Application, result) -> str | None:
+    """The level the engine's result supports. A surveillance that re-scored only its
+    sample may keep or lower the level, never raise it: that needs a full re-scoring."""
+    code = result.level.code if result is not None and result.level else None
+    if code and application.kind == ApplicationKind.SURVEILLANCE:
+        assessment = assessment_of(application)
+        current = lookup.find(application.certificate_number)
+        if (assessment is not None and not rescored_everything(assessment, application)
+                and current is not None and level_rank(code) > level_rank(current.level)):
+            return current.level
+    return code
+
+
 def allowed_levels(application: Application, computed: str | None):
     """The levels an officer may certify at: the computed one or any lower one (lowest
     first); none when the scheme says the firm is not certifiable."""
@@ -162,7 +180,7 @@ def decide(application: Application, officer, outcome: str, level: str | None,
     if application.state not in DECIDABLE:
         raise DomainError(_("Si decide solo su una valutazione conclusa."))
     result = evaluate(assessment_of(application), application)
-    computed = result.level.code if result.level else None
+    computed = decidable_level(application, result)
     reason = (reason or "").strip()
     if outcome == DecisionOutcome.CERTIFY:
         if computed is None:

@@ -58,7 +58,7 @@ def decide(application_id: int):
     assessment = assessments.assessment_of(application)
     complete = not assessments.unscored(assessment, application)
     result = assessments.evaluate(assessment, application) if complete else None
-    computed = result.level.code if result and result.level else None
+    computed = services.decidable_level(application, result)
     form = DecisionForm(prefix="dec")
     levels = services.allowed_levels(application, computed)
     form.level.choices = [(lv.code, level_label(lv.code)) for lv in levels]

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from audits.sampling import FACTORS, random_minimum, sample_size
+from audits.sampling import FACTORS, random_minimum, sample_size, surveillance_criteria
 
 TYPES = ["initial", "surveillance", "recertification"]
 
@@ -74,3 +74,28 @@ def test_sample_size_refuses_bad_input(sites, kind):
 def test_random_minimum_refuses_bad_input(sample):
     with pytest.raises(ValueError):
         random_minimum(sample)
+
+
+CODES = [f"{area}-{n:02d}" for area in ("MAN", "ORG", "FOR", "LEG") for n in range(1, 8)]
+KNOCKOUTS = ["LEG-01", "LEG-02", "LEG-03", "LEG-04", "LEG-05", "LEG-06", "FOR-03"]
+
+
+@given(n=st.integers(0, 40), k=st.integers(0, 10), visits=st.integers(1, 4))
+def test_surveillance_rotation_covers_every_criterion_in_the_cycle(n, k, visits):
+    codes = [f"C{i:02d}" for i in range(n)]
+    knockouts = codes[:min(k, n)]
+    others = [c for c in codes if c not in knockouts]
+    chosen = [surveillance_criteria(codes, knockouts, v, visits) for v in range(visits)]
+    for visit in chosen:
+        assert set(knockouts) <= set(visit)                       # every knock-out, always
+        assert 2 * len(set(visit) - set(knockouts)) >= len(others)  # at least half the rest
+        assert visit == [c for c in codes if c in visit]          # in scheme order
+    assert set().union(*chosen) == set(codes)                     # all re-scored in a cycle
+
+
+def test_surveillance_criteria_of_the_default_scheme():
+    first = surveillance_criteria(CODES, KNOCKOUTS, 0)
+    second = surveillance_criteria(CODES, KNOCKOUTS, 1)
+    assert len(first) == len(second) == 7 + 11 and set(first) | set(second) == set(CODES)
+    with pytest.raises(ValueError):
+        surveillance_criteria(CODES, KNOCKOUTS, 2)
