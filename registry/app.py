@@ -107,7 +107,7 @@ def register_labels(app: Flask) -> None:
     )
     from registry.certificates.labels import level_label, status_label, verdict_label
     from registry.decisions.labels import appeal_outcome_label, outcome_label
-    from registry.firms.labels import change_label
+    from registry.firms.labels import change_kind_label, change_label
 
     app.jinja_env.globals.update(
         state_label=state_label, kind_label=kind_label,
@@ -116,7 +116,7 @@ def register_labels(app: Flask) -> None:
         finding_status_label=finding_status_label,
         level_label=level_label, status_label=status_label, verdict_label=verdict_label,
         outcome_label=outcome_label, appeal_outcome_label=appeal_outcome_label,
-        change_label=change_label,
+        change_label=change_label, change_kind_label=change_kind_label,
         explain=explain)
 
 

@@ -100,6 +100,8 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('firm_id', sa.Integer(), nullable=False),
     sa.Column('status', sa.String(length=10), nullable=False),
+    sa.Column('kind', sa.String(length=12), nullable=False),
+    sa.Column('site_id', sa.Integer(), nullable=True),
     sa.Column('changes', sa.JSON(), nullable=False),
     sa.Column('reason', sa.Text(), nullable=False),
     sa.Column('evidence_sha256', sa.String(length=64), nullable=False),
@@ -112,6 +114,7 @@ def upgrade():
     sa.Column('decision_reason', sa.Text(), nullable=True),
     sa.ForeignKeyConstraint(['decided_by_id'], ['user.id'], name=op.f('fk_profile_change_decided_by_id_user')),
     sa.ForeignKeyConstraint(['firm_id'], ['firm.id'], name=op.f('fk_profile_change_firm_id_firm')),
+    sa.ForeignKeyConstraint(['site_id'], ['site.id'], name=op.f('fk_profile_change_site_id_site')),
     sa.ForeignKeyConstraint(['requested_by_id'], ['user.id'], name=op.f('fk_profile_change_requested_by_id_user')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_profile_change'))
     )

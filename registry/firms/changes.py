@@ -9,6 +9,8 @@ listening to `firm_changed` issue a new revision. Requests and decisions are his
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 from collections.abc import Mapping
 
 from flask_babel import gettext as _
@@ -17,15 +19,15 @@ from werkzeug.utils import secure_filename
 
 from registry import auditlog, mail, storage
 from registry.accounts.models import User
-from registry.db import utcnow
+from registry.db import today_in_rome, utcnow
 from registry.errors import DomainError, NotFound, NotPermitted
 from registry.extensions import db
-from registry.firms.checks import check_profile, raise_if_invalid
+from registry.firms.checks import check_profile, check_site, raise_if_invalid
 from registry.firms.identifiers import normalise_name
-from registry.firms.models import Firm, ProfileChange
+from registry.firms.models import Firm, ProfileChange, Site
 from registry.firms.services import identity_changes, member_emails, require_member
 from registry.firms.signals import firm_changed
-from registry.firms.workflow import ProfileChangeStatus
+from registry.firms.workflow import ProfileChangeKind, ProfileChangeStatus
 from registry.links import external_url
 from registry.security import OVERSIGHT, Role, has_any_role
 
@@ -52,6 +54,12 @@ def request_change(firm: Firm, actor: User, data: Mapping, reason: str,
     changes = identity_changes(firm, values)
     if not changes:
         raise DomainError(_("Non hai modificato nessun dato certificato."))
+    return _file(firm, actor, ProfileChangeKind.PROFILE, changes, reason, evidence)
+
+
+def _file(firm: Firm, actor: User, kind: ProfileChangeKind, changes: dict, reason: str,
+          evidence: FileStorage | None, site_id: int | None = None) -> ProfileChange:
+    """Record a request with its reason and evidence; one pending request at a time."""
     if pending_change(firm.id) is not None:
         raise DomainError(_("C'è già una richiesta di modifica in attesa: attendi la decisione "
                             "del responsabile."))
@@ -61,7 +69,8 @@ def request_change(firm: Firm, actor: User, data: Mapping, reason: str,
         raise DomainError(_("Allega il documento che prova la modifica (ad esempio l'atto o "
                             "la visura)."), field="evidence")
     sha, mime, _size = storage.store_upload(evidence, field="evidence")
-    change = ProfileChange(firm_id=firm.id, changes=changes, reason=reason.strip(),
+    change = ProfileChange(firm_id=firm.id, kind=kind, site_id=site_id, changes=changes,
+                           reason=reason.strip(),
                            evidence_sha256=sha, evidence_type=mime,
                            evidence_filename=(secure_filename(evidence.filename)
                                               or "documento")[:200],
@@ -71,6 +80,43 @@ def request_change(firm: Firm, actor: User, data: Mapping, reason: str,
     auditlog.record("firm.change_requested", "firm", firm.id, actor=actor,
                     after={"change_id": change.id, "changes": changes, "reason": change.reason})
     return change
+
+
+def _as_json(values: Mapping) -> dict:
+    """Cleaned values as stored in a request (dates as ISO text)."""
+    return json.loads(json.dumps(dict(values), default=str))
+
+
+def _site_values(stored: Mapping) -> dict:
+    """A site's stored values back as the model's (the opening date as a date)."""
+    values = dict(stored)
+    if values.get("opened_on"):
+        values["opened_on"] = dt.date.fromisoformat(values["opened_on"])
+    return values
+
+
+def request_site_change(firm: Firm, actor: User, kind: ProfileChangeKind | str,
+                        site: Site | None, data: Mapping | None, reason: str,
+                        evidence: FileStorage | None) -> ProfileChange:
+    """A member asks to add, change or close an operating site (the 30-day notice of
+    domain.md §3.3); the register keeps showing the approved sites until an officer
+    approves."""
+    require_member(actor, firm)
+    kind = ProfileChangeKind(kind)
+    if kind != ProfileChangeKind.SITE_ADD and (site is None or site.firm_id != firm.id):
+        raise NotFound(_("Sede non trovata."))
+    if kind == ProfileChangeKind.SITE_CLOSE:
+        if site.closed_on is not None:
+            raise DomainError(_("La sede è già chiusa."))
+        changes = {"closed_on": [None, today_in_rome().isoformat()]}
+    else:
+        values, errors = check_site(data or {})
+        raise_if_invalid(errors)
+        before = _as_json(site.as_dict() | {"opened_on": site.opened_on}) if site else None
+        changes = {"site": [before, _as_json(values)]}
+        if before == changes["site"][1]:
+            raise DomainError(_("Non hai modificato nessun dato della sede."))
+    return _file(firm, actor, kind, changes, reason, evidence, site_id=site.id if site else None)
 
 
 def change_for(user: User, change_id: int) -> ProfileChange:
@@ -106,10 +152,7 @@ def decide_change(change: ProfileChange, officer: User, approve: bool,
     change.decided_by_id, change.decided_at = officer.id, utcnow()
     change.decision_reason = reason.strip()
     if approve:
-        # The values were cleaned by check_profile when the firm asked.
-        for field, (_old, new) in change.changes.items():
-            setattr(firm, field, new)
-        firm.name_search = normalise_name(firm.name)
+        _apply(change, firm)
     db.session.flush()
     auditlog.record(f"firm.change_{change.status}", "firm", firm.id, actor=officer,
                     after={"change_id": change.id, "reason": change.decision_reason})
@@ -123,6 +166,26 @@ def decide_change(change: ProfileChange, officer: User, approve: bool,
                      s=_("approvata") if approve else _("respinta"), r=change.decision_reason,
                      link=external_url("firms.change", change_id=change.id)))
     return change
+
+
+def _apply(change: ProfileChange, firm: Firm) -> None:
+    """Make an approved request true (its values were cleaned when the firm asked)."""
+    kind = ProfileChangeKind(change.kind)
+    if kind == ProfileChangeKind.PROFILE:
+        for field, (_old, new) in change.changes.items():
+            setattr(firm, field, new)
+        firm.name_search = normalise_name(firm.name)
+    elif kind == ProfileChangeKind.SITE_ADD:
+        db.session.add(Site(firm_id=firm.id, **_site_values(change.changes["site"][1])))
+    elif kind == ProfileChangeKind.SITE_UPDATE:
+        site = db.session.get(Site, change.site_id)
+        for field, value in _site_values(change.changes["site"][1]).items():
+            setattr(site, field, value)
+    else:
+        site = db.session.get(Site, change.site_id)
+        site.closed_on = dt.date.fromisoformat(change.changes["closed_on"][1])
+    db.session.flush()
+    db.session.refresh(firm)
 
 
 def requests_of(firm_id: int) -> list[ProfileChange]:

@@ -161,7 +161,7 @@ class FirmForm(FlaskForm):
     def profile_data(self) -> dict:
         """The submitted values, keyed as the Firm's attributes."""
         return {name: field.data for name, field in self._fields.items()
-                if name not in ("csrf_token", "submit")}
+                if name not in ("csrf_token", "submit", "reason", "evidence")}
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
@@ -191,6 +191,9 @@ class SiteForm(FlaskForm):
                                   validate_choice=False)
     opened_on = DateField(_l("Data di apertura"), format=DATE_FORMATS,
                           validators=[Optional()])
+    # Once the firm has applied, a site changes through a request: why, and the proof.
+    reason = TextAreaField(_l("Motivo della modifica"), validators=[Length(max=4000)])
+    evidence = FileField(_l("Documento che prova la modifica (contratto, comunicazione)"))
     submit = SubmitField(_l("Salva la sede"))
 
     def __init__(self, *args, **kwargs):
@@ -204,7 +207,7 @@ class SiteForm(FlaskForm):
 
     def site_data(self) -> dict:
         return {name: field.data for name, field in self._fields.items()
-                if name not in ("csrf_token", "submit")}
+                if name not in ("csrf_token", "submit", "reason", "evidence")}
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
@@ -253,6 +256,16 @@ class ProfileChangeForm(FirmForm):
     evidence = FileField(_l("Documento che prova la modifica (atto, visura camerale)"),
                          validators=[FileRequired(_l("Allega il documento."))])
     submit = SubmitField(_l("Invia la richiesta"))
+
+
+class SiteCloseForm(FlaskForm):
+    """Closing a site of a firm that has applied: a request with its reason and proof."""
+
+    reason = TextAreaField(_l("Motivo della chiusura"),
+                           validators=[DataRequired(REQUIRED), Length(max=4000)])
+    evidence = FileField(_l("Documento che prova la chiusura"),
+                         validators=[FileRequired(_l("Allega il documento."))])
+    submit = SubmitField(_l("Chiedi la chiusura della sede"))
 
 
 class ChangeDecisionForm(FlaskForm):

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.db import utcnow
 from registry.extensions import db
-from registry.firms.workflow import MembershipStatus, ProfileChangeStatus
+from registry.firms.workflow import MembershipStatus, ProfileChangeKind, ProfileChangeStatus
 
 
 class LegalForm(enum.StrEnum):
@@ -170,6 +170,9 @@ class ProfileChange(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     firm_id: Mapped[int] = mapped_column(ForeignKey("firm.id"), index=True)
     status: Mapped[str] = mapped_column(String(10), default=ProfileChangeStatus.PENDING)
+    kind: Mapped[str] = mapped_column(String(12), default=ProfileChangeKind.PROFILE)
+    # The operating site a site change is about (None for a new site or the profile).
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("site.id"))
     # field: [value on record when asked, value asked for]
     changes: Mapped[dict[str, Any]] = mapped_column(JSON)
     reason: Mapped[str] = mapped_column(Text)

@@ -173,9 +173,17 @@ def get_site(user: User, site_id: int) -> Site:
     return site
 
 
+def require_sites_open(firm: Firm) -> None:
+    """Once the firm has applied, its operating sites change only through a request."""
+    if firm.identity_locked_at is not None:
+        raise DomainError(_("La tua azienda ha presentato domanda: le sedi operative si "
+                            "modificano con una richiesta approvata (motivo e documento)."))
+
+
 def create_site(firm: Firm, data: Mapping, actor: User) -> Site:
     """Add an operating site to the firm. Raises NotFound outside the firm, ProfileInvalid."""
     require_member(actor, firm)
+    require_sites_open(firm)
     values, errors = check_site(data)
     raise_if_invalid(errors)
     site = Site(firm_id=firm.id, **values)
@@ -190,6 +198,7 @@ def create_site(firm: Firm, data: Mapping, actor: User) -> Site:
 def update_site(site: Site, data: Mapping, actor: User) -> bool:
     """Change an open site. Returns False if nothing changed; a closed site is history."""
     require_member(actor, site.firm)
+    require_sites_open(site.firm)
     if site.closed_on is not None:
         raise DomainError(_("La sede è chiusa: non si può più modificare."))
     values, errors = check_site(data)
@@ -210,6 +219,7 @@ def update_site(site: Site, data: Mapping, actor: User) -> bool:
 def close_site(site: Site, actor: User, closed_on: dt.date | None = None) -> None:
     """Mark a site closed (kept, with its history); it no longer counts as operating."""
     require_member(actor, site.firm)
+    require_sites_open(site.firm)
     if site.closed_on is not None:
         raise DomainError(_("La sede è già chiusa."))
     closed_on = closed_on or today_in_rome()

@@ -28,10 +28,11 @@ from registry.firms.forms import (
     InviteForm,
     JoinForm,
     ProfileChangeForm,
+    SiteCloseForm,
     SiteForm,
     show_errors,
 )
-from registry.firms.workflow import MembershipKind
+from registry.firms.workflow import MembershipKind, ProfileChangeKind
 from registry.forms import run_use_case
 from registry.security import OVERSIGHT, Role, private_blueprint, roles_required
 
@@ -77,7 +78,8 @@ def _labels() -> dict:
 def profile(firm):
     return render_template("firms/profile.html", firm=firm, labels=_labels(),
                            confirm_form=ConfirmForm(),
-                           can_manage=membership.can_manage_members(current_user, firm))
+                           can_manage=membership.can_manage_members(current_user, firm),
+                           sites_by_request=firm.identity_locked_at is not None)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -203,11 +205,20 @@ def change_evidence(change_id: int):
 @firm_required
 def new_site(firm):
     form = SiteForm()
-    if form.validate_on_submit() and run_use_case(
+    locked = firm.identity_locked_at is not None
+    if locked and form.validate_on_submit():
+        outcome = run_use_case(lambda: changes.request_site_change(
+            firm, current_user, ProfileChangeKind.SITE_ADD, None, form.site_data(),
+            form.reason.data, form.evidence.data), form=form, show=show_errors,
+            success=_("Richiesta inviata: la sede compare dopo l'approvazione."))
+        if outcome.ok:
+            return redirect(url_for("firms.change", change_id=outcome.value.id))
+    elif form.validate_on_submit() and run_use_case(
             lambda: services.create_site(firm, form.site_data(), current_user),
             form=form, show=show_errors, success=_("Sede operativa aggiunta.")).ok:
         return redirect(url_for("firms.profile"))
-    return render_template("firms/site_form.html", form=form, firm=firm, site=None)
+    return render_template("firms/site_form.html", form=form, firm=firm, site=None,
+                           as_request=locked)
 
 
 @bp.route("/sites/<int:site_id>/edit", methods=["GET", "POST"])
@@ -216,19 +227,42 @@ def new_site(firm):
 def edit_site(firm, site_id: int):
     site = services.get_site(current_user, site_id)
     form = SiteForm(obj=site)
-    if form.validate_on_submit() and run_use_case(
+    locked = firm.identity_locked_at is not None
+    if locked and form.validate_on_submit():
+        outcome = run_use_case(lambda: changes.request_site_change(
+            firm, current_user, ProfileChangeKind.SITE_UPDATE, site, form.site_data(),
+            form.reason.data, form.evidence.data), form=form, show=show_errors,
+            propagate=(NotFound, NotPermitted),
+            success=_("Richiesta inviata: la sede cambia dopo l'approvazione."))
+        if outcome.ok:
+            return redirect(url_for("firms.change", change_id=outcome.value.id))
+    elif form.validate_on_submit() and run_use_case(
             lambda: services.update_site(site, form.site_data(), current_user),
             form=form, show=show_errors, propagate=(NotFound, NotPermitted),
             success=_saved(_("Sede aggiornata."))).ok:
         return redirect(url_for("firms.profile"))
-    return render_template("firms/site_form.html", form=form, firm=firm, site=site)
+    return render_template("firms/site_form.html", form=form, firm=firm, site=site,
+                           as_request=locked)
 
 
-@bp.post("/sites/<int:site_id>/close")
+@bp.route("/sites/<int:site_id>/close", methods=["GET", "POST"])
 @roles_required(Role.APPLICANT)
 @firm_required
 def close_site(firm, site_id: int):
     site = services.get_site(current_user, site_id)
+    if firm.identity_locked_at is not None:
+        form = SiteCloseForm()
+        if form.validate_on_submit():
+            outcome = run_use_case(lambda: changes.request_site_change(
+                firm, current_user, ProfileChangeKind.SITE_CLOSE, site, None,
+                form.reason.data, form.evidence.data), form=form,
+                propagate=(NotFound, NotPermitted),
+                success=_("Richiesta inviata: la sede resta aperta fino all'approvazione."))
+            if outcome.ok:
+                return redirect(url_for("firms.change", change_id=outcome.value.id))
+        return render_template("firms/site_close.html", form=form, firm=firm, site=site)
+    if request.method == "GET":
+        return redirect(url_for("firms.profile"))
     if ConfirmForm().validate_on_submit():
         _attempt(lambda: services.close_site(site, current_user),
                  _("Sede chiusa: resta nello storico del profilo."))

@@ -40,6 +40,19 @@ IDENTITY_FIELDS = (
     "extra_eu_countries",
 )
 
+class ProfileChangeKind(enum.StrEnum):
+    """What a request changes: the profile's identity fields, or an operating site."""
+
+    PROFILE = "profile"
+    SITE_ADD = "site_add"
+    SITE_UPDATE = "site_update"
+    SITE_CLOSE = "site_close"
+
+
 CHANGE_LABELS = {ProfileChangeStatus.PENDING: N_("in attesa di approvazione"),
                  ProfileChangeStatus.APPROVED: N_("approvata"),
                  ProfileChangeStatus.REFUSED: N_("respinta")}
+KIND_LABELS = {ProfileChangeKind.PROFILE: N_("dati dell'azienda"),
+               ProfileChangeKind.SITE_ADD: N_("nuova sede operativa"),
+               ProfileChangeKind.SITE_UPDATE: N_("modifica di una sede operativa"),
+               ProfileChangeKind.SITE_CLOSE: N_("chiusura di una sede operativa")}

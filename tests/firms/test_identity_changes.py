@@ -161,3 +161,66 @@ def test_a_revision_keeps_the_public_reason_of_a_suspension(app, certified):
         current = lookup.find(certified["number"])
         assert current.revision == 2 and current.status == "suspended"
         assert current.history[-1].public_reason == "DURC irregolare"
+
+
+def _site_form(**overrides) -> dict:
+    data = {"address": "Via del Corso 10", "comune": "Catanzaro", "province": "CZ",
+            "country": "IT", "seats": "60", "headcount": "70", "service_types": ["inbound"],
+            "channels": ["voice"], "opened_on": "2026-10-01"}
+    data.update(overrides)
+    return data
+
+
+def _public_sites(app, firm_id) -> str:
+    return app.test_client().get(f"/register/{firm_id}").get_data(as_text=True)
+
+
+def test_sites_change_only_on_an_approved_request(app, client, login, certified):
+    login(certified["owner"])
+    before = _state(app, certified["firm"])
+    # A new site without reason and evidence is refused; nothing changes.
+    body = client.post("/firm/sites/new", data=_site_form(),
+                       content_type="multipart/form-data").get_data(as_text=True)
+    assert "Spiega il motivo della modifica" in body
+    assert _state(app, certified["firm"]) == before
+    response = client.post("/firm/sites/new", data=_site_form(
+        reason="Nuova sede aperta il 1/10", evidence=(io.BytesIO(factories.MINIMAL_PDF),
+                                                      "contratto.pdf")),
+        content_type="multipart/form-data")
+    assert response.status_code == 302
+    assert "Catanzaro" not in _public_sites(app, certified["firm"])
+    with app.app_context():
+        change = db.session.scalar(db.select(ProfileChange))
+        assert change.kind == "site_add" and change.status == "pending"
+        officer = db.session.get(User, certified["officer"])
+        decide_change(change, officer, True, "Contratto di locazione verificato.")
+        db.session.commit()
+        firm = db.session.get(Firm, certified["firm"])
+        assert "Catanzaro (CZ)" in [s.public_place() for s in firm.open_sites]
+        current = lookup.find(certified["number"])
+        assert "Catanzaro (CZ)" in current.sites and current.revision == 2
+    assert "Catanzaro" in _public_sites(app, certified["firm"])
+
+
+def test_closing_a_site_is_a_request_too(app, client, login, certified):
+    login(certified["owner"])
+    with app.app_context():
+        site_id = db.session.get(Firm, certified["firm"]).open_sites[0].id
+    # The direct close of a firm that has applied changes nothing.
+    client.post(f"/firm/sites/{site_id}/close")
+    with app.app_context():
+        assert db.session.get(Firm, certified["firm"]).open_sites[0].id == site_id
+    page = client.get(f"/firm/sites/{site_id}/close").get_data(as_text=True)
+    assert "Chiusura della sede" in page
+    response = client.post(f"/firm/sites/{site_id}/close", data={
+        "reason": "Trasferimento del personale", "evidence": (
+            io.BytesIO(factories.MINIMAL_PDF), "disdetta.pdf")},
+        content_type="multipart/form-data")
+    assert response.status_code == 302
+    with app.app_context():
+        change = db.session.scalar(db.select(ProfileChange))
+        assert change.kind == "site_close" and change.site_id == site_id
+        decide_change(change, db.session.get(User, certified["officer"]), False,
+                      "La sede risulta ancora operativa.")
+        db.session.commit()
+        assert db.session.get(Firm, certified["firm"]).open_sites[0].id == site_id
