@@ -6,6 +6,7 @@ without its certificate, nor a half-issued certificate.
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 from flask import current_app
@@ -70,35 +71,52 @@ def issue_certificate(decision, level: str, actor) -> Certificate:
     valid_from, valid_until = renewal_validity(
         decided_on, scheme.validity_months,
         predecessor.valid_until if predecessor is not None else None)
-    number = next_number(decided_on.year)
-    if current_app.config["AUTO_CREATE_KEYS"]:
-        keys.ensure_key()
-    kid, private_key = keys.active_private_key()
-    areas = areas_from(decision)
-    claims = tokens.TokenClaims(number=number, vat_number=firm.vat_number,
-                                valid_from=valid_from, valid_until=valid_until,
-                                scheme_version=scheme.version, level=level, kid=kid)
-    certificate = Certificate(
-        number=number, revision=1, firm_id=firm.id, application_id=application.id,
-        decision_id=decision.id, scheme_code=scheme.code, scheme_version=scheme.version,
-        scheme_name=scheme.name_it, level=level, areas=areas, vat_number=firm.vat_number,
-        valid_from=valid_from, valid_until=valid_until, issued_on=decided_on,
-        status=CertificateStatus.VALID, kid=kid, token=tokens.sign_token(claims, private_key),
-        predecessor_number=predecessor.number if predecessor is not None else None,
-        **printed_data(firm))
-    db.session.add(certificate)
-    db.session.add(StatusChange(certificate=certificate, status=CertificateStatus.VALID,
-                                effective_on=valid_from, actor_id=getattr(actor, "id", None),
-                                public_reason="Certificato rilasciato"))
-    db.session.flush()
+    certificate = new_certificate(
+        firm, scheme_code=scheme.code, scheme_version=scheme.version,
+        scheme_name=scheme.name_it, level=level, areas=areas_from(decision),
+        valid_from=valid_from, valid_until=valid_until, application_id=application.id,
+        decision_id=decision.id, status=CertificateStatus.VALID,
+        predecessor=predecessor.number if predecessor is not None else None,
+        reason="Certificato rilasciato", actor=actor)
+    number = certificate.number
     if valid_from <= decided_on:
         # A renewal that starts later takes over the register when its predecessor expires
         # (the daily job); until then the register shows the certificate in force.
         firm.current_certificate_id = certificate.id
     auditlog.record("certificate.issued", "certificate", certificate.number, actor=actor,
                     after={"number": number, "level": level, "valid_from": valid_from,
-                           "valid_until": valid_until, "kid": kid,
+                           "valid_until": valid_until, "kid": certificate.kid,
                            "predecessor": certificate.predecessor_number})
+    return certificate
+
+
+def new_certificate(firm, *, scheme_code: str, scheme_version: str, scheme_name: str,
+                    level: str, areas: list, valid_from: dt.date, valid_until: dt.date,
+                    application_id: int, decision_id: int, status: CertificateStatus,
+                    predecessor: str | None, reason: str, actor) -> Certificate:
+    """Number, sign and record a certificate of `firm` printing its data as it is now, with
+    its first status change (the caller points the register at it when it applies)."""
+    issued_on = today_in_rome()
+    number = next_number(issued_on.year)
+    if current_app.config["AUTO_CREATE_KEYS"]:
+        keys.ensure_key()
+    kid, private_key = keys.active_private_key()
+    claims = tokens.TokenClaims(number=number, vat_number=firm.vat_number,
+                                valid_from=valid_from, valid_until=valid_until,
+                                scheme_version=scheme_version, level=level, kid=kid)
+    certificate = Certificate(
+        number=number, revision=1, firm_id=firm.id, application_id=application_id,
+        decision_id=decision_id, scheme_code=scheme_code, scheme_version=scheme_version,
+        scheme_name=scheme_name, level=level, areas=areas, vat_number=firm.vat_number,
+        valid_from=valid_from, valid_until=valid_until, issued_on=issued_on, status=status,
+        kid=kid, token=tokens.sign_token(claims, private_key), predecessor_number=predecessor,
+        **printed_data(firm))
+    db.session.add(certificate)
+    db.session.add(StatusChange(certificate=certificate, status=status,
+                                # a transferred certificate is valid from its transfer
+                                effective_on=max(valid_from, issued_on),
+                                actor_id=getattr(actor, "id", None), public_reason=reason))
+    db.session.flush()
     return certificate
 
 

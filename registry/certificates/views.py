@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, make_response, redirect, render_template, url_for
+from flask import Blueprint, flash, make_response, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import SelectField, SubmitField, TextAreaField
+from wtforms import SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from registry.certificates import lifecycle, lookup
+from registry.certificates import lifecycle, lookup, transfers
 from registry.certificates.labels import action_label
 from registry.certificates.models import Certificate
 from registry.certificates.qr import qr_svg
@@ -20,6 +20,16 @@ from registry.security import OVERSIGHT, Role, has_any_role, private_blueprint, 
 
 bp = private_blueprint(Blueprint("certificates", __name__,
                                  url_prefix="/manage/certificates"))
+
+
+class TransferForm(FlaskForm):
+    target_vat = StringField(_l("Partita IVA della nuova società (già registrata)"),
+                             validators=[DataRequired(_l("Campo obbligatorio.")),
+                                         Length(max=20)])
+    reason = TextAreaField(_l("Atto di fusione o cessione (estremi, data)"),
+                           validators=[DataRequired(_l("Campo obbligatorio.")),
+                                       Length(max=4000)])
+    submit = SubmitField(_l("Trasferisci il certificato"))
 
 
 class StatusForm(FlaskForm):
@@ -54,6 +64,24 @@ def _appealable(certificate: Certificate) -> list:
     return []
 
 
+@bp.post("/<number>/transfer")
+@roles_required(Role.OFFICER)
+def transfer(number: str):
+    certificate = lookup.certificate_for(current_user, number)
+    form = TransferForm(prefix="tr")
+    if form.validate_on_submit():
+        outcome = run_use_case(
+            lambda: transfers.transfer(certificate, form.target_vat.data, current_user,
+                                       form.reason.data))  # refusals flashed: we redirect
+        if outcome.ok:
+            flash(_("Certificato trasferito: il nuovo è il n. %(n)s.", n=outcome.value.number),
+                  "success")
+            return redirect(url_for("certificates.manage", number=outcome.value.number))
+    else:
+        flash(_("Indica la partita IVA della nuova società e l'atto."), "danger")
+    return redirect(url_for("certificates.manage", number=number))
+
+
 @bp.get("/<number>/qr.svg")
 @roles_required(*OVERSIGHT, Role.APPLICANT)
 def qr_image(number: str):
@@ -84,4 +112,7 @@ def manage(number: str):
                            can_start_surveillance=lifecycle.can_start_surveillance(
                                certificate, current_user),
                            appealable=_appealable(certificate),
+                           transfer_form=TransferForm(prefix="tr"),
+                           can_transfer=current_user.has_role(Role.OFFICER)
+                           and certificate.is_live,
                            verify_url=lookup.verify_url(certificate))

@@ -89,6 +89,8 @@ APPLICATION_ROUTES.update({
 APPLICATION_ROUTES.update({
     "certificates.index": ("GET", "/manage/certificates",
                            codes(officer=200, admin=200, ministry=200, applicant=200)),
+    "certificates.transfer": ("POST", "/manage/certificates/BB-2020-00001/transfer",
+                              codes(officer=404)),
     "certificates.qr_image": ("GET", "/manage/certificates/BB-2020-00001/qr.svg",
                               codes(officer=404, admin=404, ministry=404, applicant=404)),
     "certificates.manage": ("GET", "/manage/certificates/BB-2020-00001",
