@@ -61,6 +61,10 @@ DEMO_FIRMS = [
      "renounced"),
     ("Voce Chiara S.r.l.", "SRL", "19012340196", "Reggio Calabria", "RC", "Calabria",
      "appeal_decided"),
+    ("Sorveglianza Attiva S.r.l.", "SRL", "20123450189", "Lecce", "LE", "Puglia",
+     "surveillance"),
+    ("Audit Scaduto S.r.l.", "SRL", "21234560197", "Sassari", "SS", "Sardegna",
+     "surveillance_overdue"),
 ]
 
 KNOCKOUTS = ("LEG-01", "LEG-02", "LEG-03", "LEG-04", "LEG-05", "LEG-06", "FOR-03")
@@ -121,7 +125,7 @@ def _demo_firm(index: int, name, form, vat, comune, province, region, target) ->
                                service_types=["inbound"], channels=["voice"]))
     db.session.flush()
     after = {"renewal": "L1", "identity_pending": "L2", "revision": "L2", "renounced": "L2",
-             "appeal_decided": "appeal"}
+             "appeal_decided": "appeal", "surveillance": "L2", "surveillance_overdue": "L2"}
     _walk(firm, owner, after.get(target, target))
     if target in after:
         _afterwards(firm, owner, target)
@@ -230,6 +234,14 @@ def _afterwards(firm: Firm, owner: User, target: str) -> None:
         certificate = lookup.firm_certificates(firm.id)[0]
         lifecycle.change_status(certificate, "renounce", owner,
                                 public_reason="Cessata attività di contact center")
+    elif target in ("surveillance", "surveillance_overdue"):
+        # Issued 300 days ago, the first surveillance falls due in about two months and the
+        # daily job opens it; issued 380 days ago, it is overdue and the job suspends.
+        from registry.applications.surveillance import run_surveillance
+
+        certificate = lookup.firm_certificates(firm.id)[0]
+        _backdate(certificate, 300 if target == "surveillance" else 380)
+        run_surveillance()
     elif target == "appeal_decided":
         appeal = db.session.scalar(db.select(Appeal).order_by(Appeal.id.desc()))
         officer2 = _user("officer2@demo.bollinoblu.it")
@@ -249,9 +261,7 @@ def _form_values(firm: Firm) -> dict:
 
 def _after_issue(application, officer: User, target: str) -> None:
     """Move a freshly issued demo certificate to `target` through the lifecycle service."""
-    from registry.certificates import keys, lifecycle
-    from registry.certificates import token as tokens
-    from registry.certificates.issuance import claims_of
+    from registry.certificates import lifecycle
     from registry.certificates.models import Certificate
 
     certificate = db.session.scalar(db.select(Certificate).where(
@@ -265,15 +275,25 @@ def _after_issue(application, officer: User, target: str) -> None:
                                 public_reason="Dichiarazioni non veritiere")
     else:
         # An old certificate: issued 37 months ago, then expired by the nightly job.
-        shift = dt.timedelta(days=37 * 31)
-        certificate.valid_from -= shift
-        certificate.valid_until -= shift
-        certificate.issued_on -= shift
-        for change in certificate.history:
-            change.effective_on -= shift
-        _kid, private = keys.active_private_key()
-        certificate.token = tokens.sign_token(claims_of(certificate), private)
+        _backdate(certificate, 37 * 31)
         lifecycle.run_jobs()
+
+
+def _backdate(certificate, days: int) -> None:
+    """Move a demo certificate's dates `days` into the past, its token signed again."""
+    from registry.certificates import keys
+    from registry.certificates import token as tokens
+    from registry.certificates.issuance import claims_of
+
+    shift = dt.timedelta(days=days)
+    certificate.valid_from -= shift
+    certificate.valid_until -= shift
+    certificate.issued_on -= shift
+    for change in certificate.history:
+        change.effective_on -= shift
+    _kid, private = keys.active_private_key()
+    certificate.token = tokens.sign_token(claims_of(certificate), private)
+    db.session.flush()
 
 
 def _criteria(application) -> list[str]:

@@ -19,7 +19,13 @@ def test_demo_covers_every_state_and_logins_work(app, runner):
         states = Counter(db.session.scalars(db.select(Application.state)))
     assert {"draft", "submitted", "withdrawn", "under_audit", "changes_requested",
             "assessed", "certified", "refused"} <= set(states)
-    assert states["certified"] == 11
+    assert states["certified"] == 13
+    with app.app_context():
+        surveillances = db.session.scalars(db.select(Application).where(
+            Application.kind == "surveillance")).all()
+        assert [a.state for a in surveillances] == ["draft"]  # opened by the daily job
+        assert any(c.history[-1].public_reason.startswith("Audit di sorveglianza non concluso")
+                   for c in db.session.scalars(db.select(Certificate)))
 
     with app.app_context():
         statuses = set(db.session.scalars(db.select(Certificate.status)))
