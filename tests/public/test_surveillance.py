@@ -15,17 +15,10 @@ from tests.factories import add_knockout_evidence
 
 def surveil(app, new_level: str | None):
     with app.app_context():
-        certificate = factories.make_certificate("L2")
-        number, old_token = certificate.number, certificate.token
-        officer, admin = factories.make_user("officer"), factories.make_user("admin")
-        application = start_surveillance(certificate, officer)
-        owner = db.session.get(factories.User, certificate.firm.owner_id)
-
-        add_knockout_evidence(application, owner)
-        submit(application, owner, declaration=True)
-        auditor = factories.make_user("auditor")
-        assignment = assignments.assign(application, auditor, "lead", admin)
-        assessment = assignments.sign_declaration(assignment, auditor, "test")
+        application, assessment, auditor = _surveillance_in_progress(app)
+        number = application.certificate_number
+        old_token = db.session.scalar(db.select(Certificate.token).where(
+            Certificate.number == number))
         for code in factories.ALL_CRITERIA:
             score = 4 if new_level == "L3" else 3
             if new_level is None and code == "LEG-02":
