@@ -518,13 +518,13 @@ def generate(url: str, firms: int, keys_folder: str | Path, *, seed: int = SEED,
     from audits.schemes_store import ensure_default_scheme, scheme_of
     from registry.accounts.models import User, UserRole
     from registry.applications.models import Application
-    from registry.decisions.models import Decision
     from registry.certificates import keys
     from registry.certificates.models import (
         Certificate,
         CertificateCounter,
         StatusChange,
     )
+    from registry.decisions.models import Decision
     from registry.extensions import db
     from registry.firms.models import Firm
     from registry.security import Role
