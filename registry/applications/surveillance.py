@@ -22,10 +22,13 @@ from registry.db import today_in_rome
 from registry.extensions import db
 
 
-def _surveillance(number: str, due: dt.date) -> Application | None:
-    return db.session.scalar(db.select(Application).where(
+def _surveillances() -> dict[tuple[str, dt.date], Application]:
+    """Every surveillance the job opened, by (certificate number, due day): one query for
+    the whole run instead of one per certificate."""
+    rows = db.session.scalars(db.select(Application).where(
         Application.kind == ApplicationKind.SURVEILLANCE,
-        Application.certificate_number == number, Application.surveillance_due_on == due))
+        Application.surveillance_due_on.is_not(None))).all()
+    return {(a.certificate_number, a.surveillance_due_on): a for a in rows}
 
 
 def run_surveillance(day: dt.date | None = None,
@@ -38,9 +41,10 @@ def run_surveillance(day: dt.date | None = None,
     live = db.session.scalars(db.select(Certificate).where(
         Certificate.status.in_(sorted(LIVE)), Certificate.valid_from <= day)
         .order_by(Certificate.id)).all()
+    opened = _surveillances()
     for certificate in live:
         for due in surveillance_dues(certificate.valid_from, certificate.valid_until):
-            audit = _surveillance(certificate.number, due)
+            audit = opened.get((certificate.number, due))
             if (audit is None and surveillance_opens(due) <= day <= due
                     and open_application_of(certificate.firm_id) is None):
                 start_surveillance(certificate, None, due_on=due)
