@@ -85,6 +85,19 @@ def finding_of(application: Application, finding_id: int) -> Finding:
     return finding
 
 
+def may_answer(user: User, finding: Finding) -> bool:
+    """The firm's members answer a nonconformity until the auditor closes it."""
+    return (is_firm_member(user, finding.assessment.application)
+            and finding.kind in NONCONFORMITIES and finding.status != FindingStatus.CLOSED)
+
+
+def may_close(user: User, finding: Finding) -> bool:
+    """The assigned auditor closes a finding once the firm has given its plan."""
+    return (user.has_role(Role.AUDITOR)
+            and is_assigned(user, finding.assessment.application_id)
+            and finding.status == FindingStatus.PLANNED)
+
+
 def submit_plan(finding: Finding, user: User, plan: str,
                 evidence: FileStorage | None) -> Finding:
     """The firm answers a nonconformity with its corrective-action plan (and, for a major

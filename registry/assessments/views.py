@@ -23,7 +23,6 @@ from audits.schemes_store import scheme_of
 from registry import storage
 from registry.accounts.models import User, active_with_role
 from registry.applications import evidence, sections
-from registry.applications.access import is_firm_member
 from registry.applications.models import Application
 from registry.applications.services import criterion_or_404
 from registry.assessments import assignments, corrective, services
@@ -43,7 +42,7 @@ from registry.assessments.forms import (
 from registry.assessments.labels import audit_type_label, finding_label, finding_status_label
 from registry.assessments.models import Assignment
 from registry.assessments.report_pdf import ReportPdfData, build_report_pdf
-from registry.assessments.workflow import NONCONFORMITIES, AssessmentState, FindingStatus
+from registry.assessments.workflow import AssessmentState
 from registry.certificates.labels import level_label
 from registry.db import today_in_rome
 from registry.errors import NotFound
@@ -239,18 +238,13 @@ def assign(application_id: int):
 @login_required
 def report(application_id: int):
     found = corrective.report_for(current_user, application_id)
-    member = is_firm_member(current_user, found.application)
-    auditor = current_user.has_role(Role.AUDITOR) and assignments.is_assigned(
-        current_user, application_id)
     return render_template(
         "assessments/report.html", report=found,
         # One form per finding, each with its own prefix: no two fields share an id.
         plan_forms={f.id: PlanForm(prefix=f"pl{f.id}") for f in found.findings},
         close_forms={f.id: CloseFindingForm(prefix=f"cl{f.id}") for f in found.findings},
-        can_answer={f.id: member and f.kind in NONCONFORMITIES
-                    and f.status != FindingStatus.CLOSED for f in found.findings},
-        can_close={f.id: auditor and f.status == FindingStatus.PLANNED
-                   for f in found.findings})
+        can_answer={f.id: corrective.may_answer(current_user, f) for f in found.findings},
+        can_close={f.id: corrective.may_close(current_user, f) for f in found.findings})
 
 
 @bp.get("/applications/<int:application_id>/report.pdf")

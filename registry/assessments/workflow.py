@@ -71,7 +71,6 @@ FINDING_STATUS_LABELS = {FindingStatus.OPEN: N_("da correggere"),
                          FindingStatus.CLOSED: N_("chiuso")}
 ROLE_LABELS = {AuditorRole.LEAD: N_("Valutatore responsabile"),
                AuditorRole.SECOND: N_("Secondo valutatore")}
-END_LABELS = {AssignmentEnd.CONFLICT_DECLARED: N_("conflitto di interessi dichiarato")}
 AUDIT_TYPE_LABELS = {AuditType.INITIAL: N_("audit iniziale"),
                      AuditType.SURVEILLANCE: N_("audit di sorveglianza"),
                      AuditType.RECERTIFICATION: N_("audit di rinnovo")}

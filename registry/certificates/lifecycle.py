@@ -71,6 +71,13 @@ def appealable_changes(certificate: Certificate, today: dt.date | None = None
             and (today - change.at.astimezone(ROME).date()).days <= APPEAL_DAYS]
 
 
+def appealable_by(user, certificate: Certificate) -> list[StatusChange]:
+    """The adverse status changes `user` may appeal: only the firm's members may."""
+    if user.has_role(Role.APPLICANT) and user.firm_id == certificate.firm_id:
+        return appealable_changes(certificate)
+    return []
+
+
 def can_start_surveillance(certificate: Certificate, user) -> bool:
     """Staff who run certification open the surveillance audit of a live certificate."""
     return certificate.is_live and has_any_role(user, CERTIFICATION_STAFF)

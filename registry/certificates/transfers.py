@@ -25,6 +25,11 @@ from registry.firms.services import find_by_vat, member_emails
 from registry.security import Role
 
 
+def can_transfer(certificate: Certificate, user: User) -> bool:
+    """An officer transfers a live certificate (feeds the form on the certificate page)."""
+    return user.has_role(Role.OFFICER) and certificate.is_live
+
+
 def transfer(certificate: Certificate, target_vat: str, officer: User,
              reason: str) -> Certificate:
     """Withdraw `certificate` and issue its successor to the firm with `target_vat`,
@@ -32,7 +37,7 @@ def transfer(certificate: Certificate, target_vat: str, officer: User,
     if not officer.has_role(Role.OFFICER):
         raise NotPermitted(_("Solo un responsabile della certificazione decide un "
                              "trasferimento."))
-    if not certificate.is_live:
+    if not can_transfer(certificate, officer):
         raise DomainError(_("Si trasferisce solo un certificato in vigore."))
     if not (reason or "").strip():
         raise DomainError(_("Indica l'atto di fusione o cessione."), field="reason")

@@ -52,16 +52,10 @@ def index():
     # A firm's own certificates: what it prints, shows and links to.
     rows = lookup.firm_certificates(current_user.firm_id) if current_user.firm_id else []
     return render_template("certificates/mine.html", certificates=rows,
-                           appealable={c.number: _appealable(c) for c in rows},
+                           appealable={c.number: lifecycle.appealable_by(current_user, c)
+                                       for c in rows},
                            answers={c.number: lookup.check(c.number) for c in rows},
                            verify_urls={c.number: lookup.verify_url(c) for c in rows})
-
-
-def _appealable(certificate: Certificate) -> list:
-    """The firm's members may appeal adverse status changes; nobody else sees the forms."""
-    if current_user.has_role(Role.APPLICANT) and current_user.firm_id == certificate.firm_id:
-        return lifecycle.appealable_changes(certificate)
-    return []
 
 
 @bp.post("/<number>/transfer")
@@ -111,8 +105,7 @@ def manage(number: str):
                            deadline=lifecycle.suspension_deadline(certificate),
                            can_start_surveillance=lifecycle.can_start_surveillance(
                                certificate, current_user),
-                           appealable=_appealable(certificate),
+                           appealable=lifecycle.appealable_by(current_user, certificate),
                            transfer_form=TransferForm(prefix="tr"),
-                           can_transfer=current_user.has_role(Role.OFFICER)
-                           and certificate.is_live,
+                           can_transfer=transfers.can_transfer(certificate, current_user),
                            verify_url=lookup.verify_url(certificate))
