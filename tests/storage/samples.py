@@ -107,7 +107,7 @@ def write_zip_bomb(path, member: str = "mimetype", gib: int = 1) -> None:
     chunk = bytes(1024 * 1024)
     info = zipfile.ZipInfo(member, (2026, 1, 1, 0, 0, 0))
     info.compress_type = zipfile.ZIP_DEFLATED
-    with zipfile.ZipFile(path, "w", compresslevel=1) as archive:
-        with archive.open(info, "w") as out:
-            for _ in range(1024 * gib):
-                out.write(chunk)
+    archive = zipfile.ZipFile(path, "w", compresslevel=1)
+    with archive, archive.open(info, "w") as out:
+        for _ in range(1024 * gib):
+            out.write(chunk)
