@@ -19,7 +19,6 @@ from registry.storage.base import (
 )
 from registry.storage.local import LocalStore
 from registry.storage.uploads import (
-    TooLarge,
     discard_if_unreferenced,
     max_bytes,
     send_upload,
@@ -29,6 +28,6 @@ from registry.storage.uploads import (
 
 __all__ = [
     "CERTIFICATES", "KEYS", "UPLOADS", "AlreadyStored", "LocalStore", "NotStored", "Store",
-    "TooLarge", "check_key", "content_disposition", "discard_if_unreferenced", "get_store",
+    "check_key", "content_disposition", "discard_if_unreferenced", "get_store",
     "install", "max_bytes", "send_upload", "store_upload", "upload_key",
 ]

@@ -23,10 +23,6 @@ from registry.storage.base import CHUNK, UPLOADS, AlreadyStored, NotStored, get_
 SHA256_HEX = frozenset("0123456789abcdef")
 
 
-class TooLarge(Exception):
-    """The file exceeds the configured limit; nothing was stored."""
-
-
 def upload_key(sha256: str) -> str:
     if len(sha256) != 64 or not set(sha256) <= SHA256_HEX:
         raise ValueError("not a SHA-256 hex digest")

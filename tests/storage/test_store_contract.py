@@ -9,7 +9,8 @@ import stat
 
 import pytest
 
-from registry.storage import AlreadyStored, LocalStore, NotStored
+from registry.config import ConfigurationError
+from registry.storage import AlreadyStored, LocalStore, NotStored, get_store
 from registry.storage.s3 import S3Store
 
 SHA = "ab" + "0" * 62
@@ -160,3 +161,25 @@ def test_s3_prefix_keeps_two_registries_apart_in_one_bucket(s3_settings):
     assert list(first.keys()) == ["keys/qr-a.pem"]
     assert list(second.keys()) == ["keys/qr-b.pem"]
     assert not second.exists("keys/qr-a.pem")
+
+
+# Configuration ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("settings", "message"), [
+    ({"STORAGE_BACKEND": "ftp"}, "REGISTRY_STORAGE_BACKEND"),
+    ({"STORAGE_BACKEND": "s3"}, "REGISTRY_S3_BUCKET"),
+])
+def test_storage_settings_are_checked_at_start(make_app, settings, message):
+    with pytest.raises(ConfigurationError, match=message):
+        make_app(**settings)
+
+
+def test_the_app_uses_the_configured_backend(make_app, s3_settings, tmp_path):
+    with make_app().app_context():
+        local = get_store()
+        assert isinstance(local, LocalStore)
+        assert local.folders["certificates"] == tmp_path / "certificates"
+    with make_app(**s3_settings, S3_PREFIX="/registro/").app_context():
+        remote = get_store()
+        assert isinstance(remote, S3Store)
+        assert (remote.bucket, remote.prefix) == (s3_settings["S3_BUCKET"], "registro/")
