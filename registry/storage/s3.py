@@ -122,14 +122,13 @@ class S3Store(Store):
         self.client.delete_object(Bucket=self.bucket, Key=self._name(key))
 
     def keys(self, prefix: str = "") -> Iterator[str]:
+        # Listed in UTF-8 byte order, which for keys (ASCII) is sorted order: streamed as is.
         paginator = self.client.get_paginator("list_objects_v2")
-        found = []
         for page in paginator.paginate(Bucket=self.bucket, Prefix=self.prefix + prefix):
             for item in page.get("Contents", []):
                 key = item["Key"][len(self.prefix):]
                 if check_key_quietly(key):
-                    found.append(key)
-        yield from sorted(found)
+                    yield key
 
     def send(self, key: str, mimetype: str, download_name: str) -> Response:
         result = self._get(key)
