@@ -50,11 +50,24 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message = _l("Accedi per vedere questa pagina.")
     login_manager.login_message_category = "info"
     register_i18n(app)
+    register_storage(app)
 
     from registry.accounts.services import load_session_user
 
     login_manager.user_loader(load_session_user)
     import registry.models  # noqa: F401 - every model must be known to Alembic and the mapper
+
+
+def register_storage(app: Flask) -> None:
+    """The store for evidence, issued PDFs and keys; boto3 is imported only when used."""
+    from registry import storage
+
+    if app.config["STORAGE_BACKEND"] == "s3":
+        from registry.storage.s3 import S3Store
+
+        storage.install(app, S3Store.from_app(app))
+    else:
+        storage.install(app, storage.LocalStore.from_app(app))
 
 
 def register_blueprints(app: Flask) -> None:

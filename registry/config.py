@@ -40,6 +40,16 @@ DEFAULTS: dict = {
     "UPLOAD_FOLDER": None,  # instance/uploads
     "KEYS_FOLDER": None,  # instance/keys
     "OUTBOX_FOLDER": None,  # instance/outbox
+    "CERTIFICATES_FOLDER": None,  # instance/certificates (issued PDFs, local storage)
+    # Where evidence files, issued PDFs and signing keys live: "local" (the folders above) or
+    # "s3" (an S3-compatible object store shared by several app servers; see README).
+    "STORAGE_BACKEND": "local",
+    "S3_BUCKET": None,
+    "S3_ENDPOINT_URL": None,  # e.g. https://minio.internal:9000; unset for AWS S3
+    "S3_REGION": None,
+    "S3_ACCESS_KEY_ID": None,  # unset: boto3's usual chain (AWS_* variables, instance role)
+    "S3_SECRET_ACCESS_KEY": None,
+    "S3_PREFIX": "",  # a folder inside the bucket, e.g. "registry/"
     "PDF_SIGNING_PKCS12": None,
     # Development and tests create missing signing keys on first use; production never does
     # (`flask --app registry keys init` is an explicit step there).
@@ -81,6 +91,11 @@ def load_config(app: Flask, test_config: dict | None) -> None:
                         ("OUTBOX_FOLDER", "outbox")):
         if not app.config.get(key):
             app.config[key] = str(instance / folder)
+    if not app.config.get("CERTIFICATES_FOLDER"):
+        # Tests keep issued PDFs beside their keys, out of the project's instance folder.
+        base = Path(app.config["KEYS_FOLDER"]).parent if app.config.get("TESTING") else instance
+        app.config["CERTIFICATES_FOLDER"] = str(base / "certificates")
+    _check_storage(app)
     app.config["MAX_CONTENT_LENGTH"] = int(app.config["MAX_UPLOAD_MB"]) * 1024 * 1024 + 64 * 1024
     if app.config["ENV_NAME"] == "production":
         _check_production(app)
@@ -112,6 +127,15 @@ def _parse(raw: str):
     except ValueError:
         return raw
     return value if not isinstance(value, str) else raw
+
+
+def _check_storage(app: Flask) -> None:
+    backend = app.config["STORAGE_BACKEND"]
+    if backend not in ("local", "s3"):
+        raise ConfigurationError(
+            f"REGISTRY_STORAGE_BACKEND={backend!r}: use \"local\" or \"s3\".")
+    if backend == "s3" and not app.config.get("S3_BUCKET"):
+        raise ConfigurationError("REGISTRY_STORAGE_BACKEND=s3 needs REGISTRY_S3_BUCKET.")
 
 
 def _check_production(app: Flask) -> None:

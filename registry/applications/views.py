@@ -3,7 +3,7 @@ and the staff's button that opens a surveillance audit on a certificate."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -142,8 +142,7 @@ def new_version(application_id: int, document_id: int):
 def download(application_id: int, document_id: int, number: int):
     application = access.get_for(current_user, application_id)
     version = evidence.version_of(application, document_id, number)
-    return send_file(storage.path_for(version.sha256), mimetype=version.content_type,
-                     as_attachment=True, download_name=version.filename)
+    return storage.send_upload(version.sha256, version.content_type, version.filename)
 
 
 @bp.post("/applications/<int:application_id>/submit")

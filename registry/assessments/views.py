@@ -12,7 +12,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import get_locale
@@ -310,9 +309,8 @@ def finding_evidence(application_id: int, finding_id: int):
     finding = corrective.finding_of(found.application, finding_id)
     if not finding.evidence_sha256:
         raise NotFound(_("Documento non trovato."))
-    return send_file(storage.path_for(finding.evidence_sha256),
-                     mimetype=finding.evidence_type, as_attachment=True,
-                     download_name=finding.evidence_filename)
+    return storage.send_upload(finding.evidence_sha256, finding.evidence_type,
+                               finding.evidence_filename)
 
 
 @bp.post("/audit/applications/<int:application_id>/findings/<int:finding_id>/close")

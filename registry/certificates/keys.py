@@ -1,4 +1,6 @@
-"""QR signing keys: created and rotated by CLI, private halves in instance/keys (mode 0600).
+"""QR signing keys: created and rotated by CLI, private halves in the store as
+`keys/qr-<kid>.pem` (instance/keys with mode 0600 locally; the shared object store when
+several app servers run, so that a key created on one signs on the others).
 
 Rotation makes a new key active; older keys stay published (and valid for what they signed),
 so a certificate printed years ago still verifies.
@@ -7,11 +9,8 @@ so a certificate printed years ago still verifies.
 from __future__ import annotations
 
 import base64
-import os
-from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from flask import current_app
 
 from registry import auditlog
 from registry.certificates import token as tokens
@@ -19,29 +18,22 @@ from registry.certificates.models import SigningKey
 from registry.db import utcnow
 from registry.errors import DomainError
 from registry.extensions import db
+from registry.storage import KEYS, AlreadyStored, NotStored, get_store
 
 
-def _folder() -> Path:
-    return Path(current_app.config["KEYS_FOLDER"])
-
-
-def _private_path(kid: str) -> Path:
-    return _folder() / f"qr-{kid}.pem"
-
-
-def _write_private(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    os.chmod(path.parent, 0o700)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
+def _private_key(kid: str) -> str:
+    return f"{KEYS}/qr-{kid}.pem"
 
 
 def create_key(actor=None) -> SigningKey:
     """Generate a key pair, store the private half, publish the public half, make it active."""
     private = tokens.generate_key()
     kid = tokens.key_id(private.public_key())
-    _write_private(_private_path(kid), tokens.private_key_to_pem(private))
+    try:
+        get_store().put_bytes(_private_key(kid), tokens.private_key_to_pem(private),
+                              exclusive=True)
+    except AlreadyStored:  # a kid is a hash of the public key: never another key's name
+        raise DomainError(f"private key {kid} already stored") from None
     for old in db.session.scalars(db.select(SigningKey).where(SigningKey.active.is_(True))):
         old.active, old.retired_at = False, utcnow()
     raw = private.public_key().public_bytes_raw()
@@ -56,7 +48,7 @@ def create_key(actor=None) -> SigningKey:
 def ensure_key() -> SigningKey:
     """The active key, created if there is none (make run, tests)."""
     key = db.session.scalar(db.select(SigningKey).where(SigningKey.active.is_(True)))
-    if key is not None and _private_path(key.kid).exists():
+    if key is not None and get_store().exists(_private_key(key.kid)):
         return key
     return create_key()
 
@@ -66,10 +58,11 @@ def active_private_key() -> tuple[str, Ed25519PrivateKey]:
     key = db.session.scalar(db.select(SigningKey).where(SigningKey.active.is_(True)))
     if key is None:
         raise DomainError("no active QR signing key: run `flask --app registry keys init`")
-    path = _private_path(key.kid)
-    if not path.exists():
-        raise DomainError(f"private key {key.kid} missing from {path.parent}")
-    return key.kid, tokens.private_key_from_pem(path.read_bytes())
+    try:
+        pem = get_store().read(_private_key(key.kid))
+    except NotStored:
+        raise DomainError(f"private key {key.kid} missing from the store") from None
+    return key.kid, tokens.private_key_from_pem(pem)
 
 
 def _public(key: SigningKey) -> Ed25519PublicKey:

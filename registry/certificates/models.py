@@ -14,7 +14,7 @@ from registry.extensions import db
 
 class SigningKey(db.Model):
     """A public QR-signing key. Published for ever, so old certificates stay verifiable;
-    only the active one signs new tokens. The private half lives in instance/keys/."""
+    only the active one signs new tokens. The private half lives in the store (keys/)."""
 
     __tablename__ = "signing_key"
 

@@ -113,29 +113,47 @@ def _write_private(path: Path, data: bytes) -> None:
         raise
 
 
+def private_key_pem(key: PrivateKeyTypes, password: bytes | None = None) -> bytes:
+    """A private key as PKCS#8 PEM, encrypted when a password is given."""
+    encryption = (serialization.BestAvailableEncryption(password) if password
+                  else serialization.NoEncryption())
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                             encryption)
+
+
+def load_private_key_pem(data: bytes, password: bytes | None = None) -> PrivateKeyTypes:
+    return serialization.load_pem_private_key(data, password=password)
+
+
+def certificates_pem(*certs: x509.Certificate) -> bytes:
+    return b"".join(c.public_bytes(serialization.Encoding.PEM) for c in certs)
+
+
+def load_certificates_pem(data: bytes) -> list[x509.Certificate]:
+    """Every certificate in PEM data, in order."""
+    return x509.load_pem_x509_certificates(data)
+
+
 def write_private_key_pem(
     path: Path | str, key: PrivateKeyTypes, password: bytes | None = None
 ) -> None:
     """Save a private key as PKCS#8 PEM with mode 0600, encrypted when a password is given."""
-    encryption = (serialization.BestAvailableEncryption(password) if password
-                  else serialization.NoEncryption())
-    _write_private(Path(path), key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption))
+    _write_private(Path(path), private_key_pem(key, password))
 
 
 def read_private_key_pem(path: Path | str, password: bytes | None = None) -> PrivateKeyTypes:
     """Load a PEM private key."""
-    return serialization.load_pem_private_key(Path(path).read_bytes(), password=password)
+    return load_private_key_pem(Path(path).read_bytes(), password)
 
 
 def write_certificates_pem(path: Path | str, *certs: x509.Certificate) -> None:
     """Save one or more certificates as PEM (public: ordinary file mode)."""
-    Path(path).write_bytes(b"".join(c.public_bytes(serialization.Encoding.PEM) for c in certs))
+    Path(path).write_bytes(certificates_pem(*certs))
 
 
 def read_certificates_pem(path: Path | str) -> list[x509.Certificate]:
     """Every certificate in a PEM file, in order."""
-    return x509.load_pem_x509_certificates(Path(path).read_bytes())
+    return load_certificates_pem(Path(path).read_bytes())
 
 
 def write_pkcs12(path: Path | str, key: PrivateKeyTypes, cert: x509.Certificate,

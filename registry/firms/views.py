@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -195,8 +195,8 @@ def change(change_id: int):
 @roles_required(Role.APPLICANT, *OVERSIGHT)
 def change_evidence(change_id: int):
     item = changes.change_for(current_user, change_id)
-    return send_file(storage.path_for(item.evidence_sha256), mimetype=item.evidence_type,
-                     as_attachment=True, download_name=item.evidence_filename)
+    return storage.send_upload(item.evidence_sha256, item.evidence_type,
+                               item.evidence_filename)
 
 
 # Sites --------------------------------------------------------------------------------------
