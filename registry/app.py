@@ -51,9 +51,12 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message_category = "info"
     register_i18n(app)
 
-    from registry.accounts.services import load_session_user
+    from registry.accounts.sessions import load_session_user, touch_after_request
+    from registry.security import trust_proxies
 
     login_manager.user_loader(load_session_user)
+    app.after_request(touch_after_request)
+    trust_proxies(app)
     import registry.models  # noqa: F401 - every model must be known to Alembic and the mapper
 
 
