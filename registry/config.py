@@ -146,17 +146,17 @@ def _check_production(app: Flask) -> None:
             f"{MIN_SECRET_KEY_BYTES} bytes (e.g. python -c 'import secrets; "
             f"print(secrets.token_urlsafe(48))')."
         )
+    url = app.config.get("SQLALCHEMY_DATABASE_URI") or ""
+    if not url.startswith("postgresql"):
+        raise ConfigurationError(
+            "REGISTRY_ENV=production needs REGISTRY_DATABASE_URL=postgresql+psycopg://…"
+        )
     storage = str(app.config.get("RATELIMIT_STORAGE_URI") or "memory://")
     if storage.startswith("memory://") and app.config.get("WORKERS") != 1:
         raise ConfigurationError(
             "REGISTRY_ENV=production needs a rate-limit store shared by every worker: set "
             "REGISTRY_RATELIMIT_STORAGE_URI=redis://host:6379, or REGISTRY_WORKERS=1 if "
             "exactly one app process serves the registry."
-        )
-    url = app.config.get("SQLALCHEMY_DATABASE_URI") or ""
-    if not url.startswith("postgresql"):
-        raise ConfigurationError(
-            "REGISTRY_ENV=production needs REGISTRY_DATABASE_URL=postgresql+psycopg://…"
         )
     app.config["AUTO_CREATE_KEYS"] = False
     app.config["SESSION_COOKIE_SECURE"] = True

@@ -150,7 +150,7 @@ def login():
             session[PENDING] = pending
             target = request.args.get("next")
             session[PENDING_NEXT] = target if is_safe_redirect(target) else None
-            step = "accounts.second_factor" if user.has_second_factor else \
+            step = "accounts.second_factor_step" if user.has_second_factor else \
                 "accounts.enrol_second_factor"
             return redirect(url_for(step))
     return render_template("accounts/login.html", form=form)
