@@ -243,10 +243,11 @@ def update_user(user: User, *, name: str, roles, active: bool, actor: User | Non
                     after=_public_state(user))
 
 
-def reset_second_factor(user: User, *, actor: User) -> None:
-    """An admin clears a user's second factor (a lost phone): the secret and recovery codes
-    are forgotten and every session of the user ends; staff enrol again at next login."""
-    if actor.id == user.id:
+def reset_second_factor(user: User, *, actor: User | None) -> None:
+    """An admin (or the CLI, actor None) clears a user's second factor (a lost phone): the
+    secret and recovery codes are forgotten and every session of the user ends; staff enrol
+    again at their next login. Nobody resets their own: that would defeat its purpose."""
+    if actor is not None and actor.id == user.id:
         raise DomainError(_("Non puoi reimpostare il tuo secondo fattore: chiedilo a un altro "
                             "amministratore."))
     had = user.has_second_factor
