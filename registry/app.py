@@ -52,9 +52,12 @@ def register_extensions(app: Flask) -> None:
     register_i18n(app)
     register_storage(app)
 
-    from registry.accounts.services import load_session_user
+    from registry.accounts.sessions import load_session_user, touch_after_request
+    from registry.security import trust_proxies
 
     login_manager.user_loader(load_session_user)
+    app.after_request(touch_after_request)
+    trust_proxies(app)
     import registry.models  # noqa: F401 - every model must be known to Alembic and the mapper
 
 

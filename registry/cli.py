@@ -60,6 +60,22 @@ def deactivate(email: str) -> None:
     _edit_user(email, active=False)
 
 
+@users_cli.command("reset-second-factor")
+@click.option("--email", required=True)
+def reset_second_factor(email: str) -> None:
+    """Forget a user's second factor (lost phone and codes); their sessions end. Staff set up
+    a new one at their next login. Recorded in the audit log."""
+    from registry.accounts.models import find_by_email
+    from registry.accounts.services import reset_second_factor as reset
+
+    user = find_by_email(email)
+    if user is None:
+        raise click.ClickException(f"no user with email {email}")
+    reset(user, actor=None)
+    db.session.commit()
+    click.echo(f"second factor of {user.email} reset; their sessions have ended")
+
+
 def _edit_user(email: str, roles=None, active=None) -> None:
     from registry.accounts.models import find_by_email
     from registry.accounts.services import update_user
@@ -209,13 +225,15 @@ def jobs_run(day, dry_run: bool) -> None:
 @click.option("--force", is_flag=True, help="Load even if the database already has users.")
 def load_demo(force: bool) -> None:
     """Load demo data once (a user per role, firms in every state) and print the logins."""
-    from registry.demo import DEMO_PASSWORD, load_demo_data
+    from registry.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, load_demo_data
 
     created = load_demo_data(force=force)
     db.session.commit()
     if created:
         click.echo("Demo data loaded.")
     click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+    click.echo(f"Staff also enter a code from an authenticator app set up with the secret "
+               f"{DEMO_TOTP_SECRET}")
     from registry.demo import demo_logins
 
     for email, roles in demo_logins():

@@ -30,10 +30,27 @@ DEFAULTS: dict = {
     "RESET_TOKEN_MAX_AGE": 3600,  # a reset link lives one hour
     "CONFIRM_TOKEN_MAX_AGE": 3 * 24 * 3600,
     "INVITATION_MAX_AGE": 14 * 24 * 3600,
+    # Failed logins count per account *and* client address (an attacker's failures never
+    # lock the owner out from elsewhere) and per address; successful ones do not count.
     "LOGIN_LIMIT_PER_ACCOUNT": "5 per 15 minutes",
     "LOGIN_LIMIT_PER_ADDRESS": "20 per 15 minutes",
+    # Failed second-factor codes (TOTP or recovery) count per account, from any address.
+    "SECOND_FACTOR_LIMIT": "5 per 15 minutes",
     "API_RATE_LIMIT": "300 per minute",
+    # Limits must be shared by every worker: redis://host:6379 in production. memory://
+    # counts per process, so production accepts it only with WORKERS = 1.
     "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_KEY_PREFIX": "registry",
+    "WORKERS": None,  # app processes sharing the limits; production with memory:// needs 1
+    "PROXY_FIX": 0,  # trusted reverse proxies in front (X-Forwarded-For / -Proto)
+    # A session's "last seen" is written at most this often (not on every request).
+    "SESSION_TOUCH_SECONDS": 300,
+    # Between a correct password and the second factor (code or enrolment).
+    "LOGIN_PENDING_MAX_AGE": 600,
+    "SECOND_FACTOR_ISSUER": "Registro Bollino Blu",
+    # Key material for TOTP secrets and recovery-code hashes; SECRET_KEY when unset. Set it
+    # to rotate SECRET_KEY without resetting everybody's second factor.
+    "SECOND_FACTOR_KEY": None,
     "RATELIMIT_HEADERS_ENABLED": True,
     "RATELIMIT_ENABLED": True,
     "MAX_UPLOAD_MB": 20,
@@ -138,15 +155,32 @@ def _check_storage(app: Flask) -> None:
         raise ConfigurationError("REGISTRY_STORAGE_BACKEND=s3 needs REGISTRY_S3_BUCKET.")
 
 
+MIN_SECRET_KEY_BYTES = 32
+
+
 def _check_production(app: Flask) -> None:
-    if not app.config.get("SECRET_KEY"):
+    secret = app.config.get("SECRET_KEY")
+    if not secret:
         raise ConfigurationError(
             "REGISTRY_ENV=production needs REGISTRY_SECRET_KEY: set a long random value."
+        )
+    if len(secret.encode() if isinstance(secret, str) else secret) < MIN_SECRET_KEY_BYTES:
+        raise ConfigurationError(
+            f"REGISTRY_SECRET_KEY is too short: production needs at least "
+            f"{MIN_SECRET_KEY_BYTES} bytes (e.g. python -c 'import secrets; "
+            f"print(secrets.token_urlsafe(48))')."
         )
     url = app.config.get("SQLALCHEMY_DATABASE_URI") or ""
     if not url.startswith("postgresql"):
         raise ConfigurationError(
             "REGISTRY_ENV=production needs REGISTRY_DATABASE_URL=postgresql+psycopg://…"
+        )
+    storage = str(app.config.get("RATELIMIT_STORAGE_URI") or "memory://")
+    if storage.startswith("memory://") and app.config.get("WORKERS") != 1:
+        raise ConfigurationError(
+            "REGISTRY_ENV=production needs a rate-limit store shared by every worker: set "
+            "REGISTRY_RATELIMIT_STORAGE_URI=redis://host:6379, or REGISTRY_WORKERS=1 if "
+            "exactly one app process serves the registry."
         )
     app.config["AUTO_CREATE_KEYS"] = False
     app.config["SESSION_COOKIE_SECURE"] = True

@@ -12,6 +12,7 @@ import io
 from werkzeug.datastructures import FileStorage
 
 from registry.accounts.models import User, count_users
+from registry.accounts.second_factor import enrol_with_secret
 from registry.accounts.services import create_user
 from registry.extensions import db
 from registry.firms.identifiers import normalise_name
@@ -19,6 +20,10 @@ from registry.firms.models import Firm, Site
 from registry.security import Role
 
 DEMO_PASSWORD = "demo-Bollino-2026"  # noqa: S105 - printed on purpose: demo only
+# Staff log in with a second factor. The demo staff share this authenticator secret
+# (printed by `flask setup` and in the README): add it to an authenticator app by hand, or
+# compute a code with `python -c 'import pyotp; print(pyotp.TOTP("<secret>").now())'`.
+DEMO_TOTP_SECRET = "BOLLINOBLUDEMOSTAFFTOTPSECRETXYZ"  # noqa: S105 - demo only
 
 DEMO_USERS = [
     ("admin@demo.bollinoblu.it", "Anna Amministratrice", [Role.ADMIN]),
@@ -80,7 +85,9 @@ def load_demo_data(force: bool = False) -> bool:
     ensure_default_scheme()
     for email, name, roles in DEMO_USERS:
         if db.session.scalar(db.select(User).where(User.email == email)) is None:
-            create_user(email, name, DEMO_PASSWORD, roles)
+            user = create_user(email, name, DEMO_PASSWORD, roles)
+            if user.second_factor_required:
+                enrol_with_secret(user, DEMO_TOTP_SECRET)
     db.session.flush()
     for index, spec in enumerate(DEMO_FIRMS):
         _demo_firm(index, *spec)

@@ -1,7 +1,7 @@
 """Imports every model module so the metadata is complete (Alembic, mapper configuration)."""
 
 from audits.models import SchemeVersion  # noqa: F401
-from registry.accounts.models import User, UserRole  # noqa: F401
+from registry.accounts.models import RecoveryCode, User, UserRole, UserSession  # noqa: F401
 from registry.applications.models import (  # noqa: F401
     Application,
     ApplicationEvent,

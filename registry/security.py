@@ -1,4 +1,4 @@
-"""Role checks, safe redirects and the security headers every response carries."""
+"""Role checks, safe redirects, trusted proxies and the security headers of every response."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, abort, g
 from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from registry.extensions import login_manager
 
@@ -26,6 +27,9 @@ class Role(enum.StrEnum):
 OVERSIGHT = frozenset({Role.ADMIN, Role.OFFICER, Role.MINISTRY})
 # Staff who run the certification itself (start surveillance, manage the workflow).
 CERTIFICATION_STAFF = frozenset({Role.ADMIN, Role.OFFICER})
+# Staff log in with a password and a second factor: an officer's login can issue a
+# certificate. Applicants may add one.
+SECOND_FACTOR_ROLES = frozenset({Role.AUDITOR, Role.OFFICER, Role.MINISTRY, Role.ADMIN})
 
 
 def has_any_role(user, roles) -> bool:
@@ -76,6 +80,19 @@ def is_safe_redirect(target: str | None) -> bool:
     parts = urlsplit(target)
     return (not parts.scheme and not parts.netloc and target.startswith("/")
             and not target.startswith("//") and "\\" not in target)
+
+
+def trust_proxies(app: Flask) -> None:
+    """Behind `PROXY_FIX` reverse proxies, read the client address and scheme from their
+    X-Forwarded-For / X-Forwarded-Proto headers (the last N hops only).
+
+    With the default 0 the headers are ignored: anyone can send them, so trusting them
+    without a proxy that overwrites them would let a client pick its own rate-limit bucket.
+    Behind a proxy and with 0, every client would share the proxy's address.
+    """
+    hops = int(app.config.get("PROXY_FIX") or 0)
+    if hops > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
 
 CSP = (

@@ -10,6 +10,7 @@ from werkzeug.datastructures import FileStorage
 
 from audits.schemes_store import ensure_default_scheme
 from registry.accounts.models import User
+from registry.accounts.second_factor import enrol_with_secret
 from registry.accounts.services import create_user
 from registry.applications import evidence
 from registry.applications.services import start_application, submit
@@ -25,6 +26,7 @@ from registry.security import Role
 
 ROLES = [str(role) for role in Role]
 PASSWORD = "Correct-Horse-42"
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # an authenticator's shared secret (base32)
 _counter = itertools.count(1)
 
 
@@ -35,6 +37,13 @@ def make_user(role: str | list[str] = "applicant", email: str | None = None,
     n = next(_counter)
     user = create_user(email or f"{roles[0]}{n}@example.it", name or f"Utente {n}", password,
                        roles, confirmed=confirmed, firm_id=firm_id)
+    db.session.commit()
+    return user
+
+
+def enrol_second_factor(user: User, secret: str = TOTP_SECRET) -> User:
+    """Give `user` a confirmed authenticator with a known secret (codes: tests.steps.totp)."""
+    enrol_with_secret(user, secret)
     db.session.commit()
     return user
 

@@ -6,19 +6,45 @@ read-side tests insert rows instead (`tests/rows.py`).
 
 from __future__ import annotations
 
+import time
+
+import pyotp
+
 from registry.accounts.models import User
+from registry.accounts.sessions import start_session
 from registry.applications.models import Application
 from registry.extensions import db
 from tests import factories
 
 
 def log_in(client, user_id: int) -> None:
-    """Log a user in by writing the session as Flask-Login would (no password round trip)."""
+    """Log a user in without the password and code round trips: a real server-side session
+    is opened through the service, marked as passed with a second factor (so staff need no
+    authenticator here), and its token written into the cookie as Flask-Login would."""
     with client.application.app_context():
-        session_id = db.session.get(User, user_id).get_id()
+        token = start_session(db.session.get(User, user_id), ip_address="127.0.0.1",
+                              user_agent="tests", second_factor="totp")
+        db.session.commit()
     with client.session_transaction() as session:
-        session["_user_id"] = session_id
+        session["_user_id"] = token
         session["_fresh"] = True
+
+
+def totp(secret: str, steps_ahead: int = 0) -> str:
+    """The code an authenticator app shows now (or `steps_ahead` 30-second steps later: the
+    registry accepts one step of drift, and refuses a step already used)."""
+    return pyotp.TOTP(secret).at(time.time() + 30 * steps_ahead)
+
+
+def log_in_with_password(client, email: str, password: str, secret: str | None = None,
+                         steps_ahead: int = 0):
+    """The real login form; with `secret`, the second step too. Returns the last response."""
+    response = client.post("/account/login", data={"email": email, "password": password})
+    if secret and response.status_code == 302 and \
+            response.headers["Location"].startswith("/account/login/code"):
+        response = client.post("/account/login/code",
+                               data={"code": totp(secret, steps_ahead)})
+    return response
 
 
 def client_for(app, user_id):

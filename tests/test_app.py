@@ -31,6 +31,34 @@ def test_production_refuses_sqlite(monkeypatch):
                     "SQLALCHEMY_DATABASE_URI": "sqlite:///x.db"})
 
 
+PRODUCTION = {"ENV_NAME": "production", "SECRET_KEY": "s" * 32,
+              "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://x@127.0.0.1/x",
+              "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379"}
+
+
+@pytest.mark.parametrize("key", ["abc", "s" * 31, "è" * 15])  # "è" is two bytes: 30 bytes
+def test_production_refuses_a_short_secret_key(key):
+    with pytest.raises(ConfigurationError, match="at least 32 bytes"):
+        create_app({**PRODUCTION, "SECRET_KEY": key})
+
+
+def test_production_accepts_a_32_byte_secret_key():
+    assert create_app({**PRODUCTION, "SECRET_KEY": "è" * 16}).config["ENV_NAME"] == "production"
+
+
+def test_production_refuses_per_process_rate_limits_with_several_workers():
+    for workers in (None, 2, 4):
+        with pytest.raises(ConfigurationError, match="REGISTRY_RATELIMIT_STORAGE_URI=redis"):
+            create_app({**PRODUCTION, "RATELIMIT_STORAGE_URI": "memory://",
+                        "WORKERS": workers})
+
+
+def test_production_accepts_memory_limits_with_exactly_one_worker(monkeypatch):
+    monkeypatch.setenv("REGISTRY_WORKERS", "1")
+    app = create_app({**PRODUCTION, "RATELIMIT_STORAGE_URI": "memory://"})
+    assert app.config["WORKERS"] == 1
+
+
 def test_production_environment_variable_refuses(monkeypatch):
     monkeypatch.setenv("REGISTRY_ENV", "production")
     monkeypatch.delenv("REGISTRY_SECRET_KEY", raising=False)
@@ -40,8 +68,7 @@ def test_production_environment_variable_refuses(monkeypatch):
 
 
 def test_production_sets_secure_cookies():
-    app = create_app({"ENV_NAME": "production", "SECRET_KEY": "s" * 40,
-                      "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://x@127.0.0.1/x"})
+    app = create_app(PRODUCTION)
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["SESSION_COOKIE_HTTPONLY"] is True
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"

@@ -6,9 +6,10 @@ from collections import Counter
 from registry.applications.models import Application
 from registry.certificates.models import Certificate
 from registry.decisions.models import Appeal
-from registry.demo import DEMO_PASSWORD, demo_logins, load_demo_data
+from registry.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, demo_logins, load_demo_data
 from registry.extensions import db
 from registry.firms.models import ProfileChange
+from tests.steps import log_in_with_password
 
 
 def test_demo_covers_every_state_and_logins_work(app, runner):
@@ -37,9 +38,9 @@ def test_demo_covers_every_state_and_logins_work(app, runner):
     assert {"valid", "suspended", "withdrawn", "expired", "renounced", "superseded"} <= statuses
     client = app.test_client()
     for email, _roles in demo_logins():
-        response = client.post("/account/login", data={"email": email,
-                                                        "password": DEMO_PASSWORD})
+        response = log_in_with_password(client, email, DEMO_PASSWORD, DEMO_TOTP_SECRET)
         assert response.status_code == 302, email
+        assert response.headers["Location"] == "/dashboard", email
         assert client.get("/dashboard").status_code == 200
         client.post("/account/logout")
     assert runner.invoke(args=["audit-log", "verify"]).exit_code == 0
@@ -53,7 +54,7 @@ def test_every_page_renders_on_demo_data(app):
         db.session.commit()
     for email, _roles in demo_logins():
         client = app.test_client()
-        client.post("/account/login", data={"email": email, "password": DEMO_PASSWORD})
+        log_in_with_password(client, email, DEMO_PASSWORD, DEMO_TOTP_SECRET)
         seen, queue = set(), ["/dashboard"]
         depth = {"/dashboard": 0}
         while queue:

@@ -30,6 +30,20 @@ ROUTES = {
     "accounts.login": ("GET", "/account/login", {ANON: 200, **dict.fromkeys(ROLES, 302)}),
     "accounts.logout": ("POST", "/account/logout", only(*ROLES, ok=302)),
     "accounts.change_password": ("GET", "/account/password", LOGGED_IN),
+    "accounts.account": ("GET", "/account", LOGGED_IN),
+    # sessions of other people (or none) are not found; anonymous goes to the login page
+    "accounts.revoke_session": ("POST", "/account/sessions/999999/revoke",
+                                only(*ROLES, ok=404)),
+    "accounts.revoke_other_sessions": ("POST", "/account/sessions/revoke-others",
+                                       only(*ROLES, ok=302)),
+    # the second step of a login: without a correct password first, back to the login page
+    "accounts.second_factor_step": ("GET", "/account/login/code", dict.fromkeys(ALL, 302)),
+    # nobody in the table has a second factor yet: everyone logged in may enrol one
+    "accounts.enrol_second_factor": ("GET", "/account/two-factor/enrol", LOGGED_IN),
+    "accounts.new_recovery_codes": ("POST", "/account/two-factor/recovery-codes",
+                                    only(*ROLES, ok=302)),
+    "accounts.disable_second_factor": ("POST", "/account/two-factor/disable",
+                                       only(*ROLES, ok=302)),
     "accounts.request_reset": ("GET", "/account/reset", PUBLIC),
     "accounts.reset_password": ("GET", "/account/reset/bad-token", dict.fromkeys(ALL, 302)),
     "accounts.signup": ("GET", "/account/signup", PUBLIC),
@@ -37,6 +51,8 @@ ROUTES = {
     "admin.users": ("GET", "/admin/users", only("admin")),
     "admin.create_user": ("GET", "/admin/users/new", only("admin")),
     "admin.edit_user": ("GET", "/admin/users/{auditor}", only("admin")),
+    "admin.reset_second_factor": ("POST", "/admin/users/{auditor}/second-factor/reset",
+                                  only("admin", ok=302)),
 }
 
 

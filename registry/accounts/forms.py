@@ -80,3 +80,32 @@ class UserEditForm(FlaskForm):
                                validators=[DataRequired(_l("Scegli almeno un ruolo."))])
     active = BooleanField(_l("Attivo"))
     submit = SubmitField(_l("Salva"))
+
+
+class CodeForm(FlaskForm):
+    """The second step of a login: the authenticator's code or a recovery code."""
+
+    code = StringField(_l("Codice"), validators=[DataRequired(REQUIRED), Length(max=20)],
+                       render_kw={"autocomplete": "one-time-code", "autocapitalize": "off",
+                                  "spellcheck": "false"})
+    submit = SubmitField(_l("Verifica"))
+
+
+class EnrolForm(FlaskForm):
+    code = StringField(_l("Codice a 6 cifre mostrato dall'app"),
+                       validators=[DataRequired(REQUIRED), Length(max=20)],
+                       render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"})
+    submit = SubmitField(_l("Attiva il secondo fattore"))
+
+
+class RecoveryCodesForm(FlaskForm):
+    code = StringField(_l("Codice attuale dell'app"),
+                       validators=[DataRequired(REQUIRED), Length(max=20)],
+                       render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"})
+    submit = SubmitField(_l("Genera nuovi codici di recupero"))
+
+
+class DisableSecondFactorForm(FlaskForm):
+    password = PasswordField(_l("Password"), validators=[DataRequired(REQUIRED)],
+                             render_kw={"autocomplete": "current-password"})
+    submit = SubmitField(_l("Disattiva il secondo fattore"))

@@ -1,15 +1,15 @@
-"""The user account and its roles."""
+"""The user account, its roles, its sessions and its second factor."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, String, func
+from sqlalchemy import BigInteger, ForeignKey, String, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.db import utcnow
 from registry.extensions import db
-from registry.security import Role
+from registry.security import SECOND_FACTOR_ROLES, Role
 
 
 class User(db.Model):
@@ -23,12 +23,19 @@ class User(db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(default=True)
     email_confirmed_at: Mapped[dt.datetime | None]
-    # Bumped when the password changes or the account is deactivated: it is part of the
-    # session id, so every other session of this user ends on its next request.
-    session_version: Mapped[int] = mapped_column(default=1)
     firm_id: Mapped[int | None] = mapped_column(ForeignKey("firm.id", use_alter=True), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[dt.datetime | None]
+    # The second factor (TOTP): the shared secret encrypted at rest (see second_factor.py),
+    # when it was confirmed with a first code, and the last time step a code was accepted
+    # for, so a code cannot be used twice.
+    totp_secret: Mapped[str | None] = mapped_column(String(255))
+    totp_confirmed_at: Mapped[dt.datetime | None]
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
+
+    # The token of the session this object was loaded for (never stored: the database
+    # keeps only its hash, in UserSession). Flask-Login keeps it in the signed cookie.
+    session_token = None
 
     role_rows: Mapped[list[UserRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
@@ -47,6 +54,15 @@ class User(db.Model):
         have = {row.role for row in self.role_rows}
         self.role_rows.extend(UserRole(role=role) for role in sorted(wanted - have))
 
+    @property
+    def second_factor_required(self) -> bool:
+        """Staff must log in with a second factor; for applicants it is optional."""
+        return any(self.has_role(role) for role in SECOND_FACTOR_ROLES)
+
+    @property
+    def has_second_factor(self) -> bool:
+        return self.totp_confirmed_at is not None
+
     # Flask-Login protocol
     @property
     def is_active(self) -> bool:
@@ -60,8 +76,10 @@ class User(db.Model):
     def is_anonymous(self) -> bool:
         return False
 
-    def get_id(self) -> str:
-        return f"{self.id}:{self.session_version}"
+    def get_id(self) -> str | None:
+        # The cookie names a server-side session (UserSession), never the user: a session
+        # ends when its row is revoked, whatever copies of the cookie exist.
+        return self.session_token
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email}>"
@@ -76,6 +94,42 @@ class UserRole(db.Model):
                                          primary_key=True)
     role: Mapped[str] = mapped_column(String(20), primary_key=True)
     user: Mapped[User] = relationship(back_populates="role_rows")
+
+
+class UserSession(db.Model):
+    """One login: a browser holding a random token whose SHA-256 is stored here.
+
+    Checked on every request; revoked by logout, by a password change (the others), by a
+    role change, a deactivation or a second-factor reset (all of them), or from the
+    account page. `second_factor` says how the login was completed ("totp", "recovery"),
+    None for a password-only login, which staff accounts are never allowed.
+    """
+
+    __tablename__ = "user_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    ip_address: Mapped[str | None] = mapped_column(String(45))
+    user_agent: Mapped[str | None] = mapped_column(String(255))
+    second_factor: Mapped[str | None] = mapped_column(String(20))
+    revoked_at: Mapped[dt.datetime | None]
+
+    user: Mapped[User] = relationship(lazy="joined")
+
+
+class RecoveryCode(db.Model):
+    """A single-use code that replaces the authenticator once; only its keyed hash is kept."""
+
+    __tablename__ = "recovery_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    used_at: Mapped[dt.datetime | None]
 
 
 def find_by_email(email: str) -> User | None:

@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from audits.models import SchemeVersion
 from audits.schemes_store import list_versions, scheme_of
-from registry.accounts import services
+from registry.accounts import services, sessions
 from registry.accounts.forms import UserCreateForm, UserEditForm
 from registry.accounts.models import User
 from registry.extensions import db
@@ -59,7 +59,18 @@ def edit_user(user_id: int):
         form.roles.data = sorted(user.roles)
     if form.validate_on_submit() and run_use_case(
             lambda: services.update_user(user, name=form.name.data, roles=form.roles.data,
-                                         active=form.active.data, actor=current_user),
+                                         active=form.active.data, actor=current_user,
+                                         current_session=sessions.current_session_id()),
             form=form, success=_("Utente aggiornato.")).ok:
         return redirect(url_for("admin.users"))
     return render_template("admin/user_edit.html", form=form, user=user)
+
+
+@bp.post("/users/<int:user_id>/second-factor/reset")
+@roles_required(Role.ADMIN)
+def reset_second_factor(user_id: int):
+    user = services.get_user(user_id)
+    run_use_case(lambda: services.reset_second_factor(user, actor=current_user),
+                 success=_("Secondo fattore reimpostato: le sessioni dell'utente sono state "
+                           "chiuse; al prossimo accesso dovrà attivarlo di nuovo."))
+    return redirect(url_for("admin.edit_user", user_id=user_id))

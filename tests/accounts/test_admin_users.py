@@ -3,6 +3,7 @@
 from registry.accounts.models import User, find_by_email
 from registry.auditlog import AuditEvent
 from registry.extensions import db
+from tests.factories import enrol_second_factor, make_user
 
 
 def test_admin_creates_user(app, client, users, login):
@@ -67,3 +68,18 @@ def test_cli_refuses_weak_password_and_duplicate(app, runner):
     result = runner.invoke(args=["users", "create", "--email", "A@example.it", "--role",
                                  "officer", "--password", "Long-enough-1"])
     assert result.exit_code != 0 and "Esiste già" in result.output
+
+
+def test_cli_resets_a_second_factor(app, runner):
+    with app.app_context():
+        enrol_second_factor(make_user("admin", email="only-admin@example.it"))
+    result = runner.invoke(args=["users", "reset-second-factor", "--email",
+                                 "only-admin@example.it"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert not find_by_email("only-admin@example.it").has_second_factor
+        event = db.session.scalar(db.select(AuditEvent).where(
+            AuditEvent.action == "user.second_factor_reset"))
+        assert event.actor_id is None
+    result = runner.invoke(args=["users", "reset-second-factor", "--email", "no@example.it"])
+    assert result.exit_code != 0 and "no user" in result.output

@@ -20,8 +20,8 @@ def _post_login(client, email, password):
 
 def test_login_with_right_password_redirects(app, client):
     with app.app_context():
-        factories.make_user("officer", email="Officer.Mixed@Example.it")
-    response = _post_login(client, "officer.mixed@example.IT", PASSWORD)
+        factories.make_user("applicant", email="Owner.Mixed@Example.it")
+    response = _post_login(client, "owner.mixed@example.IT", PASSWORD)
     assert response.status_code == 302
     assert client.get("/dashboard").status_code == 200
 
@@ -42,7 +42,7 @@ def test_login_keeps_typed_email(app, client):
 
 def test_login_next_must_be_local(app, client):
     with app.app_context():
-        factories.make_user("officer", email="o@example.it")
+        factories.make_user("applicant", email="o@example.it")
     response = client.post("/account/login?next=https://evil.example/x",
                            data={"email": "o@example.it", "password": PASSWORD})
     assert response.headers["Location"] == "/dashboard"
@@ -142,11 +142,15 @@ def test_password_reset_end_to_end_through_smtp(mail_app, smtp_server):
     assert "già stato usato" in response.get_data(as_text=True)
 
 
-def test_password_reset_unknown_email_sends_nothing(mail_app, smtp_server):
+def test_password_reset_unknown_email_gets_no_link(mail_app, smtp_server):
     client = mail_app.test_client()
     response = client.post("/account/reset", data={"email": "nobody@example.it"})
     assert response.status_code == 302
-    assert smtp_server.wait(1, timeout=0.5) == []
+    messages = smtp_server.wait(1)
+    assert [m["To"] for m in messages] == ["nobody@example.it"]
+    text = messages[0].get_content()
+    assert "non corrisponde a nessun account attivo" in text
+    assert "/account/reset/" not in text
 
 
 def test_expired_reset_link(make_app):
@@ -178,13 +182,21 @@ def test_signup_confirm_and_login(app, client):
     assert _post_login(client, "carla@callcenter.it", "Buona-password-1").status_code == 302
 
 
-def test_signup_duplicate_email(app, client):
+def test_signup_duplicate_email_tells_the_owner_not_the_page(app, client):
     with app.app_context():
         factories.make_user("applicant", email="dup@example.it")
-    body = client.post("/account/signup", data={
+    response = client.post("/account/signup", data={
         "name": "X", "email": "DUP@example.it", "password": "Buona-password-1",
-        "confirm": "Buona-password-1"}).get_data(as_text=True)
-    assert "Esiste già un account" in body
+        "confirm": "Buona-password-1"}, follow_redirects=True)
+    body = response.get_data(as_text=True)
+    assert "Esiste già" not in body and "Ti abbiamo inviato un" in body
+    outbox = list(Path(app.config["OUTBOX_FOLDER"]).glob("*.eml"))
+    assert len(outbox) == 1
+    message = message_from_bytes(outbox[0].read_bytes(), policy=default)
+    assert message["To"] == "dup@example.it"
+    assert "ha già un account" in message.get_content()
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(User.id))) == 1
 
 
 def test_csrf_is_required(make_app):
@@ -223,7 +235,7 @@ def test_rate_limit_per_address(make_app):
 
 def test_successful_logins_do_not_count_towards_limit(app, client):
     with app.app_context():
-        factories.make_user("officer", email="ok@example.it")
+        factories.make_user("applicant", email="ok@example.it")
     for _ in range(8):
         assert _post_login(client, "ok@example.it", PASSWORD).status_code == 302
         client.post("/account/logout")

@@ -22,6 +22,7 @@ from email.policy import default as default_policy
 from pathlib import Path
 from urllib.parse import quote
 
+import pyotp
 import pytest
 import zxingcpp
 from PIL import Image
@@ -115,12 +116,38 @@ def flash(page):
     return page.locator("main > .alert")
 
 
-def log_in(page, email: str, password: str) -> None:
+def log_in(page, email: str, password: str, secret: str | None = None,
+           journey: Journey | None = None) -> None:
+    """The login form; staff then give the code their authenticator app shows (`secret`),
+    or, with no second factor yet, enrol one: scan (here: read) the secret, confirm a code,
+    keep the recovery codes."""
     visit(page, "/account/login")
     expect(page.get_by_role("heading", name="Accedi al registro")).to_be_visible()
     page.fill("#email", email)
     page.fill("#password", password)
     press(page, "Accedi")
+    if secret:
+        expect(page.get_by_role("heading", name="Verifica in due passaggi")).to_be_visible()
+        page.fill("#code", pyotp.TOTP(secret).now())
+        press(page, "Verifica")
+    elif "/account/two-factor/enrol" in page.url:
+        expect(page.get_by_role("heading", name="Attiva la verifica in due passaggi")
+               ).to_be_visible()
+        expect(page.locator("main figure svg")).to_be_visible()
+        shown = page.locator("#totp-secret").inner_text().replace(" ", "")
+        if journey:
+            journey.shot(page, "second-factor-enrolment")
+            # the QR an authenticator app scans carries the same secret
+            image = SHOTS / f"{journey.step:02d}-qr.png"
+            page.locator("main figure svg").screenshot(path=str(image))
+            decoded = [r.text for r in zxingcpp.read_barcodes(Image.open(image), formats=QR)]
+            assert decoded and decoded[0].startswith("otpauth://totp/"), decoded
+            assert f"secret={shown}" in decoded[0], decoded
+        page.fill("#code", pyotp.TOTP(shown).now())
+        press(page, "Attiva il secondo fattore")
+        expect(page.locator("#recovery-codes li")).to_have_count(10)
+        with page.expect_navigation(wait_until="domcontentloaded"):
+            page.get_by_role("link", name="Ho conservato i codici, continua").click()
     expect(page).to_have_url(re.compile(r"/dashboard$"))
     expect(page.get_by_role("heading", name="La mia area")).to_be_visible()
 
@@ -180,6 +207,10 @@ def test_certification_journey(journey, live_server, tmp_path):
                                       name="Vittorio Valutatore")
         officer = factories.make_user("officer", email="responsabile@bollinoblu.it",
                                       name="Rita Responsabile")
+        # The auditor and the officer already use an authenticator app; the admin sets one
+        # up at the first login (below).
+        factories.enrol_second_factor(auditor)
+        factories.enrol_second_factor(officer)
         staff = {"admin": admin.email, "auditor": auditor.email, "officer": officer.email}
     evidence_pdf = tmp_path / "evidenza.pdf"
     evidence_pdf.write_bytes(PDF)
@@ -306,7 +337,7 @@ def test_certification_journey(journey, live_server, tmp_path):
 
     # 3. The admin assigns the auditor. -----------------------------------------------------
     admin_page = journey.person()
-    log_in(admin_page, staff["admin"], factories.PASSWORD)
+    log_in(admin_page, staff["admin"], factories.PASSWORD, journey=journey)
     visit(admin_page, f"/admin/applications/{application_id}")
     expect(admin_page.get_by_role("heading", level=1)).to_contain_text(FIRM_NAME)
     expect(admin_page.locator("main")).to_contain_text(
@@ -321,7 +352,7 @@ def test_certification_journey(journey, live_server, tmp_path):
 
     # 4. The auditor declares impartiality, scores every criterion, submits. ---------------
     audit = journey.person()
-    log_in(audit, staff["auditor"], factories.PASSWORD)
+    log_in(audit, staff["auditor"], factories.PASSWORD, factories.TOTP_SECRET)
     visit(audit, f"/audit/applications/{application_id}")
     expect(audit).to_have_url(re.compile(rf"/audit/applications/{application_id}/declaration$"))
     expect(audit.get_by_role("heading", name="Dichiarazione di imparzialità")).to_be_visible()
@@ -350,7 +381,7 @@ def test_certification_journey(journey, live_server, tmp_path):
 
     # 5. The officer certifies at the computed level. --------------------------------------
     decide = journey.person()
-    log_in(decide, staff["officer"], factories.PASSWORD)
+    log_in(decide, staff["officer"], factories.PASSWORD, factories.TOTP_SECRET)
     visit(decide, f"/officer/applications/{application_id}")
     expect(decide.get_by_role("heading", level=1)).to_contain_text(
         f"Decisione sulla domanda n. {application_id}")
