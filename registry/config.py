@@ -45,6 +45,9 @@ DEFAULTS: dict = {
     "PROXY_FIX": 0,  # trusted reverse proxies in front (X-Forwarded-For / -Proto)
     # A session's "last seen" is written at most this often (not on every request).
     "SESSION_TOUCH_SECONDS": 300,
+    # A session ends after this long unused, and in any case this long after the login.
+    "SESSION_IDLE_MINUTES": 120,
+    "SESSION_MAX_HOURS": 12,
     # Between a correct password and the second factor (code or enrolment).
     "LOGIN_PENDING_MAX_AGE": 600,
     "SECOND_FACTOR_ISSUER": "Registro Bollino Blu",

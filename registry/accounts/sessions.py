@@ -57,7 +57,7 @@ def load_session_user(token: str) -> User | None:
     """
     record = db.session.scalar(db.select(UserSession).where(
         UserSession.token_hash == _digest(token or "")))
-    if record is None or record.revoked_at is not None:
+    if record is None or record.revoked_at is not None or _expired(record, utcnow()):
         return None
     user = record.user
     if not user.active:
@@ -70,6 +70,19 @@ def load_session_user(token: str) -> User | None:
     if utcnow() - record.last_seen_at >= touch_every:
         g.user_session_touch = record.id
     return user
+
+
+def _limits() -> tuple[dt.timedelta, dt.timedelta]:
+    config = current_app.config
+    return (dt.timedelta(minutes=config["SESSION_IDLE_MINUTES"]),
+            dt.timedelta(hours=config["SESSION_MAX_HOURS"]))
+
+
+def _expired(record: UserSession, now: dt.datetime) -> bool:
+    """A session left unused for SESSION_IDLE_MINUTES, or older than SESSION_MAX_HOURS, has
+    ended: a cookie left on a shared computer does not open the registry the next day."""
+    idle, lifetime = _limits()
+    return now - record.last_seen_at > idle or now - record.created_at > lifetime
 
 
 def current_session_id() -> int | None:
@@ -93,9 +106,12 @@ def touch_after_request(response):
 
 
 def active_sessions(user: User) -> list[UserSession]:
-    """The user's sessions that have not been revoked, most recently used first."""
+    """The user's sessions that have not been revoked or expired, most recently used first."""
+    idle, lifetime = _limits()
+    now = utcnow()
     return list(db.session.scalars(db.select(UserSession).where(
-        UserSession.user_id == user.id, UserSession.revoked_at.is_(None))
+        UserSession.user_id == user.id, UserSession.revoked_at.is_(None),
+        UserSession.last_seen_at >= now - idle, UserSession.created_at >= now - lifetime)
         .order_by(UserSession.last_seen_at.desc(), UserSession.id.desc())))
 
 

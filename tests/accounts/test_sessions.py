@@ -6,7 +6,7 @@ import re
 
 from registry.accounts.models import User, UserSession
 from registry.accounts.services import update_user
-from registry.accounts.sessions import describe_agent, start_session
+from registry.accounts.sessions import active_sessions, describe_agent, start_session
 from registry.auditlog import AuditEvent
 from registry.extensions import db
 from tests import factories
@@ -224,3 +224,26 @@ def test_devices_are_named_for_people():
             "Chrome/126.0.0.0 Safari/537.36 Edg/126.0.0.0")
     assert describe_agent(edge) == "Edge su Windows"
     assert describe_agent(None) == "Dispositivo sconosciuto"
+
+
+def _age_session(app, **values):
+    with app.app_context():
+        db.session.execute(db.update(UserSession).values(**values))
+        db.session.commit()
+
+
+def test_session_left_unused_past_the_idle_limit_has_ended(app, client, users, login):
+    login(users["applicant"])
+    assert client.get("/dashboard").status_code == 200
+    idle = app.config["SESSION_IDLE_MINUTES"]
+    _age_session(app, last_seen_at=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=idle + 1))
+    assert client.get("/dashboard").status_code == 302
+    with app.app_context():
+        assert active_sessions(db.session.get(User, users["applicant"])) == []
+
+
+def test_session_older_than_the_lifetime_has_ended_even_if_used(app, client, users, login):
+    login(users["applicant"])
+    hours = app.config["SESSION_MAX_HOURS"]
+    _age_session(app, created_at=dt.datetime.now(dt.UTC) - dt.timedelta(hours=hours, minutes=1))
+    assert client.get("/dashboard").status_code == 302
