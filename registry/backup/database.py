@@ -106,10 +106,21 @@ class TargetState:
     tables: list[str]
     revision: str | None
     rows: dict[str, int] = field(default_factory=dict)
+    # PostgreSQL: the functions and extensions already there (a failed restore drops only
+    # the ones the migrations added).
+    functions: set[str] = field(default_factory=set)
+    extensions: set[str] = field(default_factory=set)
 
     @property
     def non_empty(self) -> list[str]:
         return [name for name, count in sorted(self.rows.items()) if count]
+
+
+FUNCTIONS = sa.text(
+    "SELECT p.oid::regprocedure::text FROM pg_proc AS p "
+    "JOIN pg_namespace AS n ON n.oid = p.pronamespace WHERE n.nspname = current_schema() "
+    "AND NOT EXISTS (SELECT 1 FROM pg_depend AS d WHERE d.objid = p.oid AND d.deptype = 'e')")
+EXTENSIONS = sa.text("SELECT extname FROM pg_extension")
 
 
 def target_state(engine: Engine) -> TargetState:
@@ -122,7 +133,48 @@ def target_state(engine: Engine) -> TargetState:
                 table = sa.table(name)
                 rows[name] = connection.execute(
                     sa.select(sa.func.count()).select_from(table)).scalar_one()
-    return TargetState(tables=names, revision=revision, rows=rows)
+        state = TargetState(tables=names, revision=revision, rows=rows)
+        if connection.dialect.name == "postgresql":
+            state.functions = set(connection.execute(FUNCTIONS).scalars())
+            state.extensions = set(connection.execute(EXTENSIONS).scalars())
+    return state
+
+
+def drop_everything(engine: Engine, before: TargetState) -> None:
+    """Return a target that had no tables to that state: drop every table (with its indexes,
+    triggers and sequences), and on PostgreSQL the functions and extensions added since."""
+    quote = engine.dialect.identifier_preparer.quote
+    with engine.connect() as connection:
+        if engine.dialect.name == "postgresql":
+            tables = sa.inspect(connection).get_table_names()
+            if tables:
+                connection.exec_driver_sql(
+                    "DROP TABLE " + ", ".join(quote(t) for t in tables) + " CASCADE")
+            for function in set(connection.execute(FUNCTIONS).scalars()) - before.functions:
+                connection.exec_driver_sql(f"DROP FUNCTION IF EXISTS {function}")
+            for extension in set(connection.execute(EXTENSIONS).scalars()) - before.extensions:
+                connection.exec_driver_sql(f"DROP EXTENSION IF EXISTS {quote(extension)}")
+            connection.commit()
+            return
+        # SQLite: foreign keys off while tables go in any order (set outside a transaction).
+        connection.exec_driver_sql("PRAGMA foreign_keys = OFF")
+        try:
+            def objects(kind: str) -> list[tuple[str, str]]:
+                return [tuple(row) for row in connection.execute(sa.text(
+                    "SELECT name, coalesce(sql, '') FROM sqlite_master WHERE type = :kind "
+                    "AND name NOT LIKE 'sqlite_%'"), {"kind": kind})]
+
+            for name, _sql in objects("view"):
+                connection.exec_driver_sql(f"DROP VIEW IF EXISTS {quote(name)}")
+            # Virtual tables first: dropping one drops its shadow tables.
+            for name, sql in objects("table"):
+                if sql.upper().startswith("CREATE VIRTUAL TABLE"):
+                    connection.exec_driver_sql(f"DROP TABLE IF EXISTS {quote(name)}")
+            for name, _sql in objects("table"):
+                connection.exec_driver_sql(f"DROP TABLE IF EXISTS {quote(name)}")
+            connection.commit()
+        finally:
+            connection.exec_driver_sql("PRAGMA foreign_keys = ON")
 
 
 @dataclass
@@ -228,16 +280,21 @@ def reset_sequences(connection: Connection, tables: Iterable[sa.Table]) -> None:
     if connection.dialect.name != "postgresql":
         return  # SQLite takes the next rowid from the largest one present
     quote = connection.dialect.identifier_preparer
-    for table in tables:
-        for column in table.primary_key.columns:
-            if column_kind(column.type) != "integer":
-                continue
-            sequence = connection.execute(sa.select(sa.func.pg_get_serial_sequence(
-                quote.format_table(table), column.name))).scalar()
-            if sequence:
-                largest = sa.func.max(column)
-                connection.execute(sa.select(sa.func.setval(
-                    sequence, sa.func.coalesce(largest, 1), largest.is_not(None))))
+    keys = [(table, column) for table in tables for column in table.primary_key.columns
+            if column_kind(column.type) == "integer"]
+    if not keys:
+        return
+    sequences = connection.execute(sa.select(*(
+        sa.func.pg_get_serial_sequence(quote.format_table(table), column.name)
+        for table, column in keys))).one()
+    settings = []
+    for (table, column), sequence in zip(keys, sequences, strict=True):
+        if sequence:
+            largest = sa.select(sa.func.max(column)).select_from(table).scalar_subquery()
+            settings.append(sa.func.setval(sequence, sa.func.coalesce(largest, 1),
+                                           largest.is_not(None)))
+    if settings:
+        connection.execute(sa.select(*settings))
 
 
 def rebuild_derived(connection: Connection) -> None:

@@ -24,7 +24,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import sqlalchemy as sa
 from alembic import command as alembic_command
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError
@@ -396,8 +395,7 @@ def _load_database(reader: archive.Reader) -> dict[str, int]:
     return loaded
 
 
-def _undo(store: Store, written: list[str], start_revision: str | None,
-          had_tables: bool) -> list[str]:
+def _undo(store: Store, written: list[str], before: database.TargetState) -> list[str]:
     """Remove what a failed restore wrote; returns what could not be undone."""
     failures = []
     for key in written:
@@ -407,13 +405,13 @@ def _undo(store: Store, written: list[str], start_revision: str | None,
             failures.append(f"stored object {key}: {error}")
     db.session.remove()
     try:
-        with db.engine.begin() as connection:
-            database.delete_everything(connection, db.metadata)
-        config, _script = _alembic()
-        alembic_command.downgrade(config, start_revision or "base")
-        if not had_tables:
+        if not before.tables:
+            database.drop_everything(db.engine, before)
+        else:  # an empty schema was there: empty it again and go back to its revision
             with db.engine.begin() as connection:
-                connection.execute(sa.text(f"DROP TABLE IF EXISTS {database.VERSION_TABLE}"))
+                database.delete_everything(connection, db.metadata)
+            config, _script = _alembic()
+            alembic_command.downgrade(config, before.revision or "base")
     except Exception as error:  # reported with the first error
         failures.append(f"database: {error}")
     return failures
@@ -477,7 +475,7 @@ def restore(path: str | os.PathLike, *, passphrase: str | None = None,
             progress("upgrading the schema to the current revision")
             alembic_command.upgrade(config, "head")
         except BaseException as error:
-            failures = _undo(store, written, state.revision, bool(state.tables))
+            failures = _undo(store, written, state)
             message = f"restore failed: {error}" if not isinstance(error, BackupError) \
                 else str(error)
             if failures:

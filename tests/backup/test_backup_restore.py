@@ -3,12 +3,14 @@ database and fresh folders: the registry works on the copy as it did on the orig
 
 from __future__ import annotations
 
+import hashlib
 import json
 import zipfile
 from urllib.parse import urlsplit
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import create_engine, select, text
+from sqlalchemy.exc import OperationalError
 
 from registry import auditlog
 from registry.applications.models import Document, DocumentVersion
@@ -234,8 +236,95 @@ def test_verify_reports_a_tampered_member(app, tmp_path, passphrase, certified_f
     result = run(app, "backup", "--verify", str(garbage))
     assert result.exit_code == 1 and "not a readable backup archive" in result.output
 
-    # A database row that no longer parses is a problem too, even with a matching digest.
     assert run(app, "backup", "--verify", str(archive)).exit_code == 0
+
+    # Digests recomputed to match: a row that does not parse, a referenced file taken out.
+    def fte_and_evidence(name, data):
+        if name == "database/firm.jsonl":
+            return data.replace(b'"fte":"', b'"fte":"x', 1)
+        return None if name == upload else data
+
+    inconsistent = rewrite(archive, tmp_path / "inconsistent.zip", fte_and_evidence)
+    result = run(app, "backup", "--verify", str(inconsistent))
+    assert result.exit_code == 1
+    assert "database/firm.jsonl line 1: column fte: not a valid decimal" in result.output
+    assert "referred to by the database are not in the archive" in result.output
+    assert upload.removeprefix("files/") in result.output
+
+
+def rewrite(source, target, change):
+    """A copy of an archive with members changed by `change(name, data)` (None drops the
+    member) and a manifest that matches them: only the content checks can tell."""
+    with zipfile.ZipFile(source) as original:
+        manifest = json.loads(original.read("manifest.json"))
+        members = {}
+        for name in original.namelist():
+            if name != "manifest.json":
+                data = change(name, original.read(name))
+                if data is not None:
+                    members[name] = data
+    manifest["members"] = {name: {"sha256": hashlib.sha256(data).hexdigest(),
+                                  "size": len(data)} for name, data in members.items()}
+    with zipfile.ZipFile(target, "w") as copy:
+        for name, data in members.items():
+            copy.writestr(name, data)
+        copy.writestr("manifest.json", json.dumps(manifest))
+    return target
+
+
+def test_backup_reports_evidence_missing_from_the_store(app, tmp_path, certified_firm):
+    with app.app_context():
+        certificate = factories.make_certificate("L2")
+        store = get_store()
+        lost = next(store.keys("uploads/"))
+        store.delete(lost)
+        # A PDF of a certificate the database does not know (issued after the snapshot).
+        store.put_bytes(f"certificates/{certificate.number[:-5]}99999-r1.pdf", b"%PDF-1.7")
+    path = tmp_path / "backup.zip"
+    result = run(app, "backup", str(path), "--without-private-keys")
+    assert result.exit_code == 1
+    assert "1 evidence file(s) referred to by the database are missing" in result.output
+    assert lost in result.output
+    assert "left out 1 certificate PDF(s)" in result.output
+    with zipfile.ZipFile(path) as written:
+        manifest = json.loads(written.read("manifest.json"))
+    assert manifest["missing_files"] == [lost]
+    result = run(app, "backup", "--verify", str(path))
+    assert result.exit_code == 1 and lost in result.output
+
+
+def test_the_dump_is_one_snapshot(app, tmp_path, certified_firm, monkeypatch):
+    """A row committed while the dump runs (after its first table) is not in the archive:
+    PostgreSQL reads one REPEATABLE READ snapshot; SQLite keeps writers out until the end."""
+    certified_firm()
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    read_rows, written = database.read_rows, []
+
+    def interleaved(connection, table):
+        yield from read_rows(connection, table)
+        if not written:
+            written.append(table.name)
+            engine = create_engine(url, connect_args={"timeout": 0.2}
+                                   if url.startswith("sqlite") else {})
+            try:
+                with engine.begin() as other:
+                    other.execute(text("INSERT INTO certificate_counter (year, last) "
+                                       "VALUES (2099, 7)"))
+                written.append("committed")
+            except OperationalError:
+                assert url.startswith("sqlite"), "PostgreSQL writers never wait for a dump"
+            finally:
+                engine.dispose()
+
+    monkeypatch.setattr(database, "read_rows", interleaved)
+    path = tmp_path / "backup.zip"
+    assert run(app, "backup", str(path), "--without-private-keys").exit_code == 0
+    assert written[0] < "certificate_counter"  # written before that table was read
+    with zipfile.ZipFile(path) as archive:
+        counters = archive.read("database/certificate_counter.jsonl").decode()
+    assert "2099" not in counters
+    # PostgreSQL let the writer commit (outside the snapshot); SQLite made it wait.
+    assert written[1:] == (["committed"] if ON_POSTGRES else [])
 
 
 def test_wrong_passphrase_restores_nothing(app, tmp_path, passphrase, certified_firm,
@@ -275,12 +364,17 @@ def test_a_failed_restore_removes_what_it_wrote(app, tmp_path, passphrase, certi
         return put(self, key, fileobj, exclusive=exclusive)
 
     monkeypatch.setattr(type(store), "put", failing_put)
+    with target.app_context():
+        before = database.target_state(db.engine)
     result = run(target, "restore", str(archive), "--passphrase-env", passphrase)
     assert result.exit_code == 1, result.output
     assert "disk full" in result.output and "removed again" in result.output
+    assert calls["count"] == 3
     with target.app_context():
-        assert database.target_state(db.engine).tables == []
-        assert list(get_store().keys()) == []
+        after = database.target_state(db.engine)
+        assert after.tables == [] and list(get_store().keys()) == []
+        # PostgreSQL: the migrations' function and extension went too.
+        assert (after.functions, after.extensions) == (before.functions, before.extensions)
 
 
 def test_backup_never_writes_keys_in_clear(app, tmp_path, certified_firm, monkeypatch):
