@@ -258,7 +258,10 @@ def _check_tables(reader: archive.Reader, problems: list[str]) -> set[str]:
     return references
 
 
-def _verify(reader: archive.Reader, passphrase: str | None) -> list[str]:
+def _verify(reader: archive.Reader, passphrase: str | None) -> tuple[list[str], list[str]]:
+    """(problems, absent): what is wrong with the archive, and the evidence files the rows
+    refer to that it does not hold (lost from the source's store before the backup, or
+    taken out of the archive since)."""
     manifest, problems = reader.manifest, []
     members = manifest["members"]
     extra = sorted(reader.names - members.keys() - {archive.MANIFEST})
@@ -287,9 +290,6 @@ def _verify(reader: archive.Reader, passphrase: str | None) -> list[str]:
             problems.append(str(error))
     references = _check_tables(reader, problems)
     absent = sorted(key for key in references if f"{archive.FILES_PREFIX}{key}" not in members)
-    if absent:
-        problems.append(f"{len(absent)} evidence file(s) referred to by the database are not "
-                        f"in the archive: {_listed(absent)}")
     keys = manifest["private_keys"]
     if keys["included"] and passphrase is not None:
         try:
@@ -297,7 +297,12 @@ def _verify(reader: archive.Reader, passphrase: str | None) -> list[str]:
                               keys.get("encryption"), archive.archive_aad(manifest))
         except ArchiveError as error:
             problems.append(str(error).replace(" (nothing was restored)", ""))
-    return problems
+    return problems, absent
+
+
+def _absent_message(absent: list[str]) -> str:
+    return (f"{len(absent)} evidence file(s) referred to by the database are not in the "
+            f"archive: {_listed(absent)}")
 
 
 def verify(path: str | os.PathLike, *, passphrase: str | None = None) -> VerifyResult:
@@ -305,7 +310,10 @@ def verify(path: str | os.PathLike, *, passphrase: str | None = None) -> VerifyR
     the archive (and, given the passphrase, that the keys open). Never raises."""
     try:
         with archive.Reader(path) as reader:
-            return VerifyResult(_verify(reader, passphrase), reader.manifest)
+            problems, absent = _verify(reader, passphrase)
+            if absent:
+                problems.append(_absent_message(absent))
+            return VerifyResult(problems, reader.manifest)
     except ArchiveError as error:
         return VerifyResult([str(error)])
 
@@ -348,10 +356,18 @@ def _check_target(store: Store, archive_revision: str) -> database.TargetState:
     if state.tables and state.revision is not None and state.revision not in known:
         raise BackupError(f"the target database's schema (revision {state.revision}) is newer "
                           "than the archive's: restore into a database without tables")
-    if state.tables and state.revision is None and state.rows:
+    if state.tables and state.revision is None:
         raise BackupError("the target database has tables but no Alembic revision: restore "
-                          "into a database without tables")
+                          "into a database without tables; nothing was changed")
     return state
+
+
+def _is_key(key: str) -> bool:
+    try:
+        check_key(key)
+    except ValueError:
+        return False
+    return True
 
 
 def _first(iterator: Iterator[str], count: int) -> Iterator[str]:
@@ -436,7 +452,9 @@ def restore(path: str | os.PathLike, *, passphrase: str | None = None,
         store = get_store()
         state = _check_target(store, manifest["alembic_revision"])
         progress("target is empty; checking the archive")
-        problems = _verify(reader, None)
+        problems, absent = _verify(reader, None)
+        if absent:  # the source had lost them: the rest is still worth restoring
+            progress(f"WARNING: {_absent_message(absent)} (their downloads will answer 404)")
         if problems:
             raise BackupError("the archive does not match its manifest, nothing was restored:\n"
                               + "\n".join(f"  - {p}" for p in problems))
@@ -449,9 +467,8 @@ def restore(path: str | os.PathLike, *, passphrase: str | None = None,
             except ArchiveError as error:
                 raise BackupError(str(error)) from None
             for key in keys:
-                if not key.startswith(f"{KEYS}/"):
-                    raise BackupError(f"the sealed keys hold {key}, which is not a key")
-                check_key(key)
+                if not (key.startswith(f"{KEYS}/") and _is_key(key)):
+                    raise BackupError(f"the sealed keys hold {key!r}, which is not a key")
         written: list[str] = []
         config, _script = _alembic()
         try:

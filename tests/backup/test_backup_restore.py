@@ -25,7 +25,6 @@ from registry.extensions import db
 from registry.firms.models import Firm
 from registry.storage import get_store
 from tests import factories
-from tests.backup.conftest import PASSPHRASE_VAR
 from tests.conftest import ON_POSTGRES
 from tests.steps import client_for, decide
 
@@ -272,7 +271,8 @@ def rewrite(source, target, change):
     return target
 
 
-def test_backup_reports_evidence_missing_from_the_store(app, tmp_path, certified_firm):
+def test_backup_reports_evidence_missing_from_the_store(app, tmp_path, new_database,
+                                                       target_app):
     with app.app_context():
         certificate = factories.make_certificate("L2")
         store = get_store()
@@ -291,6 +291,11 @@ def test_backup_reports_evidence_missing_from_the_store(app, tmp_path, certified
     assert manifest["missing_files"] == [lost]
     result = run(app, "backup", "--verify", str(path))
     assert result.exit_code == 1 and lost in result.output
+    # The loss is the source's: the rest restores, with the warning repeated.
+    restored = target_app(new_database())
+    result = run(restored, "restore", str(path))
+    assert result.exit_code == 0, result.output
+    assert "WARNING: 1 evidence file(s)" in result.output and lost in result.output
 
 
 def test_the_dump_is_one_snapshot(app, tmp_path, certified_firm, monkeypatch):
@@ -343,7 +348,7 @@ def test_wrong_passphrase_restores_nothing(app, tmp_path, passphrase, certified_
     assert run(target, "backup", "--verify", str(archive), "--passphrase-env",
                "WRONG_PASSPHRASE").exit_code == 1
     assert run(target, "backup", "--verify", str(archive), "--passphrase-env",
-               PASSPHRASE_VAR).exit_code == 0
+               passphrase).exit_code == 0
 
 
 def test_a_failed_restore_removes_what_it_wrote(app, tmp_path, passphrase, certified_firm,
