@@ -169,8 +169,14 @@ def _new_file(path: Path) -> Iterator:
         except FileExistsError:
             raise BackupError(f"{path} appeared while the backup was written; kept the "
                               "existing file") from None
+        except OSError:  # a file system without hard links: check, then rename
+            if path.exists():
+                raise BackupError(f"{path} appeared while the backup was written; kept the "
+                                  "existing file") from None
+            os.replace(temporary, path)
     finally:
-        os.unlink(temporary)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
 
 
 def backup(path: str | os.PathLike, *, passphrase: str | None,
