@@ -345,9 +345,10 @@ def _check_target(store: Store, archive_revision: str) -> database.TargetState:
     problems = []
     if state.non_empty:
         problems.append(f"the database has rows in {_listed(state.non_empty)}")
-    objects = list(_first(store.keys(), MAX_LISTED + 1))
+    objects = list(_first(store.keys(), 4))
     if objects:
-        problems.append(f"the file store holds objects ({_listed(objects)})")
+        shown = ", ".join(objects[:3]) + (", …" if len(objects) > 3 else "")
+        problems.append(f"the file store holds objects ({shown})")
     if problems:
         raise BackupError("the target is not empty: " + "; ".join(problems) + ". Restore only "
                           "into an empty database and an empty store; nothing was changed.")
