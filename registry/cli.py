@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 from flask import Flask
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from registry import auditlog
 from registry.errors import DomainError
@@ -256,6 +256,97 @@ def setup() -> None:
     ctx.invoke(load_demo, force=False)
 
 
+@click.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--verify", "verify_only", is_flag=True,
+              help="Check an existing archive instead of writing one (exit 1 on any problem).")
+@click.option("--passphrase-env", metavar="VAR",
+              help="Name of the environment variable holding the passphrase that encrypts "
+                   "the private keys (with --verify: also check that it opens them).")
+@click.option("--without-private-keys", is_flag=True,
+              help="Leave the signing keys out (new keys must be created after a restore).")
+@with_appcontext
+def backup_command(file: str, verify_only: bool, passphrase_env: str | None,
+                   without_private_keys: bool) -> None:
+    """Write one archive with the database, the stored files and the (encrypted) keys.
+
+    The archive is a ZIP file with a manifest (SHA-256 of every member); it is never
+    written over an existing file. With --verify FILE, check an archive instead.
+    """
+    from registry.backup import services
+
+    try:
+        passphrase = services.passphrase_from(passphrase_env)
+        if verify_only:
+            result = services.verify(file, passphrase=passphrase)
+            if result.manifest:
+                click.echo(f"{file}: {services.describe(result.manifest)}")
+            if not result.ok:
+                click.echo(f"{file}: {len(result.problems)} problem(s):", err=True)
+                for problem in result.problems:
+                    click.echo(f"  - {problem}", err=True)
+                raise SystemExit(1)
+            click.echo(f"{file}: every member matches the manifest; the database files parse; "
+                       "every referenced file is present")
+            return
+        done = services.backup(file, passphrase=passphrase,
+                               without_private_keys=without_private_keys)
+    except services.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    rows = sum(done.tables.values())
+    keys = (f"{len(done.keys)} key file(s) encrypted" if done.keys_included
+            else f"{len(done.keys)} key file(s) LEFT OUT (--without-private-keys)")
+    click.echo(f"backup written to {done.path}: {len(done.tables)} tables, {rows} rows, "
+               f"{done.files} files ({done.file_bytes} bytes), {keys}")
+    if done.skipped:
+        click.echo(f"left out {len(done.skipped)} certificate PDF(s) issued after the database "
+                   "snapshot (they are rendered again when asked for)")
+    if done.missing:
+        click.echo(f"WARNING: {len(done.missing)} evidence file(s) referred to by the database "
+                   "are missing from the store (their downloads answer 404):", err=True)
+        for key in done.missing:
+            click.echo(f"  - {key}", err=True)
+        raise SystemExit(1)
+
+
+@click.command("restore")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--passphrase-env", metavar="VAR",
+              help="Name of the environment variable holding the archive's passphrase.")
+@click.option("--without-private-keys", is_flag=True,
+              help="Do not restore the signing keys even if the archive holds them.")
+@with_appcontext
+def restore_command(file: str, passphrase_env: str | None, without_private_keys: bool) -> None:
+    """Restore an archive into an EMPTY database and file store (refused otherwise).
+
+    Builds the schema with the migrations, loads the rows, the files and the keys, upgrades
+    to the current revision and verifies the audit-log chain.
+    """
+    from registry.backup import services
+
+    try:
+        passphrase = services.passphrase_from(passphrase_env)
+        done = services.restore(file, passphrase=passphrase,
+                                without_private_keys=without_private_keys,
+                                progress=lambda message: click.echo(f"restore: {message}"))
+    except services.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"restored {file}: {services.describe(done.manifest)}")
+    click.echo(f"{sum(done.tables.values())} rows in {len(done.tables)} tables, "
+               f"{done.files} files")
+    if not done.keys_restored:
+        click.echo("NO PRIVATE KEYS were restored: certificates cannot be issued or their PDFs "
+                   "signed until new keys exist. Run `flask --app registry keys init` (a new QR "
+                   "signing key and PDF-signing keys; certificates already issued stay "
+                   "verifiable with the published public keys).")
+    if done.chain.ok:
+        click.echo(f"audit log intact: {done.chain.checked} events checked")
+        return
+    click.echo(f"audit log BROKEN at event {done.chain.broken_id}: {done.chain.reason} "
+               "(the rows are as the archive holds them)", err=True)
+    raise SystemExit(1)
+
+
 i18n_cli = AppGroup("i18n", help="Translation catalogues.")
 
 
@@ -293,3 +384,5 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(verify_offline_command)
     app.cli.add_command(audit_cli)
     app.cli.add_command(load_demo)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)

@@ -42,7 +42,10 @@ LAYERS: dict[int, tuple[str, ...]] = {
     2: ("audits.schemes_store", "audits.schemes", "audits.models"),  # the scheme store
     3: tuple(p for f in FEATURES for p in (f, f + ".*")),
     4: ("registry.public", "registry.public.*", "registry.ministry", "registry.ministry.*",
-        "registry.core", "registry.core.*", "registry.admin", "registry.admin.*"),
+        "registry.core", "registry.core.*", "registry.admin", "registry.admin.*",
+        # Operations over every table and the whole store, above the features; only the
+        # CLI (wiring) calls it.
+        "registry.backup", "registry.backup.*"),
     WIRING: ("registry", "registry.app", "registry.cli", "registry.demo", "registry.models"),
 }
 LOCAL_IMPORTS_ALLOWED = ("registry/app.py", "registry/cli.py", "registry/demo.py")

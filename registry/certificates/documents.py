@@ -12,6 +12,7 @@ import time
 from flask import current_app
 
 from registry.certificates import pdf, pdfsign, pki
+from registry.certificates.keys import no_signing_key
 from registry.certificates.labels import level_label
 from registry.certificates.lookup import verify_url
 from registry.certificates.models import Certificate
@@ -61,8 +62,11 @@ def signer():
     if current_app.config["AUTO_CREATE_KEYS"]:
         ensure_pdf_signer()
     store = get_store()
-    certs = pki.load_certificates_pem(store.read(CERT_KEY))
-    return pki.load_private_key_pem(store.read(SIGNING_KEY)), certs[0], certs[1:]
+    try:
+        certs = pki.load_certificates_pem(store.read(CERT_KEY))
+        return pki.load_private_key_pem(store.read(SIGNING_KEY)), certs[0], certs[1:]
+    except NotStored:
+        raise no_signing_key() from None
 
 
 def trust_root():

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from flask_babel import gettext as _
 
 from registry import auditlog
 from registry.certificates import token as tokens
@@ -53,15 +54,23 @@ def ensure_key() -> SigningKey:
     return create_key()
 
 
+def no_signing_key() -> DomainError:
+    """Issuing needs a private key this server does not have (none yet, or a restore from a
+    backup made without private keys): an administrator creates new keys."""
+    return DomainError(_("Il certificato non può essere firmato: su questo server manca la "
+                         "chiave di firma. Un amministratore deve creare nuove chiavi con "
+                         "«flask --app registry keys init», poi si può riprovare."))
+
+
 def active_private_key() -> tuple[str, Ed25519PrivateKey]:
     """The kid and private key that sign new tokens."""
     key = db.session.scalar(db.select(SigningKey).where(SigningKey.active.is_(True)))
     if key is None:
-        raise DomainError("no active QR signing key: run `flask --app registry keys init`")
+        raise no_signing_key()
     try:
         pem = get_store().read(_private_key(key.kid))
     except NotStored:
-        raise DomainError(f"private key {key.kid} missing from the store") from None
+        raise no_signing_key() from None
     return key.kid, tokens.private_key_from_pem(pem)
 
 
