@@ -33,6 +33,10 @@ DEFAULTS: dict = {
     "LOGIN_LIMIT_PER_ACCOUNT": "5 per 15 minutes",
     "LOGIN_LIMIT_PER_ADDRESS": "20 per 15 minutes",
     "API_RATE_LIMIT": "300 per minute",
+    # Register exports per client address, and how long one may take (seconds): below a
+    # worker's timeout (gunicorn's default is 30 s), so an export never gets a worker killed.
+    "EXPORT_RATE_LIMIT": "10 per minute",
+    "EXPORT_TIME_LIMIT": 25,
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_HEADERS_ENABLED": True,
     "RATELIMIT_ENABLED": True,
