@@ -20,6 +20,7 @@ that no other process can see and that is gone once closed.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -171,9 +172,13 @@ def _xlsx_cell(sheet, value) -> WriteOnlyCell | object:
 
 def _remove_row_file(sheet) -> None:
     # openpyxl's write-only sheet keeps its rows in a named temporary file until the
-    # workbook is saved (which removes it); when the export stops before that, remove it
-    # here rather than at the process's exit. Private attributes of openpyxl 3.1 (pinned);
-    # tests/public/test_exports.py fails if a file is left behind.
+    # workbook is saved (which removes it); when the export stops before that, end the
+    # sheet's writers and remove the file here rather than at the process's exit. Private
+    # attributes of openpyxl 3.1 (pinned); tests/public/test_exports.py fails if a file is
+    # left behind.
+    if not sheet.closed:
+        with contextlib.suppress(Exception):
+            sheet.close()
     writer = getattr(sheet, "_writer", None)
     path = getattr(writer, "out", None)
     if isinstance(path, str) and os.path.exists(path):
