@@ -181,3 +181,35 @@ def test_at_accepts_only_a_full_iso_date(client, certified_firm):
         assert api.status_code == 400 and api.json["error"]["code"] == "bad_request"
     assert client.get(f"/v/{number}?at=2026-01-01").status_code == 200
     assert client.get(f"/api/v1/certificates/{number}?at=2026-01-01").json["verdict"] == "valid"
+
+
+# Found by tests/test_fuzz.py ----------------------------------------------------------------
+
+def test_fte_not_a_number_is_a_form_error(app, people):
+    owner = client_for(app, people["owner"])
+    form = owner.get("/firm/edit").get_data(as_text=True)
+    assert "fte" in form
+    response = owner.post("/firm/edit", data={"fte": "NaN", "headcount": "10"})
+    assert response.status_code == 200
+    assert "Indica un numero" in response.get_data(as_text=True)
+
+
+def test_report_of_an_audit_in_progress_with_a_finding(app, people):
+    # A finding is recorded before every criterion is scored: the report shows it, with no
+    # result yet (the scoring engine refuses incomplete scores, which was a 500).
+    assert client_for(app, people["admin"]).post(
+        f"/admin/applications/{people['application']}",
+        data={"auditor_id": people["auditor"], "role": "lead"}).status_code == 302
+    auditor = client_for(app, people["auditor"])
+    base = f"/audit/applications/{people['application']}"
+    assert auditor.post(f"{base}/declaration",
+                        data={"decl-confirm": "y", "decl-submit": "1"}).status_code == 302
+    assert auditor.post(f"{base}/criteria/LEG-01",
+                        data={"fd-kind": "minor_nc", "fd-text": "Registro incompleto",
+                              "fd-due_on": "2030-01-31", "fd-submit": "1"}).status_code == 302
+    page = auditor.get(f"/applications/{people['application']}/report")
+    assert page.status_code == 200
+    assert "Registro incompleto" in page.get_data(as_text=True)
+    assert "audit è in corso" in page.get_data(as_text=True)
+    pdf = auditor.get(f"/applications/{people['application']}/report.pdf")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF-")
