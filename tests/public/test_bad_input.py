@@ -35,12 +35,12 @@ def test_private_ids_outside_the_integer_column_are_not_found(app, users):
     assert admin.get(f"/admin/users/{users['auditor']}").status_code == 200
 
 
-@pytest.mark.parametrize("page", ["99999999999999999999", "50001", "0", "-3", "x"])
-def test_a_bad_page_is_named(client, page):
-    response = client.get(f"/register?page={page}")
+@pytest.mark.parametrize("number", ["99999999999999999999", "50001", "0", "-3", "x"])
+def test_a_bad_page_is_named(client, number):
+    response = client.get(f"/register?page={number}")
     assert response.status_code == 400
     assert "Pagina non valida" in response.get_data(as_text=True)
-    api = client.get(f"/api/v1/register?page={page}")
+    api = client.get(f"/api/v1/register?page={number}")
     assert api.status_code == 400
     assert api.json["error"]["code"] == "bad_request"
     assert "Pagina non valida" in api.json["error"]["message"]

