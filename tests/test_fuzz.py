@@ -40,8 +40,8 @@ from tests import factories, rows
 from tests.steps import assessed, client_for, log_in
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES") or 0)
-ROUTE_EXAMPLES = EXAMPLES or 400
-FORM_EXAMPLES = EXAMPLES or 500
+ROUTE_EXAMPLES = EXAMPLES or 800
+FORM_EXAMPLES = EXAMPLES or 600
 PAGES_PER_PERSON = 40
 SKIPPED_LINKS = re.compile(r"^/(static/|lang/|account/logout)")
 SKIPPED_FORMS = re.compile(r"^/account/logout")  # would end the session being fuzzed
