@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app registry
 STAMP := $(VENV)/.installed
 TRANSLATIONS := registry/translations
 
-.PHONY: run test bench install lint translations messages clean-db
+.PHONY: run test fuzz bench install lint translations messages clean-db
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,13 @@ run: install
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The fuzz test (tests/test_fuzz.py) with many more examples than `make test` runs: every
+# route and every form, on SQLite or on the database named by REGISTRY_TEST_DATABASE_URL.
+# It ends with "fuzz (<database>): N requests, 0 responses >= 500".
+FUZZ_EXAMPLES ?= 5000
+fuzz: install
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -q tests/test_fuzz.py $(PYTEST_ARGS)
 
 bench: install
 	$(BIN)/python -m bench $(BENCH_ARGS)

@@ -38,6 +38,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 def register_extensions(app: Flask) -> None:
     from registry.db import include_in_autogenerate
     from registry.i18n import register_i18n
+    from registry.inputs import init_app as register_input_guards
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"),
@@ -51,6 +52,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message_category = "info"
     register_i18n(app)
     register_storage(app)
+    register_input_guards(app)  # before the blueprints: it replaces the `int` converter
 
     from registry.accounts.sessions import load_session_user, touch_after_request
     from registry.security import trust_proxies

@@ -37,6 +37,10 @@ DEFAULTS: dict = {
     # Failed second-factor codes (TOTP or recovery) count per account, from any address.
     "SECOND_FACTOR_LIMIT": "5 per 15 minutes",
     "API_RATE_LIMIT": "300 per minute",
+    # Register exports per client address, and how long one may take (seconds): below a
+    # worker's timeout (gunicorn's default is 30 s), so an export never gets a worker killed.
+    "EXPORT_RATE_LIMIT": "10 per minute",
+    "EXPORT_TIME_LIMIT": 25,
     # Limits must be shared by every worker: redis://host:6379 in production. memory://
     # counts per process, so production accepts it only with WORKERS = 1.
     "RATELIMIT_STORAGE_URI": "memory://",

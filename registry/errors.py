@@ -59,6 +59,7 @@ ERROR_TITLES = {
     413: _l("File troppo grande"),
     429: _l("Troppi tentativi"),
     500: _l("Errore interno"),
+    503: _l("Servizio non disponibile"),
 }
 
 ERROR_TEXTS = {
@@ -72,12 +73,13 @@ ERROR_TEXTS = {
     413: _l("Il file supera la dimensione massima consentita."),
     429: _l("Hai fatto troppe richieste in poco tempo. Attendi e riprova."),
     500: _l("Si è verificato un errore. L'operazione non è stata registrata; riprova più tardi."),
+    503: _l("Il servizio non è disponibile in questo momento; riprova più tardi."),
 }
 
 API_CODES = {
     400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
     405: "method_not_allowed", 409: "conflict", 413: "too_large", 429: "rate_limited",
-    500: "internal_error",
+    500: "internal_error", 503: "unavailable",
 }
 
 
@@ -118,7 +120,13 @@ def register_error_handlers(app: Flask) -> None:
             return response
         if status == 400 and getattr(error, "description", "").startswith("The CSRF"):
             message = str(_l("Il modulo è scaduto o non è valido. Ricarica la pagina e riprova."))
-        return error_response(status, message)
+        response = error_response(status, message)
+        # The headers the error itself carries (`Allow` on a 405, `WWW-Authenticate` on a
+        # 401); the body is ours, so its own Content-Type stays.
+        for name, value in error.get_headers():
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        return response
 
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):

@@ -78,8 +78,10 @@ def is_safe_redirect(target: str | None) -> bool:
     if not target:
         return False
     parts = urlsplit(target)
+    # No control character either: a line break would end the Location header, and browsers
+    # drop a TAB or newline from a URL ("/\t/evil.example" would become "//evil.example").
     return (not parts.scheme and not parts.netloc and target.startswith("/")
-            and not target.startswith("//") and "\\" not in target)
+            and not target.startswith("//") and "\\" not in target and target.isprintable())
 
 
 def trust_proxies(app: Flask) -> None:

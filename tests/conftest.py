@@ -7,6 +7,7 @@ the migrated database is emptied after each test.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import time
@@ -231,3 +232,28 @@ def people(app):
                            ("admin", "admin")):
             ids[name] = factories.make_user(role, email=f"{name}@registry.it").id
         return ids
+
+
+# The fuzz test's tally (tests/test_fuzz.py), printed at the end of the session ------------
+FUZZ_TALLY = pytest.StashKey[dict]()
+
+
+@pytest.fixture(scope="session")
+def fuzz_tally(pytestconfig):
+    """Requests the fuzz test made and how many answered >= 500 or malformed."""
+    return pytestconfig.stash.setdefault(
+        FUZZ_TALLY, {"requests": 0, "server_errors": 0, "malformed": 0})
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    tally = config.stash.get(FUZZ_TALLY, None)
+    if not tally:
+        return
+    database = "PostgreSQL" if ON_POSTGRES else "SQLite"
+    line = (f"fuzz ({database}): {tally['requests']} requests, {tally['server_errors']} "
+            f"responses >= 500, {tally['malformed']} malformed bodies")
+    terminalreporter.write_sep("-", "fuzz")
+    terminalreporter.write_line(line)
+    if os.environ.get("FUZZ_REPORT"):
+        Path(os.environ["FUZZ_REPORT"]).write_text(
+            json.dumps({"database": database, **tally}) + "\n", encoding="utf-8")

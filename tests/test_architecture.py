@@ -38,7 +38,7 @@ LAYERS: dict[int, tuple[str, ...]] = {
     1: ("registry.extensions", "registry.db", "registry.errors", "registry.security",
         "registry.auditlog", "registry.mail", "registry.forms", "registry.i18n", "registry.links",
         "registry.config", "registry.tokens", "registry.stamped_cache", "registry.navigation",
-        "registry.storage", "registry.storage.*", "registry.filetypes"),
+        "registry.storage", "registry.storage.*", "registry.filetypes", "registry.inputs"),
     2: ("audits.schemes_store", "audits.schemes", "audits.models"),  # the scheme store
     3: tuple(p for f in FEATURES for p in (f, f + ".*")),
     4: ("registry.public", "registry.public.*", "registry.ministry", "registry.ministry.*",

@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from werkzeug.datastructures import FileStorage
 from werkzeug.utils import secure_filename
 
+from audits.scoring import IncompleteScores
 from registry import auditlog, storage
 from registry.accounts.models import User
 from registry.applications.access import get_for, is_firm_member
@@ -53,7 +54,7 @@ class Report:
 
     application: Application
     assessment: Assessment
-    result: object
+    result: object | None  # None while the audit's scores are still incomplete
     findings: list[Finding]
     plan_due_on: dt.date
 
@@ -73,8 +74,11 @@ def report_for(user: User, application_id: int) -> Report:
     if assessment is None or (assessment.state != AssessmentState.SUBMITTED and \
             not assessment.findings):
         raise NotFound(_("Il rapporto di audit non è ancora disponibile."))
-    return Report(application, assessment, evaluate(assessment, application),
-                  list(assessment.findings),
+    try:
+        result = evaluate(assessment, application)
+    except IncompleteScores:  # findings already raised, scores still being entered
+        result = None
+    return Report(application, assessment, result, list(assessment.findings),
                   audited_on(assessment) + dt.timedelta(days=MINOR_PLAN_DAYS))
 
 

@@ -265,19 +265,23 @@ def _pdf_data(found) -> ReportPdfData:
     areas = [[scheme.area(a.code).name(lang),
               "—" if a.pct is None else f"{number_filter(a.pct, 2)}%",
               f"{a.min_pct}%", _("raggiunto") if a.passed_minimum else _("non raggiunto")]
-             for a in result.areas]
-    outcome = (_("Punteggio complessivo %(p)s%% — certificabile al livello %(l)s",
-                 p=number_filter(result.overall_pct, 2), l=level_label(result.level.code))
-               if result.certifiable else
-               _("Punteggio complessivo %(p)s%% — non certificabile",
-                 p=number_filter(result.overall_pct, 2)))
+             for a in (result.areas if result else [])]
+    if result is None:
+        outcome = _("L'audit è in corso: il punteggio sarà disponibile quando il valutatore "
+                    "avrà valutato tutti i criteri.")
+    elif result.certifiable:
+        outcome = _("Punteggio complessivo %(p)s%% — certificabile al livello %(l)s",
+                    p=number_filter(result.overall_pct, 2), l=level_label(result.level.code))
+    else:
+        outcome = _("Punteggio complessivo %(p)s%% — non certificabile",
+                    p=number_filter(result.overall_pct, 2))
     return ReportPdfData(
         title=_("Rapporto di audit — domanda n. %(n)d", n=found.application.id),
         lines=[f"{found.application.firm.name} · P.IVA {found.application.firm.vat_number}",
                _("Audit: %(t)s, dal %(a)s al %(b)s", t=audit_type_label(assessment.audit_type),
                  a=date_filter(assessment.started_on), b=date_filter(assessment.ended_on))],
         area_header=[_("Area"), _("Punteggio"), _("Minimo"), _("Esito")], areas=areas,
-        outcome=outcome, reasons=[explain(r) for r in result.reasons],
+        outcome=outcome, reasons=[explain(r) for r in result.reasons] if result else [],
         findings_title=_("Rilievi"),
         findings_header=[_("Criterio"), _("Tipo"), _("Rilievo"), _("Entro il"), _("Stato"),
                          _("Azioni correttive")],

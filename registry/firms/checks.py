@@ -238,6 +238,8 @@ def _check_workforce(check: _Checker) -> None:
     try:
         fte = Decimal(str(raw).replace(",", ".")).quantize(Decimal("0.1"))
     except InvalidOperation:
+        fte = None
+    if fte is None or not fte.is_finite():  # "NaN" passes quantize, then fails any comparison
         check.fail("fte", _("Indica un numero, con al massimo un decimale."))
         return
     if fte < 0:

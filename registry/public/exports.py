@@ -1,19 +1,44 @@
-"""Register exports (CSV, XLSX, JSON), streamed row by row so memory does not grow with the
-register. The public gets public fields only; ministry users get their wider columns."""
+"""Register exports (CSV, XLSX, JSON). The public gets public fields only; ministry users get
+their wider columns.
+
+Exports are opened by people in spreadsheet programs, and firms choose their own names, so
+no exported cell may become a formula (OWASP "CSV injection"):
+- CSV: a value starting with `=`, `+`, `-`, `@`, TAB or CR is written with a leading `'`
+  (the apostrophe spreadsheets show as "text"). That includes phone numbers in the
+  ministry's `numerazioni` column (`'+39 06…`): a reader strips one leading `'`.
+- XLSX: every text cell is an inline string (`t="inlineStr"`, never `<f>`), and a risky one
+  also carries `quotePrefix`, so editing it in Excel does not turn it into a formula.
+  The value itself is kept exact. Characters XML cannot carry are dropped.
+- JSON is data for programs: values are exact.
+
+No export can hold a worker for long: CSV and JSON stream rows from a server-side cursor
+(`register.iterate`) and stop at `deadline` (the app's EXPORT_TIME_LIMIT, below a worker's
+timeout), cutting the download so it cannot pass for a whole file; XLSX is built before the
+response starts (a zip is written at its end) within the same deadline, into a spooled file
+that no other process can see and that is gone once closed.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
 import os
 import tempfile
+import time
 from collections.abc import Iterator
 
+from flask_babel import gettext as _
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from sqlalchemy import func, select
 
 from registry.certificates.verdict import Change, verdict
 from registry.db import today_in_rome
+from registry.errors import DomainError
+from registry.extensions import db
+from registry.inputs import xml_text
 from registry.public import register
 from registry.security import Role, has_any_role
 
@@ -22,6 +47,22 @@ PUBLIC_COLUMNS = ["ragione_sociale", "partita_iva", "comune", "provincia", "regi
                   "stato", "valido_dal", "valido_al", "esito_verifica_oggi"]
 MINISTRY_COLUMNS = ["aree", "traffico_italia_pct", "traffico_ue_pct", "traffico_extra_ue_pct",
                     "paesi_extra_ue", "numerazioni", "pec", "dipendenti", "fte"]
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+SPOOL_IN_MEMORY = 16 * 1024 * 1024  # an XLSX beyond this goes to an unnamed temporary file
+CHUNK = 64 * 1024
+DEADLINE_EVERY = 100  # rows between two looks at the clock
+
+
+class ExportTooLong(DomainError):
+    """The export ran past its time limit."""
+
+    status_code = 503
+    code = "export_too_long"
+
+
+def _too_long() -> ExportTooLong:
+    return ExportTooLong(_("L'esportazione ha superato il tempo massimo consentito: restringi "
+                           "la ricerca con i filtri e riprova."))
 
 
 def _row(firm, certificate, wide: bool, day) -> dict:
@@ -61,20 +102,47 @@ def columns(wide: bool) -> list[str]:
     return PUBLIC_COLUMNS + (MINISTRY_COLUMNS if wide else [])
 
 
-def rows(query: register.Query, wide: bool) -> Iterator[dict]:
+def deadline_after(seconds: float) -> float:
+    """The moment (time.monotonic) an export started now must be done by."""
+    return time.monotonic() + seconds
+
+
+def _bound_database_time(deadline: float) -> None:
+    # Python looks at the clock between rows; on PostgreSQL the server also stops a single
+    # statement (the first FETCH sorts) that would outlive the deadline.
+    if db.session.get_bind().dialect.name == "postgresql":
+        remaining = max(1, int((deadline - time.monotonic()) * 1000))
+        db.session.execute(select(func.set_config("statement_timeout", str(remaining), True)))
+
+
+def rows(query: register.Query, wide: bool, deadline: float) -> Iterator[dict]:
+    """The export's rows, read in batches; ExportTooLong once `deadline` has passed."""
     day = today_in_rome()
-    for firm, certificate in register.iterate(query):
+    _bound_database_time(deadline)
+    for index, (firm, certificate) in enumerate(register.iterate(query)):
+        if index % DEADLINE_EVERY == 0 and time.monotonic() > deadline:
+            raise _too_long()
         yield _row(firm, certificate, wide, day)
 
 
-def csv_stream(query: register.Query, wide: bool) -> Iterator[str]:
-    """CSV with a header, UTF-8 with BOM so spreadsheet programs read accents right."""
+def csv_text(value) -> str:
+    """A CSV cell that no spreadsheet reads as a formula (see the module docstring)."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def csv_stream(query: register.Query, wide: bool, deadline: float) -> Iterator[str]:
+    """CSV with a header, UTF-8 with BOM so spreadsheet programs read accents right. The
+    header goes out at once; rows follow every 500."""
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=columns(wide), delimiter=";")
     buffer.write("\ufeff")
     writer.writeheader()
-    for index, row in enumerate(rows(query, wide), 1):
-        writer.writerow(row)
+    yield buffer.getvalue()
+    buffer.seek(0)
+    buffer.truncate()
+    for index, row in enumerate(rows(query, wide, deadline), 1):
+        writer.writerow({key: csv_text(value) for key, value in row.items()})
         if index % 500 == 0:
             yield buffer.getvalue()
             buffer.seek(0)
@@ -82,27 +150,65 @@ def csv_stream(query: register.Query, wide: bool) -> Iterator[str]:
     yield buffer.getvalue()
 
 
-def json_stream(query: register.Query, wide: bool) -> Iterator[str]:
+def json_stream(query: register.Query, wide: bool, deadline: float) -> Iterator[str]:
     """A JSON array written item by item."""
     yield "["
-    for index, row in enumerate(rows(query, wide)):
+    for index, row in enumerate(rows(query, wide, deadline)):
         yield ("," if index else "") + json.dumps(row, ensure_ascii=False)
     yield "]"
 
 
-def xlsx_stream(query: register.Query, wide: bool) -> Iterator[bytes]:
-    """XLSX via openpyxl's write-only mode (rows go to disk, not memory), then streamed."""
+def _xlsx_cell(sheet, value) -> WriteOnlyCell | object:
+    if not isinstance(value, str):
+        return value  # numbers stay numbers; None an empty cell
+    cell = WriteOnlyCell(sheet)
+    # Assigned after the value: openpyxl would type a text starting with "=" as a formula.
+    cell.value = xml_text(value)
+    cell.data_type = "s"
+    if cell.value.startswith(FORMULA_STARTS):
+        cell.quotePrefix = True
+    return cell
+
+
+def _remove_row_file(sheet) -> None:
+    # openpyxl's write-only sheet keeps its rows in a named temporary file until the
+    # workbook is saved (which removes it); when the export stops before that, end the
+    # sheet's writers and remove the file here rather than at the process's exit. Private
+    # attributes of openpyxl 3.1 (pinned); tests/public/test_exports.py fails if a file is
+    # left behind.
+    if not sheet.closed:
+        with contextlib.suppress(Exception):
+            sheet.close()
+    writer = getattr(sheet, "_writer", None)
+    path = getattr(writer, "out", None)
+    if isinstance(path, str) and os.path.exists(path):
+        writer.cleanup()
+
+
+def xlsx_file(query: register.Query, wide: bool, deadline: float):
+    """The whole workbook (openpyxl write-only mode), rewound, in a spooled temporary file:
+    in memory up to SPOOL_IN_MEMORY, then an unnamed file that disappears when it is closed
+    or the process ends, however it ends. The caller closes it."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("Registro")
-    sheet.append(columns(wide))
-    for row in rows(query, wide):
-        sheet.append(list(row.values()))
-    fd, path = tempfile.mkstemp(suffix=".xlsx")
-    os.close(fd)
+    out = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115 - returned open
     try:
-        workbook.save(path)
-        with open(path, "rb") as handle:
-            while chunk := handle.read(64 * 1024):
-                yield chunk
+        sheet.append(columns(wide))
+        for row in rows(query, wide, deadline):
+            sheet.append([_xlsx_cell(sheet, value) for value in row.values()])
+        if time.monotonic() > deadline:
+            raise _too_long()
+        workbook.save(out)
+    except BaseException:
+        out.close()
+        raise
     finally:
-        os.unlink(path)
+        _remove_row_file(sheet)
+    out.seek(0)
+    return out
+
+
+def file_chunks(handle) -> Iterator[bytes]:
+    """A finished export file, read in chunks (closing it is the response's job)."""
+    while chunk := handle.read(CHUNK):
+        yield chunk

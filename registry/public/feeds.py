@@ -1,13 +1,18 @@
-"""The Atom feed of certificate status changes, newest first (RFC 4287)."""
+"""The Atom feed of certificate status changes, newest first (RFC 4287).
+
+Always well-formed XML: every text goes through `_text` (characters XML 1.0 cannot carry
+are dropped, the rest escaped), attributes through `_attribute`.
+"""
 
 from __future__ import annotations
 
-from xml.sax.saxutils import escape
+from xml.sax.saxutils import escape, quoteattr
 
 from registry.certificates.models import Certificate, StatusChange
 from registry.certificates.status import LISTED, CertificateStatus
 from registry.db import utcnow
 from registry.extensions import db
+from registry.inputs import xml_text
 from registry.links import external_url
 
 # Every listed status (a superseded revision is not news: the new revision carries on).
@@ -15,6 +20,15 @@ FEED_STATUSES = LISTED
 TITLES = {CertificateStatus.VALID: "rilasciato o riattivato",
           CertificateStatus.SUSPENDED: "sospeso", CertificateStatus.WITHDRAWN: "revocato",
           CertificateStatus.EXPIRED: "scaduto", CertificateStatus.RENOUNCED: "rinunciato"}
+
+
+def _text(value) -> str:
+    return escape(xml_text(value))
+
+
+def _attribute(value) -> str:
+    """A quoted attribute value, quotes included."""
+    return quoteattr(xml_text(value))
 
 
 def _stamp(moment) -> str:
@@ -36,18 +50,18 @@ def status_feed(limit: int = 100) -> str:
         summary = change.public_reason or ""
         entries.append(
             "<entry>"
-            f"<id>{escape(self_url)}#change-{change.id}</id>"
-            f"<title>{escape(title)}</title>"
-            f'<link rel="alternate" href="{escape(link)}"/>'
+            f"<id>{_text(self_url)}#change-{change.id}</id>"
+            f"<title>{_text(title)}</title>"
+            f'<link rel="alternate" href={_attribute(link)}/>'
             f"<updated>{_stamp(change.at)}</updated>"
-            f'<category term="{change.status}"/>'
-            f"<summary>{escape(summary)}</summary>"
+            f"<category term={_attribute(change.status)}/>"
+            f"<summary>{_text(summary)}</summary>"
             "</entry>")
     return ('<?xml version="1.0" encoding="utf-8"?>'
             '<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="it">'
-            f"<id>{escape(self_url)}</id>"
+            f"<id>{_text(self_url)}</id>"
             "<title>Registro Bollino Blu — variazioni di stato dei certificati</title>"
-            f'<link rel="self" href="{escape(self_url)}"/>'
+            f'<link rel="self" href={_attribute(self_url)}/>'
             f"<updated>{updated}</updated>"
             "<author><name>Registro Bollino Blu</name></author>"
             + "".join(entries) + "</feed>")

@@ -5,6 +5,8 @@ from __future__ import annotations
 from audits.schemes_store import current_levels
 from registry.certificates.status import LISTED, CertificateStatus
 from registry.certificates.verdict import Verdict
+from registry.firms.geography import REGIONS
+from registry.public.register import MAX_PAGE, SORTS
 
 ERROR = {"$ref": "#/components/responses/Error"}
 NUMBER = {"name": "number", "in": "path", "required": True,
@@ -13,19 +15,24 @@ NUMBER = {"name": "number", "in": "path", "required": True,
 
 
 def filters(levels: list[str]) -> list[dict]:
-    """The register's query parameters; `levels` are the scheme's level codes."""
+    """The register's query parameters; `levels` are the scheme's level codes. A value
+    outside these answers 400 (bad_request) naming it; an empty value means no filter."""
     return [
-        {"name": "q", "in": "query", "schema": {"type": "string"},
+        {"name": "q", "in": "query", "schema": {"type": "string", "maxLength": 200},
          "description": "Firm name (any word order, accents ignored), partita IVA or number."},
         {"name": "status", "in": "query", "schema": {"type": "string", "enum": [
             str(status) for status in LISTED]}},
-        {"name": "region", "in": "query", "schema": {"type": "string"}},
-        {"name": "province", "in": "query", "schema": {"type": "string"}},
+        {"name": "region", "in": "query", "schema": {"type": "string", "enum": list(REGIONS)},
+         "description": "Case is ignored."},
+        {"name": "province", "in": "query", "schema": {"type": "string",
+                                                       "pattern": "^[A-Za-z]{2}$"},
+         "description": "The province's sigla (RM, MI…)."},
         {"name": "level", "in": "query", "schema": {"type": "string", "enum": levels}},
-        {"name": "scheme", "in": "query", "schema": {"type": "string"}},
-        {"name": "sort", "in": "query", "schema": {"type": "string", "enum": [
-            "name", "valid_until", "level"]}},
-        {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+        {"name": "scheme", "in": "query", "schema": {"type": "string"},
+         "description": "A scheme code the register knows."},
+        {"name": "sort", "in": "query", "schema": {"type": "string", "enum": list(SORTS)}},
+        {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1,
+                                                   "maximum": MAX_PAGE}},
     ]
 
 
@@ -47,7 +54,8 @@ def document(base_url: str) -> dict:
                                {"name": "t", "in": "query", "schema": {"type": "string"},
                                 "description": "The QR token; a mismatch gives not_authentic"},
                                {"name": "at", "in": "query",
-                                "schema": {"type": "string", "format": "date"}}],
+                                "schema": {"type": "string", "format": "date",
+                                           "pattern": r"^\d{4}-\d{2}-\d{2}$"}}],
                 "responses": {"200": {"description": "The certificate", "content": {
                     "application/json": {"schema": {"$ref": "#/components/schemas/Certificate"}}}},
                     "400": ERROR, "404": ERROR, "429": ERROR}}},
@@ -56,7 +64,7 @@ def document(base_url: str) -> dict:
                 "parameters": filters([level.code for level in current_levels()]),
                 "responses": {"200": {"description": "A page", "content": {"application/json": {
                     "schema": {"$ref": "#/components/schemas/RegisterPage"}}}},
-                    "429": ERROR}}},
+                    "400": ERROR, "429": ERROR}}},
             "/api/v1/keys": {"get": {
                 "summary": "Public keys that sign QR tokens (JWK set)",
                 "responses": {"200": {"description": "JWK set", "content": {

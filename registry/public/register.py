@@ -12,18 +12,22 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.orm import selectinload
 
+from audits.models import SchemeVersion
 from audits.schemes_store import level_of
 from registry.certificates.models import Certificate
 from registry.certificates.numbering import is_number
 from registry.certificates.status import LISTED, CertificateStatus
 from registry.extensions import db
+from registry.firms.geography import REGIONS, is_province
 from registry.firms.models import Firm
 from registry.public.fulltext import name_condition, query_words
 
 PAGE_SIZE = 20
+MAX_PAGE = 50_000  # a million rows deep: far past any register, well inside every integer
 # (column, descending) in order; every sort ends with the firm's id, so pages are stable.
 SORTS = {"name": ((Firm.name_search, False), (Firm.id, False)),
          "valid_until": ((Certificate.valid_until, False), (Firm.id, False)),
@@ -92,7 +96,7 @@ def filtered(query: Query, min_extra_eu: int = 0, columns=(Firm.id,)):
 def search(query: Query, min_extra_eu: int = 0, with_history: bool = False,
            ) -> tuple[list[tuple[Firm, Certificate]], int]:
     """A page of (firm, current certificate) and the total count."""
-    page = max(1, query.page)
+    page = min(max(1, query.page), MAX_PAGE)
     offset = (page - 1) * PAGE_SIZE
     keys = _sort(query)
     if query.q.strip():
@@ -157,16 +161,61 @@ def counts_by_level(day: dt.date) -> dict[str, int]:
     return dict(rows)
 
 
-def query_from_args(args) -> Query:
-    """The register query a page's or the API's arguments ask for (bad pages read as 1)."""
-    try:
-        page = max(1, int(args.get("page", "1")))
-    except ValueError:
-        page = 1
-    return Query(q=args.get("q", "")[:200], status=args.get("status", ""),
-                 region=args.get("region", ""), province=args.get("province", ""),
-                 level=args.get("level", ""), scheme=args.get("scheme", ""),
-                 sort=args.get("sort", "name"), page=page)
+def _shown(value: str) -> str:
+    """A refused value as a message quotes it: short."""
+    return value if len(value) <= 40 else value[:40] + "…"
+
+
+def read_query(args) -> tuple[Query, list[str]]:
+    """The register query a page's or the API's arguments ask for, and what was wrong with
+    them: an unknown filter value or a bad page is left out of the query and named in a
+    message (the API answers 400 with it, a page shows it). Empty values mean no filter."""
+    problems: list[str] = []
+    values: dict = {"q": args.get("q", "")[:200]}
+    status = args.get("status", "")
+    if status and status not in STATUSES:
+        problems.append(_("Stato sconosciuto: «%(value)s».", value=_shown(status)))
+    else:
+        values["status"] = status
+    region = args.get("region", "")
+    known_region = next((r for r in REGIONS if r.casefold() == region.casefold()), None)
+    if region and known_region is None:
+        problems.append(_("Regione sconosciuta: «%(value)s».", value=_shown(region)))
+    else:
+        values["region"] = known_region or ""
+    province = args.get("province", "").strip().upper()
+    if province and not is_province(province):
+        problems.append(_("Provincia sconosciuta: «%(value)s» (usa la sigla, per esempio "
+                          "RM).", value=_shown(province)))
+    else:
+        values["province"] = province
+    level = args.get("level", "")
+    if level and level_of(level) is None:
+        problems.append(_("Livello sconosciuto: «%(value)s».", value=_shown(level)))
+    else:
+        values["level"] = level
+    scheme = args.get("scheme", "")
+    if scheme and scheme not in scheme_codes():
+        problems.append(_("Schema sconosciuto: «%(value)s».", value=_shown(scheme)))
+    else:
+        values["scheme"] = scheme
+    sort = args.get("sort", "") or "name"
+    if sort not in SORTS:
+        problems.append(_("Ordinamento sconosciuto: «%(value)s».", value=_shown(sort)))
+    else:
+        values["sort"] = sort
+    raw_page = args.get("page", "") or "1"
+    if re.fullmatch(r"[0-9]{1,6}", raw_page) and 1 <= int(raw_page) <= MAX_PAGE:
+        values["page"] = int(raw_page)
+    else:
+        problems.append(_("Pagina non valida: «%(value)s» (un numero da 1 a %(max)d).",
+                          value=_shown(raw_page), max=MAX_PAGE))
+    return Query(**values), problems
+
+
+def scheme_codes() -> set[str]:
+    """The codes of every scheme ever loaded (a certificate names one of them)."""
+    return set(db.session.scalars(select(SchemeVersion.code).distinct()))
 
 
 def firm_page(firm_id: int) -> tuple[Firm, list[Certificate]] | None:

@@ -16,6 +16,7 @@ from flask import (
     stream_with_context,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from registry.certificates import documents, keys, lookup
@@ -24,6 +25,7 @@ from registry.db import today_in_rome
 from registry.errors import error_response
 from registry.extensions import csrf, limiter
 from registry.firms.geography import REGIONS
+from registry.inputs import iso_date
 from registry.public import exports, feeds, register, verify_cache
 from registry.public.openapi import document as openapi_document
 
@@ -33,7 +35,7 @@ bp = Blueprint("public", __name__)
 def _day() -> dt.date | None:
     """`?at=YYYY-MM-DD`, or None for today; ValueError for anything else."""
     raw = request.args.get("at")
-    return dt.date.fromisoformat(raw) if raw else None
+    return iso_date(raw) if raw else None
 
 
 @bp.get("/v/<number>")
@@ -41,7 +43,8 @@ def verify(number: str):
     try:
         day = _day()
     except ValueError:
-        abort(400)
+        return error_response(400, _("La data deve essere scritta AAAA-MM-GG, per esempio "
+                                     "2026-01-31."))
     if not is_number(number):  # nothing to look up, nothing worth keeping
         return _render_verify(number, day)
 
@@ -104,12 +107,13 @@ def api_headers(response):
 
 @bp.get("/register")
 def register_page():
-    query = register.query_from_args(request.args)
+    query, problems = register.read_query(request.args)
     rows, total = register.search(query)
     answers = {c.id: lookup.listed(c) for _f, c in rows}
+    # A filter the register does not know is named on the page, not silently dropped.
     return render_template("public/register.html", query=query, rows=rows, total=total,
-                           answers=answers, page_size=register.PAGE_SIZE,
-                           regions=sorted(set(REGIONS)))
+                           answers=answers, page_size=register.PAGE_SIZE, problems=problems,
+                           regions=sorted(set(REGIONS))), 400 if problems else 200
 
 
 @bp.get("/register/<int:firm_id>")
@@ -127,7 +131,9 @@ def firm(firm_id: int):
 @bp.get("/api/v1/register")
 @limiter.limit(_api_limit, scope="api")
 def api_register():
-    query = register.query_from_args(request.args)
+    query, problems = register.read_query(request.args)
+    if problems:
+        return error_response(400, " ".join(problems), "bad_request")
     rows, total = register.search(query, with_history=True)
     items = [{"firm": {"id": f.id, "name": f.name, "vat_number": f.vat_number,
                        "region": f.office_region, "province": f.office_province},
@@ -139,21 +145,34 @@ def api_register():
 
 
 EXPORT_TYPES = {
-    "csv": ("text/csv; charset=utf-8", exports.csv_stream),
+    "csv": ("text/csv", exports.csv_stream),  # Flask adds "; charset=utf-8" to text types
     "json": ("application/json", exports.json_stream),
-    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-             exports.xlsx_stream),
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", None),
 }
 
 
+def _export_limit() -> str:
+    return current_app.config["EXPORT_RATE_LIMIT"]
+
+
 @bp.get("/register/export.<kind>")
+@limiter.limit(_export_limit, scope="export")
 def export(kind: str):
     if kind not in EXPORT_TYPES:
         abort(404)
+    query, problems = register.read_query(request.args)
+    if problems:
+        return error_response(400, " ".join(problems))
     mimetype, stream = EXPORT_TYPES[kind]
     wide = exports.sees_private_columns(current_user)
-    query = register.query_from_args(request.args)
-    response = Response(stream_with_context(stream(query, wide)), mimetype=mimetype)
+    deadline = exports.deadline_after(current_app.config["EXPORT_TIME_LIMIT"])
+    if stream is None:  # XLSX: built first, within the deadline, then sent
+        handle = exports.xlsx_file(query, wide, deadline)
+        response = Response(exports.file_chunks(handle), mimetype=mimetype)
+        response.call_on_close(handle.close)  # also when the client goes away
+    else:
+        response = Response(stream_with_context(stream(query, wide, deadline)),
+                            mimetype=mimetype)
     response.headers["Content-Disposition"] = \
         f'attachment; filename="registro-bollino-blu.{kind}"'
     return response

@@ -76,7 +76,12 @@ def test_ministry_page_pages_filters_and_statistics(app, client, login):
     assert 'id="statistics-regions"' in page and "Puglia" in page
     assert client.get("/ministry?status=suspended").get_data(as_text=True).count(
         "Nessuna impresa corrisponde") == 1
-    assert client.get("/ministry?min_extra_eu=abc&page=x").status_code == 200
+    # Bad values are named on the page (and ignored), never a 500 nor silently dropped.
+    bad = client.get("/ministry?min_extra_eu=abc&page=x")
+    assert bad.status_code == 400
+    assert "Quota extra UE non valida" in bad.get_data(as_text=True)
+    assert "Pagina non valida" in bad.get_data(as_text=True)
+    assert "4 imprese trovate" in bad.get_data(as_text=True)
 
 
 def test_ministry_page_links_to_the_next_page(app, client, login, monkeypatch):
