@@ -74,3 +74,8 @@ def target_app(tmp_path):
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
+
+
+# The object-store backend's fixtures (moto's S3 server on loopback), for the round trip
+# from and into an S3 bucket.
+from tests.storage.conftest import s3_endpoint, s3_settings  # noqa: E402, F401
