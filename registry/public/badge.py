@@ -134,7 +134,8 @@ def _stars(badge: Badge, x0: int) -> list[list[tuple[float, float]]]:
 
 
 def svg(badge: Badge) -> bytes:
-    """The badge as a self-contained, accessible SVG document."""
+    """The badge as a self-contained, accessible SVG document (each text is fitted to the
+    width measured with Pillow's font, whatever font the viewer has)."""
     left, left_w, right_w, width = _layout(badge)
     bg, ink = COLOURS[badge.state]
     title = escape(badge.title)
@@ -151,9 +152,11 @@ def svg(badge: Badge) -> bytes:
             f'<rect x="{left_w}" width="4" height="{HEIGHT}" fill="{bg}"/>'
             f'<g font-family="DejaVu Sans,Verdana,Geneva,sans-serif" font-size="{FONT_SIZE}" '
             f'aria-hidden="true">'
-            f'<text x="{PAD}" y="14" fill="{LEFT[1]}">{left}</text>'
+            f'<text x="{PAD}" y="14" fill="{LEFT[1]}" textLength="{_text_width(left)}" '
+            f'lengthAdjust="spacingAndGlyphs">{left}</text>'
             f'{stars}'
-            f'<text x="{words_x}" y="14" fill="{ink}">{escape(badge.words)}</text>'
+            f'<text x="{words_x}" y="14" fill="{ink}" textLength="{_text_width(badge.words)}" '
+            f'lengthAdjust="spacingAndGlyphs">{escape(badge.words)}</text>'
             f'</g></svg>')
     return text.encode()
 
