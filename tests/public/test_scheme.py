@@ -203,3 +203,11 @@ def test_no_scheme_loaded_yet(client):
     response = client.get("/scheme")
     assert response.status_code == 404
     assert "Nessuno schema" in response.get_data(as_text=True)
+
+
+def test_documented_in_openapi(client, certified_firm):
+    certified_firm()
+    document = client.get("/api/v1/openapi.json").get_json()
+    assert "/api/v1/schemes/{code}/{version}" in document["paths"]
+    required = document["components"]["schemas"]["Scheme"]["required"]
+    assert set(required) <= set(client.get(f"/api/v1/schemes/{CODE}/1.0").get_json())
