@@ -85,6 +85,7 @@ def test_english_on_request_italian_otherwise(client, certified_firm):
     row = certified_firm(status="suspended")
     root = parse(client.get(f"/register/{row.firm_id}/badge.svg?lang=en").get_data())
     assert root.get("{http://www.w3.org/XML/1998/namespace}lang") == "en"
+    assert [t.text for t in root.iter(f"{SVG}text")][-1] == "Suspended"
     # the visitor's chosen language never changes the badge: the same address, the same image
     client.get("/lang/en")
     root = parse(client.get(f"/register/{row.firm_id}/badge.svg").get_data())
