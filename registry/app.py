@@ -141,9 +141,9 @@ def register_labels(app: Flask) -> None:
 
 def register_badge_snippet(app: Flask) -> None:
     """The firm's area shows the HTML of its live badge (drawn by the public register)."""
-    from registry.public.badge import link_of, snippet
+    from registry.public.badge import snippet
 
-    app.jinja_env.globals.update(badge_snippet=snippet, badge_link=link_of)
+    app.jinja_env.globals.update(badge_snippet=snippet)
 
 
 def register_commands(app: Flask) -> None:

@@ -85,24 +85,28 @@ def badge_of(firm_id: int, lang: str) -> Badge | None:
                      label if shows_level else None, words, title, lang)
 
 
-def link_of(firm_id: int) -> str:
-    """Where the badge leads: the verify page of the firm's current certificate, or the
-    register page of the firm when it holds none."""
+def link_of(firm_id: int) -> str | None:
+    """Where the badge leads: the verify page of the firm's current certificate (None while
+    the firm holds none)."""
     firm = db.session.get(Firm, firm_id)
     certificate = (db.session.get(Certificate, firm.current_certificate_id)
                    if firm is not None and firm.current_certificate_id is not None else None)
     if certificate is None:
-        return external_url("public.firm", firm_id=firm_id)
+        return None
     return external_url("public.verify", number=certificate.number)
 
 
-def snippet(firm_id: int) -> str:
-    """The HTML a firm copies into its website: the badge linking to the verify page."""
+def snippet(firm_id: int) -> str | None:
+    """The HTML a firm copies into its website: the badge inside a link to the verify page
+    (None while the firm holds no certificate: there is nothing to link to)."""
+    link = link_of(firm_id)
+    if link is None:
+        return None
     with force_locale("it"):
         alt = _("Bollino Blu: stato della certificazione nel registro pubblico")
-    return (f'<a href="{escape(link_of(firm_id))}"><img src="'
-            f'{escape(external_url("public.firm_badge", firm_id=firm_id, kind="svg"))}" '
-            f'alt="{escape(alt)}" height="{HEIGHT}"></a>')
+    image = external_url("public.firm_badge", firm_id=firm_id, kind="svg")
+    return (f'<a href="{escape(link)}"><img src="{escape(image)}" alt="{escape(alt)}" '
+            f'height="{HEIGHT}"></a>')
 
 
 @lru_cache(maxsize=1)

@@ -153,3 +153,14 @@ def test_the_firm_copies_the_snippet_from_its_area(app, client, login, certified
     assert f"/v/{row.number}&#34;&gt;&lt;img src=" in snippet
     assert f"/register/{row.firm_id}/badge.svg" in snippet
     assert "alt=" in snippet
+
+
+def test_no_snippet_before_a_certificate(app, client, login):
+    with app.app_context():
+        owner = factories.make_user("applicant")
+        factories.make_firm(owner=owner)
+        owner_id = owner.id
+    login(owner_id)
+    html = client.get("/firm").get_data(as_text=True)
+    assert "Bollino sul tuo sito" in html and 'id="badge-snippet"' not in html
+    assert "sarà disponibile quando" in html
