@@ -165,8 +165,10 @@ def svg(badge: Badge) -> bytes:
     return text.encode()
 
 
+@lru_cache(maxsize=512)
 def png(badge: Badge, scale: int = 2) -> bytes:
-    """The same badge as a PNG (drawn twice as large, for sharp screens)."""
+    """The same badge as a PNG (drawn twice as large, for sharp screens). Kept per badge
+    content: a firm's image is drawn again only when what it says changes."""
     left, left_w, _right_w, width = _layout(badge)
     bg, ink = COLOURS[badge.state]
     image = Image.new("RGBA", (width * scale, HEIGHT * scale), (0, 0, 0, 0))

@@ -43,8 +43,10 @@ def in_force() -> Published:
 
 def published(code: str, number: str) -> Published | None:
     """The version `number` of scheme `code`, if the public may read it; else None."""
+    if len(code) > 60 or len(number) > 20:  # longer than any stored code or version
+        return None
     version = db.session.scalar(select(SchemeVersion).where(
-        SchemeVersion.code == code[:60], SchemeVersion.version == number[:20]))
+        SchemeVersion.code == code, SchemeVersion.version == number))
     if version is None:
         return None
     current = current_version(version.code)

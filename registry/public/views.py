@@ -236,7 +236,7 @@ def firm_badge(firm_id: int, kind: str):
     # Drawn now, kept briefly: a change of status shows within minutes on every site, and
     # at once for anyone who asks again (the ETag changes with what the badge says).
     response.headers["Cache-Control"] = "public, max-age=300"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+    response.headers["Content-Security-Policy"] = "default-src 'none'"
     response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
     response.add_etag()
     return response.make_conditional(request)
