@@ -136,6 +136,14 @@ def register_labels(app: Flask) -> None:
         outcome_label=outcome_label, appeal_outcome_label=appeal_outcome_label,
         change_label=change_label, change_kind_label=change_kind_label,
         explain=explain)
+    register_badge_snippet(app)
+
+
+def register_badge_snippet(app: Flask) -> None:
+    """The firm's area shows the HTML of its live badge (drawn by the public register)."""
+    from registry.public.badge import snippet
+
+    app.jinja_env.globals.update(badge_snippet=snippet)
 
 
 def register_commands(app: Flask) -> None:

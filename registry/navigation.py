@@ -12,6 +12,7 @@ from registry.security import Role
 NAV_ITEMS = [
     ("core.home", _l("Home"), ()),
     ("public.register_page", _l("Registro"), ()),
+    ("public.scheme_in_force", _l("Lo schema"), ()),
     ("core.dashboard", _l("La mia area"), ("*",)),
     ("applications.index", _l("Domande"), (Role.APPLICANT,)),
     ("assessments.index", _l("Incarichi di valutazione"), (Role.AUDITOR,)),

@@ -46,6 +46,7 @@ APPEAL_DAYS = 30
 WAIT_AFTER_REFUSAL_MONTHS = 6
 WAIT_AFTER_WITHDRAWAL_MONTHS = 12
 # Two suspensions within this many months lead to withdrawal (domain.md §3.4, proposed).
+SUSPENSIONS_BEFORE_WITHDRAWAL = 2
 SUSPENSIONS_WINDOW_MONTHS = 36
 
 
@@ -60,7 +61,8 @@ def may_apply_from(refused_on: dt.date | None, withdrawn_on: dt.date | None) -> 
 def too_many_suspensions(started_on: list[dt.date], day: dt.date) -> bool:
     """True if at least two suspensions began within the 36 months up to `day`."""
     window_start = add_months(day, -SUSPENSIONS_WINDOW_MONTHS)
-    return sum(1 for began in started_on if window_start < began <= day) >= 2
+    return sum(1 for began in started_on
+               if window_start < began <= day) >= SUSPENSIONS_BEFORE_WITHDRAWAL
 
 
 # Surveillance audits fall 12 and 24 months after the certificate starts (domain.md §3.3);

@@ -37,6 +37,52 @@ def filters(levels: list[str]) -> list[dict]:
 
 
 VERDICTS = [str(verdict) for verdict in Verdict]
+TEXT = {"type": "object", "description": "The same text in Italian and English",
+        "required": ["it", "en"], "properties": {"it": {"type": "string"},
+                                                 "en": {"type": "string"}}}
+TEXTS = {"type": "object", "required": ["it", "en"], "properties": {
+    "it": {"type": "array", "items": {"type": "string"}},
+    "en": {"type": "array", "items": {"type": "string"}}}}
+GUIDE = {"type": "array", "items": {"type": "object", "required": ["score", "text"],
+                                    "properties": {"score": {"type": "integer"},
+                                                   "text": TEXT}}}
+SCHEME = {"type": "object", "required": [
+    "code", "version", "name", "in_force", "scale", "areas", "criteria", "knock_out", "levels",
+    "cycle"], "properties": {
+    "code": {"type": "string"}, "version": {"type": "string"}, "name": TEXT,
+    "in_force": {"type": "boolean",
+                 "description": "True for the version new applications start on"},
+    "content_hash": {"type": "string", "description": "SHA-256 of the canonical document"},
+    "page_url": {"type": "string", "format": "uri"},
+    "scale": {"type": "object", "properties": {
+        "min": {"type": "integer"}, "max": {"type": "integer"}, "meaning": GUIDE}},
+    "areas": {"type": "array", "items": {"type": "object", "properties": {
+        "code": {"type": "string"}, "name": TEXT, "weight": {"type": "integer"},
+        "min_pct": {"type": "number"},
+        "criteria": {"type": "array", "items": {"type": "string"}}}}},
+    "criteria": {"type": "array", "items": {"type": "object", "properties": {
+        "code": {"type": "string"}, "area": {"type": "string"}, "title": TEXT,
+        "weight": {"type": "integer"},
+        "knock_out": {"type": "object", "nullable": True, "properties": {
+            "min_score": {"type": "integer"}}},
+        "evidence": TEXTS, "guide": GUIDE, "na_allowed": {"type": "boolean"},
+        "na_rule": {**TEXT, "nullable": True}}}},
+    "knock_out": {"type": "array", "items": {"type": "object", "properties": {
+        "criterion": {"type": "string"}, "min_score": {"type": "integer"}}}},
+    "levels": {"type": "array", "items": {"type": "object", "properties": {
+        "code": {"type": "string", "description": "As in a certificate's level"},
+        "rank": {"type": "integer"}, "label": TEXT,
+        "thresholds": {"type": "object", "properties": {
+            "min_overall_pct": {"type": "number"}, "min_each_area_pct": {"type": "number"},
+            "min_criterion_score": {"type": "integer", "nullable": True}}}}}},
+    "cycle": {"type": "object", "description": "Months and days of the certification cycle",
+              "properties": {key: ({"type": "array", "items": {"type": "integer"}}
+                                   if key == "surveillance_months" else {"type": "integer"})
+                             for key in (
+                  "validity_months", "surveillance_months", "max_suspension_months",
+                  "suspensions_leading_to_withdrawal", "suspensions_window_months",
+                  "major_nc_close_days", "minor_nc_plan_days", "appeal_days",
+                  "wait_after_refusal_months", "wait_after_withdrawal_months")}}}}
 
 
 def document(base_url: str) -> dict:
@@ -65,6 +111,18 @@ def document(base_url: str) -> dict:
                 "responses": {"200": {"description": "A page", "content": {"application/json": {
                     "schema": {"$ref": "#/components/schemas/RegisterPage"}}}},
                     "400": ERROR, "429": ERROR}}},
+            "/api/v1/schemes/{code}/{version}": {"get": {
+                "summary": "A version of the criteria scheme (the one in force, or any version "
+                           "an application or certificate used): areas, criteria with their "
+                           "scoring guide, knock-outs, levels with thresholds, the cycle",
+                "parameters": [
+                    {"name": "code", "in": "path", "required": True,
+                     "schema": {"type": "string"}, "example": "bollino-blu-cc"},
+                    {"name": "version", "in": "path", "required": True,
+                     "schema": {"type": "string"}, "example": "1.0"}],
+                "responses": {"200": {"description": "The scheme version", "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/Scheme"}}}},
+                    "404": ERROR, "429": ERROR}}},
             "/api/v1/keys": {"get": {
                 "summary": "Public keys that sign QR tokens (JWK set)",
                 "responses": {"200": {"description": "JWK set", "content": {
@@ -112,6 +170,7 @@ def document(base_url: str) -> dict:
                         "certificate": {"$ref": "#/components/schemas/Certificate"}}}},
                     "total": {"type": "integer"},
                     "next": {"type": "string", "format": "uri", "nullable": True}}},
+                "Scheme": SCHEME,
                 "KeySet": {"type": "object", "required": ["keys"], "properties": {
                     "keys": {"type": "array", "items": {"type": "object", "required": [
                         "kty", "crv", "kid", "x", "use"], "properties": {

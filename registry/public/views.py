@@ -26,7 +26,8 @@ from registry.errors import error_response
 from registry.extensions import csrf, limiter
 from registry.firms.geography import REGIONS
 from registry.inputs import iso_date
-from registry.public import exports, feeds, register, verify_cache
+from registry.public import badge, exports, feeds, register, verify_cache
+from registry.public import scheme as public_scheme
 from registry.public.openapi import document as openapi_document
 
 bp = Blueprint("public", __name__)
@@ -186,3 +187,56 @@ def openapi():
 @bp.get("/feeds/status.atom")
 def status_feed():
     return Response(feeds.status_feed(), mimetype="application/atom+xml")
+
+
+# The public scheme ----------------------------------------------------------------------
+@bp.get("/scheme")
+def scheme_in_force():
+    return _render_scheme(public_scheme.in_force())
+
+
+@bp.get("/scheme/<code>/<version>")
+def scheme_version(code: str, version: str):
+    found = public_scheme.published(code, version)
+    if found is None:
+        abort(404)
+    return _render_scheme(found)
+
+
+def _render_scheme(found: public_scheme.Published):
+    return render_template(
+        "public/scheme.html", found=found, scheme=found.scheme,
+        cycle=public_scheme.cycle_facts(found.scheme),
+        others=public_scheme.other_versions(found.version.code, found.version))
+
+
+@bp.get("/api/v1/schemes/<code>/<version>")
+@limiter.limit(_api_limit, scope="api")
+def api_scheme(code: str, version: str):
+    found = public_scheme.published(code, version)
+    if found is None:
+        return error_response(404, f"no public version {version} of scheme {code}",
+                              "not_found")
+    return jsonify(public_scheme.as_json(found))
+
+
+# The live badge -------------------------------------------------------------------------
+BADGE_TYPES = {"svg": ("image/svg+xml", badge.svg), "png": ("image/png", badge.png)}
+
+
+@bp.get("/register/<int:firm_id>/badge.<kind>")
+def firm_badge(firm_id: int, kind: str):
+    if kind not in BADGE_TYPES:
+        abort(404)
+    found = badge.badge_of(firm_id, badge.language(request.args.get("lang")))
+    if found is None:
+        abort(404)
+    mimetype, draw = BADGE_TYPES[kind]
+    response = Response(draw(found), mimetype=mimetype)
+    # Drawn now, kept briefly: a change of status shows within minutes on every site, and
+    # at once for anyone who asks again (the ETag changes with what the badge says).
+    response.headers["Cache-Control"] = "public, max-age=300"
+    response.headers["Content-Security-Policy"] = "default-src 'none'"
+    response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
+    response.add_etag()
+    return response.make_conditional(request)

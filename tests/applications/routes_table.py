@@ -114,4 +114,12 @@ APPLICATION_ROUTES.update({
     "public.status_feed": ("GET", "/feeds/status.atom", PUBLIC),
 })
 
+APPLICATION_ROUTES.update({
+    # the scheme in force (route_objects' application loads it); unknown versions are 404
+    "public.scheme_in_force": ("GET", "/scheme", PUBLIC),
+    "public.scheme_version": ("GET", "/scheme/no-such-scheme/9.9", NOT_FOUND),
+    "public.api_scheme": ("GET", "/api/v1/schemes/no-such-scheme/9.9", NOT_FOUND),
+    "public.firm_badge": ("GET", "/register/999999/badge.svg", NOT_FOUND),
+})
+
 APPLICATION_ROUTES["ministry.index"] = ("GET", "/ministry", codes(ministry=200))
