@@ -72,7 +72,7 @@ def _run_bulk(form: BulkForm):
 
 
 @bp.route("/verify/bulk", methods=["GET", "POST"])
-@limiter.limit(_bulk_limit, methods=["POST"], scope="bulk-check")
+@limiter.shared_limit(_bulk_limit, scope="bulk-check", methods=["POST"])
 def bulk_check():
     form = BulkForm()
     if request.method == "POST":
@@ -89,7 +89,7 @@ def bulk_check():
 
 @bp.post("/api/v1/verify")
 @csrf.exempt
-@limiter.limit(_bulk_limit, scope="bulk-check")
+@limiter.shared_limit(_bulk_limit, scope="bulk-check")
 def api_verify():
     body = request.get_json(silent=True)
     items = body.get("items") if isinstance(body, dict) else None
@@ -106,7 +106,7 @@ def api_verify():
 
 
 @bp.get("/v/<number>/receipt.pdf")
-@limiter.limit(_receipt_limit, scope="receipt")
+@limiter.shared_limit(_receipt_limit, scope="receipt")
 def verify_receipt_pdf(number: str):
     """A new receipt of what the verify page answers now, as a signed PDF."""
     outcome = run_use_case(lambda: receipts.issue_single(number, utcnow(),
@@ -117,7 +117,7 @@ def verify_receipt_pdf(number: str):
 
 
 @bp.get("/api/v1/certificates/<number>/receipt")
-@limiter.limit(_receipt_limit, scope="receipt")
+@limiter.shared_limit(_receipt_limit, scope="receipt")
 def api_receipt(number: str):
     """A new receipt of the certificate's answer now, as a compact JWS."""
     outcome = run_use_case(lambda: receipts.issue_single(number, utcnow(),
@@ -143,13 +143,13 @@ def receipt(receipt_id: str):
 
 
 @bp.get("/receipts/<receipt_id>/receipt.pdf")
-@limiter.limit(_receipt_limit, scope="receipt")
+@limiter.shared_limit(_receipt_limit, scope="receipt")
 def receipt_pdf(receipt_id: str):
     return _pdf(receipts.get(receipt_id))
 
 
 @bp.get("/receipts/<receipt_id>/receipt.jws")
-@limiter.limit(_receipt_limit, scope="receipt")
+@limiter.shared_limit(_receipt_limit, scope="receipt")
 def receipt_jws(receipt_id: str):
     return _jws(receipts.get(receipt_id))
 
