@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
 from registry.certificates.pdf_text import INK, draw_text, wrap_text
@@ -38,6 +39,7 @@ class ReceiptLine:
     vat_number: str = ""
     number: str = ""
     level: str = ""
+    level_short: str = ""  # for the bulk table's narrow column
     validity: str = ""
     scheme: str = ""
     problem: str = ""
@@ -60,8 +62,8 @@ def _header(c: Canvas, data: ReceiptPdfData, continued: bool) -> float:
     c.rect(MARGIN, top - 12 * mm, width, 12 * mm, stroke=0, fill=1)
     draw_text(c, MARGIN + 5 * mm, top - 8 * mm, "Registro Bollino Blu", "Helvetica-Bold", 12,
               (1, 1, 1))
-    draw_text(c, PAGE_W - MARGIN - 5 * mm - 120, top - 8 * mm, data.receipt_id, "Courier", 9,
-              (1, 1, 1))
+    draw_text(c, PAGE_W - MARGIN - 5 * mm - stringWidth(data.receipt_id, "Courier", 9),
+              top - 8 * mm, data.receipt_id, "Courier", 9, (1, 1, 1))
     y = top - 12 * mm - 26
     if continued:
         draw_text(c, MARGIN, y, "Attestazione di verifica (segue) / Verification receipt "
@@ -141,7 +143,7 @@ def _bulk(c: Canvas, y: float, data: ReceiptPdfData) -> None:
         draw_text(c, MARGIN + 48 * mm, y, line.firm_name[:38], "Helvetica", 8)
         draw_text(c, MARGIN + 48 * mm, y - 9, line.vat_number, "Courier", 7.5, GREY)
         draw_text(c, MARGIN + 104 * mm, y, line.number, "Courier", 7.5)
-        draw_text(c, MARGIN + 104 * mm, y - 9, line.level, "Helvetica", 7.5, GREY)
+        draw_text(c, MARGIN + 104 * mm, y - 9, line.level_short, "Helvetica", 7.5, GREY)
         draw_text(c, MARGIN + 140 * mm, y, f"{line.verdict_it} / {line.verdict_en}",
                   "Helvetica-Bold", 8, BLUE if line.good else RED)
         if line.problem:

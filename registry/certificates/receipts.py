@@ -173,14 +173,31 @@ def recheck(receipt: Receipt, day: dt.date) -> list[Now]:
     return out
 
 
+# The PDF is one bilingual document, whatever the page's language (like the certificate).
+VERDICT_ENGLISH = {Verdict.VALID: "Valid", Verdict.SUSPENDED: "Suspended",
+                   Verdict.WITHDRAWN: "Withdrawn", Verdict.EXPIRED: "Expired",
+                   Verdict.NOT_YET_VALID: "Not yet valid", Verdict.NOT_FOUND: "Not found",
+                   Verdict.NOT_AUTHENTIC: "Not authentic"}
+
+
 def _label_pair(code: str | None) -> tuple[str, str]:
     if not code:
         return "Non verificabile", "Not checkable"
-    with force_locale("en"):
-        english = verdict_label(code)
     with force_locale("it"):
         italian = verdict_label(code)
-    return italian, english
+    return italian, VERDICT_ENGLISH[Verdict(code)]
+
+
+def _stars_text(code: str) -> str:
+    """"2 stelle su 3 / 2 of 3 stars": the stars the base-14 fonts cannot print, in words."""
+    stars = int("".join(ch for ch in code if ch.isdigit()) or 0)
+    return f"{stars} {'stella' if stars == 1 else 'stelle'} su 3 / {stars} of 3 stars"
+
+
+def _level_text(code: str) -> str:
+    """"Bollino Blu — 2 stelle su 3 / 2 of 3 stars"."""
+    name = level_label(code, "it").replace("★", "").strip()
+    return f"{name} — {_stars_text(code)}"
 
 
 def issued_at(receipt: Receipt) -> dt.datetime:
@@ -200,11 +217,12 @@ def pdf_data(receipt: Receipt) -> ReceiptPdfData:
         with force_locale("it"):
             problem = bulk.PROBLEM_LABELS.get(error["code"]) if error else None
             problem_text = _(problem, row=error.get("duplicate_of") or 0) if problem else ""
-            level = level_label(cert["level"], "it") if cert else ""
+            level = _level_text(cert["level"]) if cert else ""
         lines.append(ReceiptLine(
             row=item["row"], query=item["query"], verdict_it=italian, verdict_en=english,
             firm_name=firm["name"] if firm else "", vat_number=firm["vat_number"] if firm else "",
             number=cert["number"] if cert else "", level=level,
+            level_short=_stars_text(cert["level"]) if cert else "",
             validity=(f"{italian_date(dt.date.fromisoformat(cert['valid_from']))} – "
                       f"{italian_date(dt.date.fromisoformat(cert['valid_until']))}")
             if cert else "",
