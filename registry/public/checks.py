@@ -139,7 +139,8 @@ def receipt(receipt_id: str):
                            items=list(zip(payload["items"], receipts.recheck(found, day),
                                           strict=True)),
                            issued_at=bulk.checked_at_text(receipts.issued_at(found)),
-                           intact=receipts.intact(found), day=day)
+                           intact=receipts.intact(found), day=day,
+                           is_bulk=found.kind == receipts.BULK)
 
 
 @bp.get("/receipts/<receipt_id>/receipt.pdf")
