@@ -205,3 +205,12 @@ def test_bulk_checks_are_rate_limited(make_app):
              client.post("/api/v1/verify", json={"items": ["x"]}).status_code]
     assert codes == [200, 200, 429]
     assert client.get("/verify/bulk").status_code == 200  # the form still shows
+
+
+def test_api_answer_matches_the_openapi_document(client, certified_firm):
+    number = certified_firm().number
+    schema = client.get("/api/v1/openapi.json").get_json()["components"]["schemas"]["BulkCheck"]
+    data = client.post("/api/v1/verify", json={"items": [number, "x"]}).get_json()
+    assert set(schema["required"]) <= set(data)
+    required = set(schema["properties"]["items"]["items"]["required"])
+    assert all(required <= set(item) for item in data["items"])
