@@ -11,6 +11,7 @@ from registry.certificates.models import Certificate, Receipt, StatusChange
 from registry.certificates.offline import verify_any_offline
 from registry.certificates.pdfsign import validate_pdf
 from registry.db import today_in_rome
+from registry.demo import load_demo_data
 from registry.extensions import db
 from tests import rows
 from tests.certificates.test_pdf import pdftotext
@@ -167,3 +168,17 @@ def test_receipts_are_rate_limited(make_app, certified_firm):
              client.get(f"/v/{number}/receipt.pdf").status_code]
     assert codes == [200, 200, 429]
     assert len(receipts_in(app)) == 2
+
+
+def test_demo_data_has_receipts_that_recheck(app):
+    with app.app_context():
+        assert load_demo_data() is True
+        db.session.commit()
+    found = receipts_in(app)
+    assert {r.kind for r in found} == {"single", "bulk"}
+    verdicts = [json.loads(r.payload)["items"][0]["verdict"] for r in found
+                if r.kind == "single"]
+    assert verdicts == ["valid", "suspended"]
+    client = app.test_client()
+    for receipt in found:
+        assert client.get(f"/receipts/{receipt.id}").status_code == 200
