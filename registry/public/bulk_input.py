@@ -7,7 +7,7 @@ carries NUL bytes, is refused. Nothing is stored: the bytes live in memory for t
 
 Row numbers are the file's own (a header row counts), so a person finds a reported row in
 their spreadsheet. The column read is the one holding the most identifiers; a first row with
-no identifier in it is taken as a header.
+no identifier and no digit in it is taken as a header (and the page says so).
 """
 
 from __future__ import annotations
@@ -139,8 +139,9 @@ def _column(rows: list[list[str]]) -> tuple[list[str], int]:
     column = scores.index(max(scores))
     values = [row[column] if column < len(row) else "" for row in rows]
     first = 1
-    if not looks_like_identifier(values[0]) and any(ch.isalpha() for ch in values[0]):
-        values, first = values[1:], 2  # a header
+    if not looks_like_identifier(values[0]) and not any(ch.isdigit() for ch in values[0]) \
+            and values[0].strip():
+        values, first = values[1:], 2  # a header ("partita IVA"); a mistyped value has digits
     if len(values) > bulk.MAX_ITEMS:
         raise bulk.too_many()
     if not values:

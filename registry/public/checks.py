@@ -68,7 +68,7 @@ def _run_bulk(form: BulkForm):
     else:
         raise DomainError(_("Carica un file o incolla un elenco."), field="items")
     result = bulk.check(values, utcnow(), first)
-    return result, receipts.issue_bulk(result, request.remote_addr)
+    return result, receipts.issue_bulk(result, request.remote_addr), first
 
 
 @bp.route("/verify/bulk", methods=["GET", "POST"])
@@ -79,9 +79,10 @@ def bulk_check():
         if form.validate_on_submit():
             outcome = run_use_case(lambda: _run_bulk(form), form=form)
             if outcome.ok:
-                result, receipt = outcome.value
+                result, receipt, first = outcome.value
                 return render_template("public/bulk_result.html", result=result,
                                        receipt=receipt, counts=result.counts(),
+                                       header_skipped=first > 1,
                                        checked_at=bulk.checked_at_text(result.checked_at))
         return render_template("public/bulk.html", form=form, max_items=bulk.MAX_ITEMS), 400
     return render_template("public/bulk.html", form=form, max_items=bulk.MAX_ITEMS)
@@ -99,32 +100,48 @@ def api_verify():
     if len(items) > bulk.MAX_ITEMS:
         return error_response(413, f"at most {bulk.MAX_ITEMS} items per request", "too_many")
     result = bulk.check(items, utcnow())
-    return jsonify({"checked_at": result.checked_at.isoformat(timespec="seconds"),
-                    "checked_on": result.day.isoformat(),
-                    "counts": result.counts(),
-                    "items": [bulk.row_json(row) for row in result.rows]})
+    answer = {"checked_at": result.checked_at.isoformat(timespec="seconds"),
+              "checked_on": result.day.isoformat(),
+              "counts": result.counts(),
+              "items": [bulk.row_json(row) for row in result.rows]}
+    if body.get("receipt") is True:  # asked for: the answer recorded and signed (JWS)
+        outcome = run_use_case(lambda: _signed_bulk(result), propagate=(DomainError,))
+        receipt, token = outcome.value
+        answer["receipt"] = {"id": receipt.id, "jws": token,
+                             "url": url_for("checks.receipt", receipt_id=receipt.id,
+                                            _external=True)}
+    return jsonify(answer)
+
+
+def _signed_bulk(result: bulk.Result):
+    receipt = receipts.issue_bulk(result, request.remote_addr)
+    return receipt, receipts.signed(receipt)
 
 
 @bp.get("/v/<number>/receipt.pdf")
 @limiter.shared_limit(_receipt_limit, scope="receipt")
 def verify_receipt_pdf(number: str):
-    """A new receipt of what the verify page answers now, as a signed PDF."""
-    outcome = run_use_case(lambda: receipts.issue_single(number, utcnow(),
-                                                         request.remote_addr))
-    if not outcome.ok:
-        return error_response(400)
-    return _pdf(outcome.value)
+    """A new receipt of what the verify page answers now, as a signed PDF. Signed before the
+    commit: a receipt that cannot be signed is not recorded."""
+    outcome = run_use_case(lambda: _signed_single(number, receipts.receipt_pdf),
+                           propagate=(DomainError,))
+    receipt, pdf = outcome.value
+    return _pdf(receipt, pdf)
 
 
 @bp.get("/api/v1/certificates/<number>/receipt")
 @limiter.shared_limit(_receipt_limit, scope="receipt")
 def api_receipt(number: str):
     """A new receipt of the certificate's answer now, as a compact JWS."""
-    outcome = run_use_case(lambda: receipts.issue_single(number, utcnow(),
-                                                         request.remote_addr))
-    if not outcome.ok:
-        return error_response(400, "the receipt could not be issued", "bad_request")
-    return _jws(outcome.value)
+    outcome = run_use_case(lambda: _signed_single(number, receipts.signed),
+                           propagate=(DomainError,))
+    receipt, token = outcome.value
+    return _jws(receipt, token)
+
+
+def _signed_single(number: str, sign):
+    receipt = receipts.issue_single(number, utcnow(), request.remote_addr)
+    return receipt, sign(receipt)
 
 
 @bp.get("/receipts/<receipt_id>")
@@ -146,13 +163,15 @@ def receipt(receipt_id: str):
 @bp.get("/receipts/<receipt_id>/receipt.pdf")
 @limiter.shared_limit(_receipt_limit, scope="receipt")
 def receipt_pdf(receipt_id: str):
-    return _pdf(receipts.get(receipt_id))
+    found = receipts.get(receipt_id)
+    return _pdf(found, receipts.receipt_pdf(found))
 
 
 @bp.get("/receipts/<receipt_id>/receipt.jws")
 @limiter.shared_limit(_receipt_limit, scope="receipt")
 def receipt_jws(receipt_id: str):
-    return _jws(receipts.get(receipt_id))
+    found = receipts.get(receipt_id)
+    return _jws(found, receipts.signed(found))
 
 
 @bp.get("/receipts/<receipt_id>/rows.<kind>")
@@ -172,8 +191,8 @@ def receipt_rows(receipt_id: str, kind: str):
     return response
 
 
-def _pdf(found) -> Response:
-    response = make_response(receipts.receipt_pdf(found))
+def _pdf(found, pdf: bytes) -> Response:
+    response = make_response(pdf)
     response.headers["Content-Type"] = "application/pdf"
     response.headers["Content-Disposition"] = \
         f'attachment; filename="attestazione-{found.id}.pdf"'
@@ -182,8 +201,8 @@ def _pdf(found) -> Response:
     return response
 
 
-def _jws(found) -> Response:
-    response = Response(receipts.signed(found), mimetype="application/jose")
+def _jws(found, token: str) -> Response:
+    response = Response(token, mimetype="application/jose")
     response.headers["X-Receipt-Id"] = found.id
     response.headers["Location"] = url_for("checks.receipt", receipt_id=found.id,
                                            _external=False)

@@ -44,8 +44,11 @@ CHECK_PATHS = {
         "summary": "Check up to 1,000 partite IVA, codici fiscali or certificate numbers at "
                    "once, with the verify page's verdict; one item per input, same order",
         "requestBody": {"required": True, "content": {"application/json": {"schema": {
-            "type": "object", "required": ["items"], "properties": {"items": {
-                "type": "array", "maxItems": 1000, "items": {"type": "string"}}}}}}},
+            "type": "object", "required": ["items"], "properties": {
+                "items": {"type": "array", "maxItems": 1000, "items": {"type": "string"}},
+                "receipt": {"type": "boolean", "default": False, "description":
+                            "Also record the answer as a verification receipt and return "
+                            "it signed (compact JWS) with its address"}}}}}},
         "responses": {"200": {"description": "Every item answered", "content": {
             "application/json": {"schema": {"$ref": "#/components/schemas/BulkCheck"}}}},
             "400": ERROR, "413": ERROR, "429": ERROR}}},
@@ -62,6 +65,9 @@ CHECK_SCHEMAS = {
     "BulkCheck": {"type": "object", "required": ["checked_at", "items"], "properties": {
         "checked_at": {"type": "string", "format": "date-time"},
         "checked_on": {"type": "string", "format": "date"},
+        "receipt": {"type": "object", "properties": {
+            "id": {"type": "string"}, "url": {"type": "string", "format": "uri"},
+            "jws": {"type": "string"}}},
         "counts": {"type": "object", "additionalProperties": {"type": "integer"},
                    "description": "Rows per verdict; `problem` counts rows not checked"},
         "items": {"type": "array", "items": {"type": "object", "required": [

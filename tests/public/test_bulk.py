@@ -214,3 +214,27 @@ def test_api_answer_matches_the_openapi_document(client, certified_firm):
     assert set(schema["required"]) <= set(data)
     required = set(schema["properties"]["items"]["items"]["required"])
     assert all(required <= set(item) for item in data["items"])
+
+
+def test_api_receipt_on_request_and_formula_safe_rows(app, client, certified_firm):
+    row = certified_firm("Formula S.r.l.", signed=True)
+    plain = client.post("/api/v1/verify", json={"items": [row.number]}).get_json()
+    assert "receipt" not in plain and receipts_count(app) == 0
+    data = client.post("/api/v1/verify",
+                       json={"items": [row.number, "=1+2", "@SUM(A1)"], "receipt": True}
+                       ).get_json()
+    receipt = data["receipt"]
+    assert receipt["url"].endswith(f"/receipts/{receipt['id']}") and receipt["jws"].count(".") == 2
+    assert receipts_count(app) == 1
+    table = client.get(f"/receipts/{receipt['id']}/rows.csv").get_data(as_text=True)
+    assert ";'=1+2;" in table and ";'@SUM(A1);" in table
+
+
+def test_a_first_row_with_digits_is_never_taken_for_a_header(client, certified_firm):
+    row = certified_firm("Intestazione S.r.l.")
+    text = f"0123456789X\n{row.vat_number}\n"
+    html = client.post("/verify/bulk", data={
+        "file": (io.BytesIO(text.encode()), "lista.csv")},
+        content_type="multipart/form-data").get_data(as_text=True)
+    assert '<th scope="row">1</th>' in html and "intestazione" not in html.lower().replace(
+        "intestazione s.r.l.", "")
