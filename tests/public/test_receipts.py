@@ -4,6 +4,7 @@
 import json
 
 import pytest
+from sqlalchemy.exc import DBAPIError
 
 from registry.certificates import documents, jws, keys
 from registry.certificates import token as tokens
@@ -182,3 +183,13 @@ def test_demo_data_has_receipts_that_recheck(app):
     client = app.test_client()
     for receipt in found:
         assert client.get(f"/receipts/{receipt.id}").status_code == 200
+
+
+def test_a_recorded_receipt_cannot_be_changed(app, client, firm):
+    receipt_id = client.get(f"/v/{firm.number}/receipt.pdf").headers["X-Receipt-Id"]
+    with app.app_context():
+        with pytest.raises(DBAPIError, match="append-only"):
+            db.session.execute(db.update(Receipt).where(Receipt.id == receipt_id)
+                               .values(payload="{}"))
+        db.session.rollback()
+        assert db.session.get(Receipt, receipt_id).payload != "{}"
