@@ -193,3 +193,9 @@ def test_a_recorded_receipt_cannot_be_changed(app, client, firm):
                                .values(payload="{}"))
         db.session.rollback()
         assert db.session.get(Receipt, receipt_id).payload != "{}"
+
+
+def test_verify_page_offers_the_receipt(client, firm):
+    html = client.get(f"/v/{firm.number}").get_data(as_text=True)
+    assert f'href="/v/{firm.number}/receipt.pdf"' in html
+    assert 'rel="nofollow"' in html  # a crawler following links does not sign receipts
