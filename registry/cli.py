@@ -163,21 +163,28 @@ def keys_rotate() -> None:
 @click.option("--keys", "keys_file", required=True, type=click.Path(dir_okay=False),
               help="The JWK set published at /api/v1/keys, saved to a file.")
 def verify_offline_command(url_or_token: str, keys_file: str) -> None:
-    """Check a scanned verify URL (or bare token) offline, with no database.
+    """Check a scanned verify URL (or bare token), or a verification receipt (its compact
+    JWS, or a file holding it), offline, with no database.
 
     Exit status: 0 authentic, 1 not authentic, 2 unusable input.
     """
     import json
     from pathlib import Path
 
-    from registry.certificates.offline import verify_offline
+    from registry.certificates.offline import verify_any_offline
 
     try:
         jwks = json.loads(Path(keys_file).read_text())
     except (OSError, ValueError) as error:
         click.echo(f"UNUSABLE INPUT: cannot read the key set: {error}", err=True)
         raise SystemExit(2) from None
-    result = verify_offline(url_or_token, jwks)
+    text = url_or_token
+    try:
+        if len(text) < 4096 and Path(text).is_file():
+            text = Path(text).read_text(errors="replace")  # a receipt saved to a file
+    except OSError:
+        pass  # not a file name: the token or receipt itself
+    result = verify_any_offline(text, jwks)
     click.echo(result.as_text())
     raise SystemExit(result.exit_code)
 

@@ -41,6 +41,10 @@ DEFAULTS: dict = {
     # worker's timeout (gunicorn's default is 30 s), so an export never gets a worker killed.
     "EXPORT_RATE_LIMIT": "10 per minute",
     "EXPORT_TIME_LIMIT": 25,
+    # Bulk supplier checks (up to 1,000 values each) and signed receipts (each signs a PDF
+    # or a JWS: CPU), per client address.
+    "BULK_CHECK_RATE_LIMIT": "10 per minute",
+    "RECEIPT_RATE_LIMIT": "20 per minute",
     # Limits must be shared by every worker: redis://host:6379 in production. memory://
     # counts per process, so production accepts it only with WORKERS = 1.
     "RATELIMIT_STORAGE_URI": "memory://",

@@ -91,6 +91,7 @@ def load_demo_data(force: bool = False) -> bool:
     db.session.flush()
     for index, spec in enumerate(DEMO_FIRMS):
         _demo_firm(index, *spec)
+    _demo_receipts()
     return True
 
 
@@ -307,3 +308,23 @@ def _criteria(application) -> list[str]:
     from audits.schemes_store import scheme_of
 
     return [c.code for c in scheme_of(application.scheme_version).criteria]
+
+
+def _demo_receipts() -> None:
+    """Verification receipts: one for a valid and one for a suspended certificate, and a
+    bulk check of every demo firm's partita IVA with a few bad rows (see /receipts/<id>)."""
+    from registry.certificates import bulk, receipts
+    from registry.certificates.models import Certificate
+    from registry.db import utcnow
+
+    certificates = db.session.scalars(db.select(Certificate).order_by(Certificate.id)).all()
+    for status in ("valid", "suspended"):
+        found = next((c for c in certificates if c.status == status), None)
+        if found is not None:
+            receipts.issue_single(found.number, utcnow())
+    firms = db.session.scalars(db.select(Firm).order_by(Firm.id)).all()
+    values = [f.vat_number for f in firms] + [
+        certificates[0].number if certificates else "", "01234567890", "non so", ""]
+    if firms:
+        values.append(firms[0].vat_number)  # a repeat, reported as such
+    receipts.issue_bulk(bulk.check(values, utcnow()))

@@ -22,6 +22,7 @@ from registry.auditlog import AuditEvent  # noqa: F401
 from registry.certificates.models import (  # noqa: F401
     Certificate,
     CertificateCounter,
+    Receipt,
     Reminder,
     SigningKey,
     StatusChange,

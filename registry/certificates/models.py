@@ -107,3 +107,20 @@ class Reminder(db.Model):
     certificate_number: Mapped[str] = mapped_column(String(20))
     kind: Mapped[str] = mapped_column(String(30))  # surveillance_12, expiry_90, …
     sent_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Receipt(db.Model):
+    """A verification receipt: what the register answered, at one instant, to a check of one
+    certificate or of a list (`kind` single or bulk). Append-only: nothing updates or deletes
+    a row (the receipt is the registry's word, re-checked at /receipts/<id>). `payload` is the
+    exact JSON that was signed; `payload_sha256` its digest. The requester is kept only as a
+    keyed hash of the client address (or nothing)."""
+
+    __tablename__ = "verification_receipt"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    payload: Mapped[str] = mapped_column(Text)
+    payload_sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    requester_hash: Mapped[str | None] = mapped_column(String(64))

@@ -1,4 +1,5 @@
-"""Checking a certificate's QR token offline, with a saved copy of /api/v1/keys.
+"""Checking a certificate's QR token (or a verification receipt) offline, with a saved copy
+of /api/v1/keys.
 
 Rule: a token is authentic iff its Ed25519 signature verifies with a key of the supplied set
 whose publication window covers the token's `valid_from`, and, for a URL, the number in the
@@ -11,6 +12,7 @@ current status; the verdict says so in plain words.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -18,6 +20,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from cryptography.exceptions import InvalidSignature
 
+from registry.certificates import jws as jws_format
 from registry.certificates.token import (
     FORMAT_VERSION,
     KeySetError,
@@ -176,3 +179,97 @@ def _cannot_prove(claims: TokenClaims, online: str | None) -> list[str]:
         f"compare the partita IVA {claims.vat_number} with the firm's",
         "that the key set itself is the registry's: take it from /api/v1/keys over HTTPS",
     ]
+
+
+# Verification receipts ----------------------------------------------------------------------
+
+RECEIPT_TYPE = "bollino-blu/verification-receipt"
+_RECEIPT_ID = re.compile(r"R-[A-Z2-7]{24}")
+
+
+def _receipt_claims(payload: bytes) -> dict:
+    """The receipt's statement, if it has the registry's shape; TokenFormatError if not."""
+    try:
+        data = json.loads(payload)
+    except ValueError as exc:
+        raise TokenFormatError("the receipt is not JSON") from exc
+    if not isinstance(data, dict) or data.get("type") != RECEIPT_TYPE:
+        raise TokenFormatError("not a verification receipt")
+    if data.get("version") != 1:
+        raise TokenFormatError(f"receipt version {data.get('version')!r} is newer than this tool")
+    if not _RECEIPT_ID.fullmatch(str(data.get("id"))) or not isinstance(data.get("items"), list):
+        raise TokenFormatError("the receipt has no id or no items")
+    try:
+        data["issued"] = datetime.fromisoformat(str(data.get("issued_at")).replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise TokenFormatError("the receipt has no issue time") from exc
+    return data
+
+
+def _item_text(item: dict) -> str:
+    cert, firm, error = item.get("certificate"), item.get("firm"), item.get("error")
+    head = f"row {item.get('row')} ({item.get('query')!s:.40}): "
+    if error and not item.get("verdict"):
+        return head + f"not checked ({error.get('code')})"
+    if not cert:
+        return head + f"{item.get('verdict')}, no certificate in the register"
+    return head + (f"{item.get('verdict')} — certificate {cert.get('number')}, "
+                   f"{firm.get('name') if firm else ''} (partita IVA "
+                   f"{firm.get('vat_number') if firm else ''}), level {cert.get('level')}, "
+                   f"valid {cert.get('valid_from')} to {cert.get('valid_until')}, scheme "
+                   f"{(cert.get('scheme') or {}).get('version')}")
+
+
+def verify_receipt_offline(text: str, jwks: dict) -> OfflineVerdict:
+    """Check a receipt's compact JWS against a JWK set: authentic iff a key of the set, not
+    retired before the receipt was issued, signed exactly this statement."""
+    try:
+        keys = load_jwks_entries(jwks)
+    except KeySetError as exc:
+        return OfflineVerdict(False, False, reason=f"the key set is unreadable: {exc}")
+    try:
+        header, payload, signature, signing_input = jws_format.decode(text)
+    except jws_format.JwsFormatError as exc:
+        return OfflineVerdict(False, False, reason=f"no receipt could be read: {exc}")
+    key = keys.get(header["kid"])
+    if key is None:
+        return _not_authentic_receipt(f"key {header['kid']} is not in the key set")
+    try:
+        key.public_key.verify(signature, signing_input)
+    except InvalidSignature:
+        return _not_authentic_receipt("the signature does not match the receipt's content")
+    try:
+        data = _receipt_claims(payload)
+    except TokenFormatError as exc:
+        return _not_authentic_receipt(f"the signed content is not a receipt ({exc})")
+    if key.not_after is not None and data["issued"] > key.not_after:
+        return _not_authentic_receipt(f"key {key.kid} was retired on {_day(key.not_after)}, "
+                                      f"before the receipt was issued")
+    items = data["items"]
+    return OfflineVerdict(
+        authentic=True, usable_input=True, kid=key.kid, key_not_before=key.not_before,
+        key_not_after=key.not_after,
+        reason=f"receipt {data['id']} signed by the registry's key {key.kid}",
+        proves=[f"the registry issued receipt {data['id']} ({data.get('kind')} check) on "
+                f"{data.get('issued_at')} and answered, for {len(items)} value(s):",
+                *(_item_text(item) for item in items[:50]),
+                *([f"… and {len(items) - 50} more rows"] if len(items) > 50 else []),
+                f"key {key.kid} is in the key set you supplied"],
+        cannot_prove=[
+            "what the register answers today: a suspension or withdrawal after "
+            f"{data.get('issued_at')} is not in the receipt — open {data.get('url')}",
+            "that the key set itself is the registry's: take it from /api/v1/keys over HTTPS"])
+
+
+def _not_authentic_receipt(reason: str) -> OfflineVerdict:
+    return OfflineVerdict(
+        authentic=False, usable_input=True, reason=reason,
+        cannot_prove=["anything: no published registry key vouches for this receipt, so its "
+                      "content may be forged or altered"])
+
+
+def verify_any_offline(text: str, jwks: dict, today: date | None = None) -> OfflineVerdict:
+    """A receipt (compact JWS) or a QR token / verify URL, whichever `text` is."""
+    if jws_format.looks_like_jws(text):
+        return verify_receipt_offline(text.strip(), jwks)
+    return verify_offline(text, jwks, today)

@@ -212,3 +212,30 @@ def file_chunks(handle) -> Iterator[bytes]:
     """A finished export file, read in chunks (closing it is the response's job)."""
     while chunk := handle.read(CHUNK):
         yield chunk
+
+
+def csv_table(header: list[str], table: list[list]) -> str:
+    """A small table (a bulk check's rows) as CSV, with the same formula-safe cells, BOM and
+    separator as the register export."""
+    buffer = io.StringIO()
+    buffer.write("\ufeff")
+    writer = csv.writer(buffer, delimiter=";")
+    writer.writerow(header)
+    for values in table:
+        writer.writerow([csv_text(value) for value in values])
+    return buffer.getvalue()
+
+
+def xlsx_table(sheet_name: str, header: list[str], table: list[list]) -> bytes:
+    """A small table as an XLSX workbook, every text cell inline and formula-safe."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(sheet_name)
+    out = io.BytesIO()
+    try:
+        sheet.append(header)
+        for values in table:
+            sheet.append([_xlsx_cell(sheet, value) for value in values])
+        workbook.save(out)
+    finally:
+        _remove_row_file(sheet)
+    return out.getvalue()

@@ -84,6 +84,63 @@ SCHEME = {"type": "object", "required": [
                   "major_nc_close_days", "minor_nc_plan_days", "appeal_days",
                   "wait_after_refusal_months", "wait_after_withdrawal_months")}}}}
 
+# The bulk supplier check and verification receipts.
+CHECK_PATHS = {
+    "/api/v1/verify": {"post": {
+        "summary": "Check up to 1,000 partite IVA, codici fiscali or certificate numbers at "
+                   "once, with the verify page's verdict; one item per input, same order",
+        "requestBody": {"required": True, "content": {"application/json": {"schema": {
+            "type": "object", "required": ["items"], "properties": {
+                "items": {"type": "array", "maxItems": 1000, "items": {"type": "string"}},
+                "receipt": {"type": "boolean", "default": False, "description":
+                            "Also record the answer as a verification receipt and return "
+                            "it signed (compact JWS) with its address"}}}}}},
+        "responses": {"200": {"description": "Every item answered", "content": {
+            "application/json": {"schema": {"$ref": "#/components/schemas/BulkCheck"}}}},
+            "400": ERROR, "413": ERROR, "429": ERROR}}},
+    "/api/v1/certificates/{number}/receipt": {"get": {
+        "summary": "A new verification receipt of the certificate's verdict now: a compact "
+                   "JWS (EdDSA) signed with a key of /api/v1/keys, recorded by the registry "
+                   "(re-check it at /receipts/<id>, the Location header)",
+        "parameters": [NUMBER],
+        "responses": {"200": {"description": "The receipt", "content": {
+            "application/jose": {"schema": {"type": "string"}}}},
+            "404": ERROR, "429": ERROR}}},
+}
+CHECK_SCHEMAS = {
+    "BulkCheck": {"type": "object", "required": ["checked_at", "items"], "properties": {
+        "checked_at": {"type": "string", "format": "date-time"},
+        "checked_on": {"type": "string", "format": "date"},
+        "receipt": {"type": "object", "properties": {
+            "id": {"type": "string"}, "url": {"type": "string", "format": "uri"},
+            "jws": {"type": "string"}}},
+        "counts": {"type": "object", "additionalProperties": {"type": "integer"},
+                   "description": "Rows per verdict; `problem` counts rows not checked"},
+        "items": {"type": "array", "items": {"type": "object", "required": [
+            "query", "verdict", "firm", "certificate", "error"], "properties": {
+            "row": {"type": "integer"},
+            "query": {"type": "string"},
+            "kind": {"type": "string", "nullable": True,
+                     "enum": ["vat_number", "tax_code", "certificate_number", None]},
+            "verdict": {"type": "string", "nullable": True, "enum": [*VERDICTS, None]},
+            "verdict_label": {"type": "string", "nullable": True},
+            "firm": {"type": "object", "nullable": True, "properties": {
+                "id": {"type": "integer"}, "name": {"type": "string"},
+                "vat_number": {"type": "string"}}},
+            "certificate": {"type": "object", "nullable": True, "properties": {
+                "number": {"type": "string"}, "revision": {"type": "integer"},
+                "level": {"type": "string"}, "level_label": {"type": "string"},
+                "valid_from": {"type": "string", "format": "date"},
+                "valid_until": {"type": "string", "format": "date"},
+                "scheme": {"type": "object", "properties": {
+                    "code": {"type": "string"}, "version": {"type": "string"}}}}},
+            "error": {"type": "object", "nullable": True, "properties": {
+                "code": {"type": "string", "enum": [
+                    "empty", "format", "checksum", "unknown", "duplicate"]},
+                "message": {"type": "string"},
+                "duplicate_of": {"type": "integer", "nullable": True}}}}}}}},
+}
+
 
 def document(base_url: str) -> dict:
     """The API description; `base_url` becomes the server address."""
@@ -127,6 +184,7 @@ def document(base_url: str) -> dict:
                 "summary": "Public keys that sign QR tokens (JWK set)",
                 "responses": {"200": {"description": "JWK set", "content": {
                     "application/json": {"schema": {"$ref": "#/components/schemas/KeySet"}}}}}}},
+            **CHECK_PATHS,
         },
         "components": {
             "responses": {"Error": {"description": "An error", "content": {"application/json": {
@@ -181,6 +239,7 @@ def document(base_url: str) -> dict:
                         "not_before": {"type": "string", "format": "date-time"},
                         "not_after": {"type": "string", "format": "date-time",
                                       "nullable": True}}}}}},
+                **CHECK_SCHEMAS,
             },
         },
     }

@@ -123,3 +123,15 @@ APPLICATION_ROUTES.update({
 })
 
 APPLICATION_ROUTES["ministry.index"] = ("GET", "/ministry", codes(ministry=200))
+
+# The bulk supplier check and verification receipts (public).
+APPLICATION_ROUTES.update({
+    "checks.bulk_check": ("GET", "/verify/bulk", PUBLIC),
+    "checks.api_verify": ("POST", "/api/v1/verify", dict.fromkeys([ANON, *ROLES], 400)),
+    "checks.verify_receipt_pdf": ("GET", "/v/BB-2020-00001/receipt.pdf", NOT_FOUND),
+    "checks.api_receipt": ("GET", "/api/v1/certificates/BB-2020-00001/receipt", NOT_FOUND),
+    "checks.receipt": ("GET", "/receipts/R-AAAAAAAAAAAAAAAAAAAAAAAA", NOT_FOUND),
+    "checks.receipt_pdf": ("GET", "/receipts/R-AAAAAAAAAAAAAAAAAAAAAAAA/receipt.pdf", NOT_FOUND),
+    "checks.receipt_jws": ("GET", "/receipts/R-AAAAAAAAAAAAAAAAAAAAAAAA/receipt.jws", NOT_FOUND),
+    "checks.receipt_rows": ("GET", "/receipts/R-AAAAAAAAAAAAAAAAAAAAAAAA/rows.csv", NOT_FOUND),
+})
