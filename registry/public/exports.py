@@ -212,3 +212,26 @@ def file_chunks(handle) -> Iterator[bytes]:
     """A finished export file, read in chunks (closing it is the response's job)."""
     while chunk := handle.read(CHUNK):
         yield chunk
+
+
+def xlsx_table(title: str, header: list[str], table: list[list]) -> bytes:
+    """A small formula-safe workbook of one sheet (other features' exports: a few thousand
+    rows at most, built in memory)."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title[:31])
+    sheet.append(header)
+    for row in table:
+        sheet.append([_xlsx_cell(sheet, value) for value in row])
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def csv_table(header: list[str], table: list[list]) -> str:
+    """A small formula-safe CSV (UTF-8 with BOM, semicolons), like the register's."""
+    buffer = io.StringIO()
+    buffer.write("\ufeff")
+    writer = csv.writer(buffer, delimiter=";")
+    writer.writerow(header)
+    writer.writerows([csv_text(value) for value in row] for row in table)
+    return buffer.getvalue()
