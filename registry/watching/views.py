@@ -43,13 +43,12 @@ def _follow_limit() -> str:
 def follow(firm_id: int):
     firm = follows.public_firm(firm_id)
     form = FollowForm()
-    sent = False
-    if form.validate_on_submit():
-        sent = run_use_case(lambda: follows.request_follow(firm.id, form.email.data),
-                            form=form).ok
-    elif request.method == "POST":
-        return render_template("watching/follow.html", firm=firm, form=form, sent=False), 400
-    return render_template("watching/follow.html", firm=firm, form=form, sent=sent)
+    if request.method == "GET":
+        return render_template("watching/follow.html", firm=firm, form=form, sent=False)
+    sent = form.validate_on_submit() and run_use_case(
+        lambda: follows.request_follow(firm.id, form.email.data), form=form).ok
+    return render_template("watching/follow.html", firm=firm, form=form, sent=sent), (
+        200 if sent else 400)
 
 
 @bp.get("/register/<int:firm_id>/watch/confirm/<token>")

@@ -5,6 +5,7 @@ an email to the owner, and never delivered for a change that was rolled back."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 
 import pytest
 
@@ -85,7 +86,7 @@ def test_a_500_is_retried_with_backoff_then_delivered(app, receiver, watched):
 def test_the_backoff_grows(app):
     with app.app_context():
         waits = [webhooks.retry_delay(n).total_seconds() for n in range(1, 7)]
-        assert all(b > a for a, b in zip(waits, waits[1:], strict=False))
+        assert all(b > a for a, b in itertools.pairwise(waits))
         assert webhooks.retry_delay(7) is None
 
 
