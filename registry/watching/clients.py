@@ -48,6 +48,12 @@ def settings_of(user: User) -> ClientSettings:
     return settings
 
 
+def digest_of(user: User) -> Digest:
+    """The client's email preference (daily until it chooses), read without writing."""
+    settings = db.session.get(ClientSettings, user.id)
+    return Digest(settings.digest) if settings is not None else Digest.DAILY
+
+
 def watched_ids(user: User) -> set[int]:
     return set(db.session.scalars(db.select(WatchedSupplier.firm_id).where(
         WatchedSupplier.user_id == user.id)))

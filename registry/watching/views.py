@@ -16,7 +16,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from registry.extensions import csrf, db, limiter
+from registry.extensions import csrf, limiter
 from registry.forms import run_use_case
 from registry.public.exports import csv_table, xlsx_table
 from registry.security import Role, mark_private, roles_required
@@ -79,17 +79,15 @@ def unsubscribe(firm_id: int, token: str):
 # --- a client's suppliers ---------------------------------------------------------------
 def _board_page(status: int = 200, **extra):
     user = current_user._get_current_object()
-    settings = clients.settings_of(user)
     query = request.args.get("q", "")[:100]
     found = clients.search_firms(query) if query else []
-    digest_form = extra.pop("digest_form", None) or DigestForm(digest=settings.digest)
-    page = render_template(
+    digest_form = extra.pop("digest_form", None) or DigestForm(
+        digest=str(clients.digest_of(user)))
+    return render_template(
         "watching/suppliers.html", rows=clients.board(user), query=query, found=found,
         watched=clients.watched_ids(user), add_form=AddSupplierForm(),
         import_form=extra.pop("import_form", None) or ImportForm(), digest_form=digest_form,
-        **extra)
-    db.session.commit()  # the settings row, created on first visit
-    return page, status
+        **extra), status
 
 
 @bp.get("/client/suppliers")
