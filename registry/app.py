@@ -89,16 +89,19 @@ def register_blueprints(app: Flask) -> None:
     from registry.public import verify_cache
     from registry.public.checks import bp as checks_bp
     from registry.public.views import bp as public_bp
+    from registry.watching import outbox
+    from registry.watching.views import bp as watching_bp
 
     for blueprint in (core_bp, accounts_bp, admin_bp, firms_bp, applications_bp,
                       assessments_views.bp, decisions_views.bp, public_bp, certificates_bp,
-                      ministry_bp, checks_bp):
+                      ministry_bp, checks_bp, watching_bp):
         app.register_blueprint(blueprint)
     # Later stages register into earlier ones (dependencies point one way).
     assignments.init_app(app)
     assessments_views.init_app(app)  # the audit report, before the decision, on the page
     decisions_views.init_app(app)
     verify_cache.init_app(app)
+    outbox.init_app(app)  # certificate events become outbox rows (webhooks, emails)
 
 
 def register_handlers(app: Flask) -> None:
@@ -127,6 +130,7 @@ def register_labels(app: Flask) -> None:
     from registry.certificates.labels import level_label, status_label, verdict_label
     from registry.decisions.labels import appeal_outcome_label, outcome_label
     from registry.firms.labels import change_kind_label, change_label
+    from registry.watching.labels import delivery_label, digest_label
 
     app.jinja_env.globals.update(
         state_label=state_label, kind_label=kind_label,
@@ -136,7 +140,7 @@ def register_labels(app: Flask) -> None:
         level_label=level_label, status_label=status_label, verdict_label=verdict_label,
         outcome_label=outcome_label, appeal_outcome_label=appeal_outcome_label,
         change_label=change_label, change_kind_label=change_kind_label,
-        explain=explain)
+        delivery_label=delivery_label, digest_label=digest_label, explain=explain)
     register_badge_snippet(app)
 
 

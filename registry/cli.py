@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
 from registry import auditlog
@@ -206,6 +206,8 @@ def jobs_run(day, dry_run: bool) -> None:
     from registry.applications.surveillance import run_surveillance
     from registry.assessments.corrective import suspend_for_open_majors
     from registry.certificates.lifecycle import run_jobs
+    from registry.watching.clients import send_daily_digests
+    from registry.watching.follows import purge_unconfirmed
 
     def bar(items):
         with click.progressbar(items, label="Certificati in vigore", file=sys.stderr,
@@ -216,7 +218,8 @@ def jobs_run(day, dry_run: bool) -> None:
     on = day.date() if day else None
     counts = {**run_jobs(on, progress=bar, changes=changes),
               **run_surveillance(on, changes=changes),
-              **suspend_for_open_majors(on, changes=changes)}
+              **suspend_for_open_majors(on, changes=changes),
+              "digests": send_daily_digests(), "unconfirmed_follows": purge_unconfirmed()}
     for number, status in changes:
         click.echo(f"{number}: {status}")
     summary = ", ".join(f"{what}: {count}" for what, count in counts.items())
@@ -226,6 +229,46 @@ def jobs_run(day, dry_run: bool) -> None:
     else:
         db.session.commit()
         click.echo(summary)
+
+
+webhooks_cli = AppGroup("webhooks", help="Deliver webhook messages to client endpoints.")
+
+
+@webhooks_cli.command("deliver")
+@click.option("--once", is_flag=True, required=True,
+              help="One pass over the due deliveries, then exit (cron, tests).")
+def webhooks_deliver(once: bool) -> None:
+    """Send every due webhook message once (retries included) and print the counts."""
+    from registry.watching.webhooks import deliver_due
+
+    counts = deliver_due()
+    click.echo(", ".join(f"{what}: {count}" for what, count in counts.items()))
+
+
+@webhooks_cli.command("work")
+@click.option("--poll", type=float, default=None,
+              help="Seconds between two looks at the outbox (default WEBHOOK_POLL_SECONDS).")
+def webhooks_work(poll: float | None) -> None:
+    """The background worker: deliver due messages, sleep, repeat (stop with Ctrl-C or
+    SIGTERM). Several workers may run at once on PostgreSQL."""
+    import signal
+    import time
+
+    from registry.watching.webhooks import deliver_due
+
+    stopping = []
+    signal.signal(signal.SIGTERM, lambda *_args: stopping.append(True))
+    pause = poll if poll is not None else current_app.config["WEBHOOK_POLL_SECONDS"]
+    click.echo(f"webhooks worker: polling every {pause} s")
+    try:
+        while not stopping:
+            counts = deliver_due()
+            db.session.remove()
+            if any(counts.values()):
+                click.echo(", ".join(f"{what}: {count}" for what, count in counts.items()))
+            time.sleep(pause)
+    except KeyboardInterrupt:
+        pass
 
 
 @click.command("demo")
@@ -388,6 +431,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(schemes_cli)
     app.cli.add_command(keys_cli)
     app.cli.add_command(jobs_cli)
+    app.cli.add_command(webhooks_cli)
     app.cli.add_command(verify_offline_command)
     app.cli.add_command(audit_cli)
     app.cli.add_command(load_demo)

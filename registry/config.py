@@ -93,6 +93,19 @@ DEFAULTS: dict = {
     "REMEMBER_COOKIE_SAMESITE": "Lax",
     "WTF_CSRF_TIME_LIMIT": 8 * 3600,
     "PREFERRED_URL_SCHEME": "http",
+    # Following a firm by email: how long a confirmation link lives, and how long a second
+    # request for the same address and firm stays silent (no mailbox flooding).
+    "FOLLOW_CONFIRM_MAX_AGE": 48 * 3600,
+    "FOLLOW_RESEND_MINUTES": 10,
+    "FOLLOW_RATE_LIMIT": "10 per hour",
+    # Webhooks: retries after the first failure (seconds, each with ±10 % jitter), the
+    # request timeout, and when a failing endpoint is disabled (its owner is emailed).
+    "WEBHOOK_RETRY_DELAYS": [60, 300, 1800, 7200, 28800, 86400],
+    "WEBHOOK_TIMEOUT": 5,
+    "WEBHOOK_DISABLE_AFTER_HOURS": 24,
+    "WEBHOOK_DISABLE_AFTER_FAILURES": 15,
+    "WEBHOOK_POLL_SECONDS": 5,
+    "WEBHOOK_MAX_ENDPOINTS": 5,
 }
 
 # REGISTRY_<NAME> environment variables map onto these keys; values are parsed as JSON when

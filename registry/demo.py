@@ -33,6 +33,7 @@ DEMO_USERS = [
     ("officer2@demo.bollinoblu.it", "Sara Responsabile", [Role.OFFICER]),
     ("ministry@demo.bollinoblu.it", "Lucia Ministero", [Role.MINISTRY]),
     ("applicant@demo.bollinoblu.it", "Franco Richiedente", [Role.APPLICANT]),
+    ("client@demo.bollinoblu.it", "Carla Acquisti", [Role.CLIENT]),
 ]
 
 # (name, legal form, P.IVA, comune, province, region, where the demo leaves it)
@@ -92,6 +93,7 @@ def load_demo_data(force: bool = False) -> bool:
     for index, spec in enumerate(DEMO_FIRMS):
         _demo_firm(index, *spec)
     _demo_receipts()
+    _demo_watching()
     return True
 
 
@@ -328,3 +330,41 @@ def _demo_receipts() -> None:
     if firms:
         values.append(firms[0].vat_number)  # a repeat, reported as such
     receipts.issue_bulk(bulk.check(values, utcnow()))
+def _demo_watching() -> None:
+    """A client account watching five suppliers (valid, suspended, revoked), with a daily
+    digest and a webhook at a local address (nothing listens there: `flask webhooks work`
+    shows retries, then the endpoint disabled); one delivery already made, one test event
+    waiting; and a confirmed email follower of one firm."""
+    from registry.db import utcnow
+    from registry.watching import clients, webhooks
+    from registry.watching.models import EmailFollow, WatchEvent, WebhookDelivery
+    from registry.watching.outbox import new_id
+    from registry.watching.workflow import DeliveryState, Digest
+
+    client = _user("client@demo.bollinoblu.it")
+    names = ("Servizi Clienti Roma S.p.A.", "Qualità Contact S.r.l.", "Eccellenza CX S.p.A.",
+             "Contatto Sicuro S.r.l.", "Call Center Adriatico S.p.A.")
+    firms = [db.session.scalar(db.select(Firm).where(Firm.name == name)) for name in names]
+    for firm in firms:
+        if firm is not None and firm.current_certificate_id is not None:
+            clients.add_supplier(client, firm.id)
+    clients.set_digest(client, Digest.DAILY)
+    endpoint, _secret = webhooks.create_endpoint(client, "http://127.0.0.1:8765/webhooks",
+                                                 "Sistema acquisti (sviluppo locale)")
+    now = utcnow()
+    event = db.session.scalar(db.select(WatchEvent).where(
+        WatchEvent.firm_id.in_([f.id for f in firms if f is not None]))
+        .order_by(WatchEvent.id.desc()).limit(1))
+    if event is not None:
+        db.session.add(WebhookDelivery(
+            endpoint_id=endpoint.id, event_id=event.id, message_id=new_id("msg"),
+            kind=event.kind, payload=event.payload, state=DeliveryState.SUCCEEDED,
+            attempts=1, next_attempt_at=None, last_attempt_at=now, response_code=204,
+            duration_ms=42))
+    webhooks.send_test(client, endpoint.id)
+    followed = firms[1] or firms[0]
+    if followed is not None:
+        db.session.add(EmailFollow(firm_id=followed.id, email="lettore@example.org",
+                                   nonce="demo0000", created_at=now, requested_at=now,
+                                   confirmed_at=now))
+    db.session.flush()

@@ -22,24 +22,30 @@ from registry.db import utcnow
 OUTBOX_KEY = "registry_outbox"
 
 
-def build_message(to: str | list[str], subject: str, body: str) -> EmailMessage:
-    """A plain-text UTF-8 message from the registry's sender."""
+def build_message(to: str | list[str], subject: str, body: str,
+                  headers: dict[str, str] | None = None) -> EmailMessage:
+    """A plain-text UTF-8 message from the registry's sender; `headers` adds more (e.g.
+    `List-Unsubscribe` and `List-Unsubscribe-Post` on messages to followers, RFC 8058)."""
     message = EmailMessage()
     message["From"] = current_app.config["MAIL_SENDER"]
     message["To"] = ", ".join(to) if isinstance(to, list) else to
     message["Subject"] = subject
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = make_msgid(domain="bollinoblu.local")
+    for name, value in (headers or {}).items():
+        message[name] = value
     message.set_content(body)
     return message
 
 
-def queue(session: Session, to: str | list[str], subject: str, body: str) -> None:
+def queue(session: Session, to: str | list[str], subject: str, body: str,
+          headers: dict[str, str] | None = None) -> None:
     """Send this message when `session` commits; forget it if the session rolls back."""
     if not to:
         return
     config = dict(current_app.config)
-    session.info.setdefault(OUTBOX_KEY, []).append((build_message(to, subject, body), config))
+    session.info.setdefault(OUTBOX_KEY, []).append(
+        (build_message(to, subject, body, headers), config))
 
 
 def deliver(message: EmailMessage, config: dict) -> None:

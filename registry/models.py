@@ -29,3 +29,11 @@ from registry.certificates.models import (  # noqa: F401
 )
 from registry.decisions.models import Appeal, Decision  # noqa: F401
 from registry.firms.models import Firm, MembershipRequest, ProfileChange, Site  # noqa: F401
+from registry.watching.models import (  # noqa: F401
+    ClientSettings,
+    EmailFollow,
+    WatchedSupplier,
+    WatchEvent,
+    WebhookDelivery,
+    WebhookEndpoint,
+)

@@ -25,6 +25,8 @@ NAV_ITEMS = [
     ("admin.schemes", _l("Schemi"), (Role.ADMIN,)),
     ("firms.profile", _l("La mia azienda"), (Role.APPLICANT,)),
     ("firms.changes_index", _l("Modifiche dei dati"), (Role.OFFICER,)),
+    ("watching.suppliers", _l("I miei fornitori"), (Role.CLIENT,)),
+    ("watching.webhooks_page", _l("Webhook"), (Role.CLIENT,)),
 ]
 
 

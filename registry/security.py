@@ -21,6 +21,8 @@ class Role(enum.StrEnum):
     OFFICER = "officer"
     MINISTRY = "ministry"
     ADMIN = "admin"
+    # A client company watching its suppliers (self-registered; no access to any file).
+    CLIENT = "client"
 
 
 # Staff who oversee the whole register: they read every application and certificate.

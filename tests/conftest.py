@@ -26,6 +26,7 @@ from tests import factories, rows
 from tests.firms.routes_table import firm_route_objects
 from tests.loopback import free_port
 from tests.steps import log_in
+from tests.watching.routes_table import watching_route_objects
 
 PG_URL = os.environ.get("REGISTRY_TEST_DATABASE_URL", "").strip()
 ON_POSTGRES = PG_URL.startswith("postgresql")
@@ -216,7 +217,7 @@ def route_objects(app, users):
         application = factories.make_application(firm, owner, complete=True)
         objects = {"application": application.id,
                    "scheme": application.scheme_version_id}
-    return {**firm_route_objects(app), **objects}
+    return {**firm_route_objects(app), **watching_route_objects(app), **objects}
 
 
 @pytest.fixture

@@ -43,6 +43,9 @@ LAYERS: dict[int, tuple[str, ...]] = {
     3: tuple(p for f in FEATURES for p in (f, f + ".*")),
     4: ("registry.public", "registry.public.*", "registry.ministry", "registry.ministry.*",
         "registry.core", "registry.core.*", "registry.admin", "registry.admin.*",
+        # Watching suppliers subscribes to certificate events (a signal connected at
+        # start-up) and reuses the public exports' formula-safe writers.
+        "registry.watching", "registry.watching.*",
         # Operations over every table and the whole store, above the features; only the
         # CLI (wiring) calls it.
         "registry.backup", "registry.backup.*"),

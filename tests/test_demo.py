@@ -9,6 +9,7 @@ from registry.decisions.models import Appeal
 from registry.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, demo_logins, load_demo_data
 from registry.extensions import db
 from registry.firms.models import ProfileChange
+from registry.watching.models import EmailFollow, WatchedSupplier, WebhookEndpoint
 from tests.steps import log_in_with_password
 
 
@@ -36,6 +37,10 @@ def test_demo_covers_every_state_and_logins_work(app, runner):
             "pending", "approved"}
         assert db.session.scalar(db.select(Appeal).where(Appeal.outcome == "upheld"))
     assert {"valid", "suspended", "withdrawn", "expired", "renounced", "superseded"} <= statuses
+    with app.app_context():  # watching suppliers: a client's list, a webhook, a follower
+        assert db.session.scalar(db.select(db.func.count(WatchedSupplier.id))) >= 4
+        assert db.session.scalar(db.select(WebhookEndpoint.url)).startswith("http://127.0.0.1")
+        assert db.session.scalar(db.select(EmailFollow.confirmed_at)) is not None
     client = app.test_client()
     for email, _roles in demo_logins():
         response = log_in_with_password(client, email, DEMO_PASSWORD, DEMO_TOTP_SECRET)

@@ -4,7 +4,7 @@ changes: a trigger refuses every UPDATE on both databases. DELETE stays possible
 undoing a failed restore (registry/backup); nothing in the application deletes a receipt.
 
 Revision ID: c4e1b2a9d7f3
-Revises: 48b69a264126
+Revises: 7c3e9a1f5d20
 Create Date: 2026-11-29 03:10:00
 
 """
@@ -16,7 +16,7 @@ import registry.db
 
 # revision identifiers, used by Alembic.
 revision = 'c4e1b2a9d7f3'
-down_revision = '48b69a264126'
+down_revision = '7c3e9a1f5d20'
 branch_labels = None
 depends_on = None
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, StringField, SubmitField
+from wtforms import BooleanField, EmailField, PasswordField, RadioField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from registry.forms import MultiCheckboxField
@@ -17,6 +17,7 @@ ROLE_LABELS = {
     Role.OFFICER: _l("Responsabile della certificazione"),
     Role.MINISTRY: _l("Ministero"),
     Role.ADMIN: _l("Amministratore"),
+    Role.CLIENT: _l("Cliente (controllo dei fornitori)"),
 }
 
 
@@ -54,7 +55,15 @@ class ResetForm(FlaskForm):
     submit = SubmitField(_l("Imposta la password"))
 
 
+SIGNUP_KINDS = [(str(Role.APPLICANT), _l("Un'azienda di contact center che chiede la "
+                                             "certificazione")),
+                (str(Role.CLIENT), _l("Un'azienda cliente che vuole controllare i propri "
+                                      "fornitori"))]
+
+
 class SignupForm(FlaskForm):
+    kind = RadioField(_l("Chi sei"), choices=SIGNUP_KINDS, default=str(Role.APPLICANT),
+                      validators=[DataRequired(REQUIRED)])
     name = StringField(_l("Nome e cognome"), validators=[DataRequired(REQUIRED), Length(max=120)])
     email = EmailField(_l("Email"), validators=[DataRequired(REQUIRED),
                                                 Email(_l("Indirizzo email non valido."))])

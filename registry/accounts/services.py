@@ -278,19 +278,29 @@ def get_user(user_id: int) -> User:
     return user
 
 
-def sign_up(name: str, email: str, password: str) -> None:
-    """An outsourcer creates an applicant account; it must confirm its email before use.
+SELF_SERVICE_ROLES = frozenset({Role.APPLICANT, Role.CLIENT})
+
+
+def sign_up(name: str, email: str, password: str, role: Role | str = Role.APPLICANT) -> None:
+    """An outsourcer creates an applicant account, or a client company a `client` account
+    (to watch its suppliers); it must confirm its email before use.
 
     If the address already has an account nothing is created and its owner is told by
     email instead; the page answers the same in both cases (no account enumeration), and
     both paths hash the password once and queue one email.
     """
+    try:
+        role = Role(role)
+    except ValueError:
+        role = None
+    if role not in SELF_SERVICE_ROLES:
+        raise DomainError(_("Scelta non valida."), field="kind")
     problem = password_problem(password)
     if problem:
         raise DomainError(problem, field="password")
     existing = find_by_email(email)
     if existing is None:
-        send_confirmation(create_user(email, name, password, [Role.APPLICANT], confirmed=False))
+        send_confirmation(create_user(email, name, password, [role], confirmed=False))
         return
     hash_password(password)  # the work creating an account would have done
     link = external_url("accounts.request_reset")

@@ -31,7 +31,7 @@ from registry.accounts.forms import (
 from registry.errors import DomainError
 from registry.extensions import db, limiter
 from registry.forms import run_use_case, show_domain_error
-from registry.security import is_safe_redirect, login_required, private_blueprint
+from registry.security import Role, is_safe_redirect, login_required, private_blueprint
 
 bp = private_blueprint(Blueprint("accounts", __name__, url_prefix="/account"))
 
@@ -325,8 +325,11 @@ def reset_password(token: str):
 @limiter.limit("20 per hour", methods=["POST"], scope="signup")
 def signup():
     form = SignupForm()
+    if request.method == "GET" and request.args.get("kind") == str(Role.CLIENT):
+        form.kind.data = str(Role.CLIENT)
     if form.validate_on_submit() and run_use_case(
-            lambda: services.sign_up(form.name.data, form.email.data, form.password.data),
+            lambda: services.sign_up(form.name.data, form.email.data, form.password.data,
+                                     form.kind.data),
             form=form, success=_("Ti abbiamo inviato un'email: segui le istruzioni che "
                                  "contiene, poi accedi.")).ok:
         return redirect(url_for("accounts.login"))

@@ -17,6 +17,7 @@ from registry import auditlog
 from registry.certificates import keys
 from registry.certificates import token as tokens
 from registry.certificates.cycle import renewal_validity
+from registry.certificates.events import EventKind, emit
 from registry.certificates.models import Certificate, StatusChange
 from registry.certificates.numbering import next_number
 from registry.certificates.status import LIVE, CertificateStatus
@@ -117,6 +118,8 @@ def new_certificate(firm, *, scheme_code: str, scheme_version: str, scheme_name:
                                 effective_on=max(valid_from, issued_on),
                                 actor_id=getattr(actor, "id", None), public_reason=reason))
     db.session.flush()
+    emit(EventKind.ISSUED, certificate, status=str(status), level=level,
+         predecessor=predecessor, reason=reason)
     return certificate
 
 

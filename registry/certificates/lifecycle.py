@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from registry import auditlog, mail
 from registry.accounts.models import User
 from registry.certificates.cycle import APPEAL_DAYS, add_months, too_many_suspensions
+from registry.certificates.events import EventKind, emit
 from registry.certificates.labels import status_label
 from registry.certificates.lookup import history_of
 from registry.certificates.models import Certificate, StatusChange
@@ -123,6 +124,9 @@ def change_status(certificate: Certificate, action: CertificateAction | str,
                                                       "public_reason": public_reason,
                                                       "internal_reason": internal_reason})
     _notify(certificate, target, public_reason)
+    emit(EventKind.STATUS_CHANGED, certificate, action=str(action), previous_status=str(before),
+         status=str(target), effective_on=change.effective_on.isoformat(),
+         reason=change.public_reason)
     return change
 
 

@@ -12,6 +12,7 @@ from flask import Flask, current_app
 from registry import auditlog
 from registry.certificates import keys
 from registry.certificates import token as tokens
+from registry.certificates.events import EventKind, emit
 from registry.certificates.issuance import areas_from, claims_of, printed_data
 from registry.certificates.models import Certificate, StatusChange
 from registry.certificates.status import LIVE, CertificateStatus
@@ -87,6 +88,11 @@ def _reissue(old: Certificate, data: dict, actor, level: str | None = None, deci
     auditlog.record("certificate.reissued", "certificate", new.number, actor=actor,
                     before={"revision": old.revision}, after={"revision": new.revision,
                                                               **data})
+    emit(EventKind.REVISED, new, revision=new.revision, previous_revision=old.revision,
+         reason=reason)
+    if new.level != old.level:
+        emit(EventKind.LEVEL_CHANGED, new, previous_level=old.level, level=new.level,
+             reason=reason)
     return new
 
 

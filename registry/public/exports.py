@@ -229,7 +229,7 @@ def csv_table(header: list[str], table: list[list]) -> str:
 def xlsx_table(sheet_name: str, header: list[str], table: list[list]) -> bytes:
     """A small table as an XLSX workbook, every text cell inline and formula-safe."""
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(sheet_name)
+    sheet = workbook.create_sheet(sheet_name[:31])
     out = io.BytesIO()
     try:
         sheet.append(header)

@@ -1,0 +1,1 @@
+"""Watching suppliers: email follows, client watch-lists, webhooks."""
