@@ -16,7 +16,7 @@ from registry.accounts.second_factor import enrol_with_secret
 from registry.accounts.services import create_user
 from registry.extensions import db
 from registry.firms.identifiers import normalise_name
-from registry.firms.models import Firm, Site
+from registry.firms.models import CallingNumber, Firm, Site
 from registry.security import Role
 
 DEMO_PASSWORD = "demo-Bollino-2026"  # noqa: S105 - printed on purpose: demo only
@@ -117,12 +117,14 @@ def _demo_firm(index: int, name, form, vat, comune, province, region, target) ->
         legal_rep_tax_code="RSSMRA85T10A562S", legal_rep_role="Amministratore unico",
         headcount=120 + index * 40, fte=100 + index * 30, ccnl_code="K411",
         ccnl_name="CCNL Telecomunicazioni", roc_number=f"{30000 + index}",
-        phone_numbers=[f"02{8000000 + index:07d}"], traffic_italy_pct=90 - index,
+        traffic_italy_pct=90 - index,
         traffic_eu_pct=5, traffic_extra_eu_pct=5 + index,
         extra_eu_countries=["AL"], owner_id=owner.id)
     db.session.add(firm)
     db.session.flush()
     owner.firm_id = firm.id
+    db.session.add(CallingNumber(firm_id=firm.id, number=f"+3902{28000000 + index:08d}",
+                                 valid_from=firm.incorporated_on, created_by_id=owner.id))
     firm.sites.append(Site(address=f"Via Milano {index + 3}", comune=comune,
                            province=province, country="IT", seats=80, headcount=100,
                            service_types=["inbound", "outbound"], channels=["voice", "chat"]))
@@ -260,7 +262,7 @@ def _afterwards(firm: Firm, owner: User, target: str) -> None:
 def _form_values(firm: Firm) -> dict:
     """The firm's profile as its form would submit it (text values)."""
     values = firm.profile_dict()
-    values["phone_numbers"] = "\n".join(values["phone_numbers"])
+    values["phone_numbers"] = "\n".join(firm.phone_numbers)
     values["incorporated_on"] = values["incorporated_on"].isoformat()
     values["fte"] = str(values["fte"])
     return values
