@@ -40,6 +40,8 @@ DEFAULTS: dict = {
     # Register exports per client address, and how long one may take (seconds): below a
     # worker's timeout (gunicorn's default is 30 s), so an export never gets a worker killed.
     "EXPORT_RATE_LIMIT": "10 per minute",
+    # "Chi mi ha chiamato?" lookups (page and API) per client address.
+    "PHONE_LOOKUP_RATE_LIMIT": "30 per minute",
     "EXPORT_TIME_LIMIT": 25,
     # Limits must be shared by every worker: redis://host:6379 in production. memory://
     # counts per process, so production accepts it only with WORKERS = 1.

@@ -167,8 +167,3 @@ def declarations(number: str) -> Declarations:
                               .options(joinedload(CallingNumber.firm))).all()
     return Declarations(number, [r for r in rows if r.in_use],
                         [r for r in rows if not r.in_use])
-
-
-def firm_ids_using(number: str):
-    """SELECT of the ids of the firms that declared `number` (now or in the past)."""
-    return select(CallingNumber.firm_id).where(CallingNumber.number == number)

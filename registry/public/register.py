@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from audits.models import SchemeVersion
@@ -23,7 +23,8 @@ from registry.certificates.numbering import is_number
 from registry.certificates.status import LISTED, CertificateStatus
 from registry.extensions import db
 from registry.firms.geography import REGIONS, is_province
-from registry.firms.models import Firm
+from registry.firms.identifiers import IdentifierError, validate_phone_number
+from registry.firms.models import CallingNumber, Firm
 from registry.public.fulltext import name_condition, query_words
 
 PAGE_SIZE = 20
@@ -49,6 +50,25 @@ class Query:
     page: int = 1
 
 
+_PHONE_LIKE = re.compile(r"\+?[0-9][0-9 .\-/()]{4,30}")
+
+
+def phone_number(text: str) -> str | None:
+    """The E.164 number a search text is, if it is written as a phone number."""
+    if not _PHONE_LIKE.fullmatch(text):
+        return None
+    try:
+        return validate_phone_number(text)
+    except IdentifierError:
+        return None
+
+
+def firm_ids_using(number: str):
+    """SELECT of the firms that declare `number` in use now (indexed on the number)."""
+    return select(CallingNumber.firm_id).where(CallingNumber.number == number,
+                                               CallingNumber.valid_until.is_(None))
+
+
 def _sort(query: Query):
     return SORTS.get(query.sort, SORTS["name"])
 
@@ -64,8 +84,13 @@ def filtered(query: Query, min_extra_eu: int = 0, columns=(Firm.id,)):
     stmt = select(*columns).select_from(Firm)
     text = query.q.strip()
     compact = text.replace(" ", "").upper()
+    number = phone_number(text)
     if re.fullmatch(r"\d{11}", compact):
-        stmt = stmt.where(Firm.vat_number == compact)
+        # Eleven digits: a partita IVA, or a calling number written without spaces.
+        vat = Firm.vat_number == compact
+        stmt = stmt.where(or_(vat, Firm.id.in_(firm_ids_using(number))) if number else vat)
+    elif number:
+        stmt = stmt.where(Firm.id.in_(firm_ids_using(number)))
     elif text and is_number(compact):
         stmt = stmt.where(Firm.id.in_(select(Certificate.firm_id).where(
             Certificate.number == compact)))

@@ -114,4 +114,9 @@ APPLICATION_ROUTES.update({
     "public.status_feed": ("GET", "/feeds/status.atom", PUBLIC),
 })
 
+APPLICATION_ROUTES.update({  # "Chi mi ha chiamato?": a number nobody declared is a 200
+    "phone.lookup_page": ("GET", "/phone?n=0612345678", PUBLIC),
+    "phone.api_lookup": ("GET", "/api/v1/phone/0612345678", PUBLIC),
+})
+
 APPLICATION_ROUTES["ministry.index"] = ("GET", "/ministry", codes(ministry=200))
