@@ -19,7 +19,8 @@ def filters(levels: list[str]) -> list[dict]:
     outside these answers 400 (bad_request) naming it; an empty value means no filter."""
     return [
         {"name": "q", "in": "query", "schema": {"type": "string", "maxLength": 200},
-         "description": "Firm name (any word order, accents ignored), partita IVA or number."},
+         "description": "Firm name (any word order, accents ignored), partita IVA, "
+                        "certificate number, or a calling number the firm declares in use."},
         {"name": "status", "in": "query", "schema": {"type": "string", "enum": [
             str(status) for status in LISTED]}},
         {"name": "region", "in": "query", "schema": {"type": "string", "enum": list(REGIONS)},
@@ -64,6 +65,21 @@ def document(base_url: str) -> dict:
                 "parameters": filters([level.code for level in current_levels()]),
                 "responses": {"200": {"description": "A page", "content": {"application/json": {
                     "schema": {"$ref": "#/components/schemas/RegisterPage"}}}},
+                    "400": ERROR, "429": ERROR}}},
+            "/api/v1/phone/{number}": {"get": {
+                "summary": "Chi mi ha chiamato? The firms that declared a calling number",
+                "description": "The number may be written in any usual way (06 1234567, "
+                               "+39 06 1234567, 0039…, 3331234567; spaces, dots, dashes "
+                               "and brackets are ignored); a foreign number needs its + "
+                               "prefix. Firms in use now come first (current: true), then "
+                               "those that declared it in the past, with the period. An "
+                               "empty list means no firm of the register declared it: it "
+                               "is not an accusation.",
+                "parameters": [{"name": "number", "in": "path", "required": True,
+                                "schema": {"type": "string", "maxLength": 40},
+                                "example": "+39 06 1234567"}],
+                "responses": {"200": {"description": "Who declared it", "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/Phone"}}}},
                     "400": ERROR, "429": ERROR}}},
             "/api/v1/keys": {"get": {
                 "summary": "Public keys that sign QR tokens (JWK set)",
@@ -112,6 +128,23 @@ def document(base_url: str) -> dict:
                         "certificate": {"$ref": "#/components/schemas/Certificate"}}}},
                     "total": {"type": "integer"},
                     "next": {"type": "string", "format": "uri", "nullable": True}}},
+                "Phone": {"type": "object", "required": ["number", "firms"], "properties": {
+                    "number": {"type": "string", "description": "E.164",
+                               "example": "+39061234567"},
+                    "declared": {"type": "boolean"},
+                    "firms": {"type": "array", "items": {"type": "object", "required": [
+                        "id", "name", "vat_number", "certificate"], "properties": {
+                        "id": {"type": "integer"}, "name": {"type": "string"},
+                        "vat_number": {"type": "string"},
+                        "current": {"type": "boolean"},
+                        "declared_from": {"type": "string", "format": "date"},
+                        "declared_until": {"type": "string", "format": "date",
+                                           "nullable": True},
+                        "certificate": {"type": "object", "nullable": True, "properties": {
+                            "number": {"type": "string"},
+                            "verdict": {"type": "string", "enum": VERDICTS},
+                            "level": {"type": "string"}, "status": {"type": "string"},
+                            "valid_until": {"type": "string", "format": "date"}}}}}}}},
                 "KeySet": {"type": "object", "required": ["keys"], "properties": {
                     "keys": {"type": "array", "items": {"type": "object", "required": [
                         "kty", "crv", "kid", "x", "use"], "properties": {

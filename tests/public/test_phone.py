@@ -9,6 +9,7 @@ import phonenumbers
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+from openapi_spec_validator import validate
 from sqlalchemy.exc import IntegrityError
 
 from registry.auditlog import AuditEvent
@@ -322,3 +323,57 @@ def test_register_search_finds_a_firm_by_a_declared_number(client, numbers):
     assert [item["firm"]["id"] for item in items] == [numbers["certified"].firm_id]
     # a number nobody uses now finds nobody (the /phone page tells the past)
     assert client.get("/api/v1/register?q=0287654321").get_json()["total"] == 0
+
+
+def test_the_api_answer_matches_its_openapi_description(client, numbers):
+    document = client.get("/api/v1/openapi.json").get_json()
+    validate(document)
+    schema = document["components"]["schemas"]["Phone"]
+    assert "/api/v1/phone/{number}" in document["paths"]
+    answer = client.get("/api/v1/phone/064455667").get_json()
+    assert set(schema["required"]) <= set(answer)
+    item_required = set(schema["properties"]["firms"]["items"]["required"])
+    assert all(item_required <= set(item) for item in answer["firms"])
+
+
+# The firm's area -----------------------------------------------------------------------------
+def test_the_firm_declares_and_ends_numbers_from_its_area(app, client, login):
+    with app.app_context():
+        owner = factories.make_user("applicant", email="n@firm.it")
+        other = factories.make_user("applicant", email="m@firm.it")
+        factories.make_firm(owner=owner)
+        rival = factories.make_firm(owner=other, phone_numbers=["+390677788899"])
+        db.session.commit()
+        owner_id, rival_number = owner.id, rival.phone_numbers[0]
+    login(owner_id)
+    assert client.get("/firm/numbers").status_code == 200
+    response = client.post("/firm/numbers", data={"number": "(06) 555-1234",
+                                                  "valid_from": "2025-02-01"})
+    assert response.status_code == 302
+    with app.app_context():
+        row = db.session.scalar(db.select(CallingNumber).where(
+            CallingNumber.number == "+39065551234"))
+        assert row.valid_from == dt.date(2025, 2, 1) and row.created_by_id == owner_id
+        before = _state()
+    # another firm's number: refused on the form, nothing written
+    response = client.post("/firm/numbers", data={"number": rival_number})
+    assert response.status_code == 400
+    assert "un&#39;altra azienda" in response.get_data(as_text=True)
+    response = client.post("/firm/numbers", data={"number": "06 CALL"})
+    assert response.status_code == 400 and "solo cifre" in response.get_data(as_text=True)
+    with app.app_context():
+        assert _state() == before
+    # ending before the start is refused; ending today is kept in the history
+    response = client.post(f"/firm/numbers/{row.id}/end", data={"valid_until": "2025-01-01"})
+    assert response.status_code == 400
+    assert client.post(f"/firm/numbers/{row.id}/end", data={}).status_code == 302
+    body = client.get("/firm/numbers").get_data(as_text=True)
+    assert "+39065551234" in body and "01/02/2025" in body
+    with app.app_context():
+        row = db.session.get(CallingNumber, row.id)
+        assert row.valid_until == today_in_rome() and row.ended_by_id == owner_id
+    # another firm's row id is not found
+    with app.app_context():
+        rival_row = db.session.scalar(db.select(CallingNumber).where(
+            CallingNumber.number == rival_number))
+    assert client.post(f"/firm/numbers/{rival_row.id}/end", data={}).status_code == 404
