@@ -1,4 +1,5 @@
-"""Calling numbers with their period of use (issue 14, "Chi mi ha chiamato?").
+"""Calling numbers with their period of use (issue 14, "Chi mi ha chiamato?"), and an
+index for the register's filter on operating sites.
 
 The JSON list `firm.phone_numbers` becomes the table `calling_number`: one row per number
 and period, one firm at a time (a partial unique index refuses two rows in use for the same
@@ -75,6 +76,9 @@ def upgrade():
                     sqlite_where=sa.text('valid_until IS NULL'),
                     postgresql_where=sa.text('valid_until IS NULL'))
 
+    # The register's filter on operating sites (issue 14, point 7).
+    op.create_index('ix_site_province_firm', 'site', ['province', 'firm_id'], unique=False)
+
     firm = sa.table('firm', sa.column('id', sa.Integer()), sa.column('phone_numbers', sa.JSON()),
                     sa.column('created_at', registry.db.UTCDateTime()))
     connection = op.get_bind()
@@ -100,6 +104,7 @@ def upgrade():
 
 
 def downgrade():
+    op.drop_index('ix_site_province_firm', table_name='site')
     op.add_column('firm', sa.Column('phone_numbers', sa.JSON(), nullable=False,
                                     server_default='[]'))
     connection = op.get_bind()

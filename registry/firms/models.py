@@ -119,6 +119,8 @@ class Site(db.Model):
     """An operating site (sede operativa): the basis for audit sampling."""
 
     __tablename__ = "site"
+    # The register's "operating sites in this province/region" filter (public/register.py).
+    __table_args__ = (Index("ix_site_province_firm", "province", "firm_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     firm_id: Mapped[int] = mapped_column(ForeignKey("firm.id", ondelete="CASCADE"), index=True)

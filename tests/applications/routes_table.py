@@ -105,6 +105,7 @@ APPLICATION_ROUTES.update({
     "public.register_page": ("GET", "/register", PUBLIC),
     "public.firm": ("GET", "/register/999999", NOT_FOUND),
     "public.api_register": ("GET", "/api/v1/register", PUBLIC),
+    "public.api_firm": ("GET", "/api/v1/register/999999", NOT_FOUND),
 })
 
 APPLICATION_ROUTES["public.export"] = ("GET", "/register/export.csv", PUBLIC)
