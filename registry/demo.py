@@ -91,6 +91,7 @@ def load_demo_data(force: bool = False) -> bool:
     db.session.flush()
     for index, spec in enumerate(DEMO_FIRMS):
         _demo_firm(index, *spec)
+    _demo_calling_numbers()
     return True
 
 
@@ -309,3 +310,30 @@ def _criteria(application) -> list[str]:
     from audits.schemes_store import scheme_of
 
     return [c.code for c in scheme_of(application.scheme_version).criteria]
+
+
+# "Chi mi ha chiamato?": numbers in use, a number that moved from one firm to another, a
+# number only used in the past. Looked up at /phone?n=06 4455 6677 and so on.
+DEMO_MOVED_NUMBER = "06 4455 6677"
+
+
+def _demo_calling_numbers() -> None:
+    from registry.firms import phones
+
+    def firm(vat: str) -> tuple[Firm, User]:
+        found = db.session.scalar(db.select(Firm).where(Firm.vat_number == vat))
+        return found, db.session.get(User, found.owner_id)
+
+    call_nord, call_nord_owner = firm("03456780034")  # withdrawn
+    eccellenza, eccellenza_owner = firm("08901230089")  # L3
+    qualita, qualita_owner = firm("07890120079")  # L2
+    linea, linea_owner = firm("10123450107")  # appeal
+    moved = phones.declare_number(call_nord, DEMO_MOVED_NUMBER, call_nord_owner,
+                                  dt.date(2021, 1, 11))
+    phones.end_number(call_nord, moved.id, call_nord_owner, dt.date(2024, 3, 1))
+    phones.declare_number(eccellenza, DEMO_MOVED_NUMBER, eccellenza_owner,
+                          dt.date(2024, 3, 1))
+    phones.declare_number(eccellenza, "800 123 456", eccellenza_owner, dt.date(2023, 5, 2))
+    phones.declare_number(qualita, "+39 333 700 1122", qualita_owner, dt.date(2022, 9, 1))
+    past = phones.declare_number(linea, "070 765 4321", linea_owner, dt.date(2019, 4, 1))
+    phones.end_number(linea, past.id, linea_owner, dt.date(2023, 6, 30))

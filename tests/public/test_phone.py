@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from registry.auditlog import AuditEvent
 from registry.db import today_in_rome
+from registry.demo import DEMO_MOVED_NUMBER, load_demo_data
 from registry.errors import Conflict, DomainError
 from registry.extensions import db
 from registry.firms import phones
@@ -377,3 +378,15 @@ def test_the_firm_declares_and_ends_numbers_from_its_area(app, client, login):
         rival_row = db.session.scalar(db.select(CallingNumber).where(
             CallingNumber.number == rival_number))
     assert client.post(f"/firm/numbers/{rival_row.id}/end", data={}).status_code == 404
+
+
+def test_demo_data_has_a_number_that_moved(app, client):
+    with app.app_context():
+        load_demo_data()
+        db.session.commit()
+    answer = client.get(f"/api/v1/phone/{DEMO_MOVED_NUMBER}").get_json()
+    assert [(f["name"], f["current"]) for f in answer["firms"]] == [
+        ("Eccellenza CX S.p.A.", True), ("Call Nord Società Cooperativa", False)]
+    assert answer["firms"][0]["certificate"]["level"] == "L3"
+    nobody_now = client.get("/api/v1/phone/070 765 4321").get_json()
+    assert [f["current"] for f in nobody_now["firms"]] == [False]
