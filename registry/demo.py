@@ -91,7 +91,7 @@ def load_demo_data(force: bool = False) -> bool:
     db.session.flush()
     for index, spec in enumerate(DEMO_FIRMS):
         _demo_firm(index, *spec)
-    _demo_calling_numbers()
+    _demo_public_firm_facts()
     return True
 
 
@@ -313,11 +313,12 @@ def _criteria(application) -> list[str]:
 
 
 # "Chi mi ha chiamato?": numbers in use, a number that moved from one firm to another, a
-# number only used in the past. Looked up at /phone?n=06 4455 6677 and so on.
+# number only used in the past. Looked up at /phone?n=06 4455 6677 and so on. And the
+# public firm page's "renewal in progress": Eccellenza CX has filed its renewal.
 DEMO_MOVED_NUMBER = "06 4455 6677"
 
 
-def _demo_calling_numbers() -> None:
+def _demo_public_firm_facts() -> None:
     from registry.firms import phones
 
     def firm(vat: str) -> tuple[Firm, User]:
@@ -337,3 +338,4 @@ def _demo_calling_numbers() -> None:
     phones.declare_number(qualita, "+39 333 700 1122", qualita_owner, dt.date(2022, 9, 1))
     past = phones.declare_number(linea, "070 765 4321", linea_owner, dt.date(2019, 4, 1))
     phones.end_number(linea, past.id, linea_owner, dt.date(2023, 6, 30))
+    _walk(eccellenza, eccellenza_owner, "submitted", kind="renewal")

@@ -49,4 +49,5 @@ def test_a_visitor_looks_up_a_demo_number(live_server, chromium):
     expect(page.get_by_role("table", name="Aggiornamento delle evidenze")).to_contain_text(
         "01/09/2027")
     expect(page.locator("main")).to_contain_text("Traffico gestito: Italia")
+    expect(page.locator("main")).to_contain_text("Rinnovo in corso")
     context.close()
