@@ -2,9 +2,10 @@
 index for the register's filter on operating sites.
 
 The JSON list `firm.phone_numbers` becomes the table `calling_number`: one row per number
-and period, one firm at a time (a partial unique index refuses two rows in use for the same
-number). Existing values are normalised to E.164 with `phonenumbers` and declared in use
-since the firm was registered; a value that is no valid number, or a number already taken
+and period, one firm at a time (a partial unique index refuses two rows in use for the
+same number, and no two periods of one number may overlap: an exclusion constraint on
+PostgreSQL, triggers on SQLite). Existing values are normalised to E.164 with
+`phonenumbers` and declared in use since the firm was registered; a value that is no valid number, or a number already taken
 by another firm, is logged and skipped. The JSON column is dropped with plain ALTER TABLE
 (SQLite ≥ 3.35 and PostgreSQL), never a batch rebuild of `firm` (its triggers).
 
@@ -28,6 +29,27 @@ branch_labels = None
 depends_on = None
 
 log = logging.getLogger("alembic.runtime.migration")
+
+# A number is one firm's at a time: no two periods of use of the same number may overlap
+# (valid_until is the first day no longer in use; NULL: in use). PostgreSQL says it with an
+# exclusion constraint, SQLite with triggers that refuse the row (as for certificates).
+EXCLUSION = (
+    "ALTER TABLE calling_number ADD CONSTRAINT ex_calling_number_one_firm EXCLUDE USING gist "
+    "(number WITH =, daterange(valid_from, valid_until, '[)') WITH &&)"
+)
+OVERLAP = (
+    "WHEN EXISTS (SELECT 1 FROM calling_number AS other "
+    "WHERE other.id <> NEW.id AND other.number = NEW.number "
+    "AND (other.valid_until IS NULL OR other.valid_until > NEW.valid_from) "
+    "AND (NEW.valid_until IS NULL OR NEW.valid_until > other.valid_from)) "
+    "BEGIN SELECT RAISE(ABORT, 'ex_calling_number_one_firm: two declarations of one "
+    "number would overlap'); END"
+)
+TRIGGERS = {
+    "calling_number_one_firm_insert": f"BEFORE INSERT ON calling_number {OVERLAP}",
+    "calling_number_one_firm_update": ("BEFORE UPDATE OF number, valid_from, valid_until "
+                                       f"ON calling_number {OVERLAP}"),
+}
 
 
 def _e164(value):
@@ -100,6 +122,12 @@ def upgrade():
                              "valid_from": created_at.date(), "created_at": created_at})
     if rows:
         op.bulk_insert(calling_number, rows)
+    if connection.dialect.name == "postgresql":
+        op.execute("CREATE EXTENSION IF NOT EXISTS btree_gist")
+        op.execute(EXCLUSION)
+    else:
+        for name, definition in TRIGGERS.items():
+            op.execute(f"CREATE TRIGGER {name} {definition}")
     op.execute('ALTER TABLE firm DROP COLUMN phone_numbers')
 
 
@@ -114,6 +142,11 @@ def downgrade():
             "ORDER BY firm_id, number")):
         numbers.setdefault(firm_id, []).append(number)
     firm = sa.table('firm', sa.column('id', sa.Integer()), sa.column('phone_numbers', sa.JSON()))
+    if connection.dialect.name == "postgresql":
+        op.execute("ALTER TABLE calling_number DROP CONSTRAINT ex_calling_number_one_firm")
+    else:
+        for name in TRIGGERS:
+            op.execute(f"DROP TRIGGER {name}")
     for firm_id, values in numbers.items():
         connection.execute(firm.update().where(firm.c.id == firm_id).values(phone_numbers=values))
     op.drop_index('ux_calling_number_in_use', table_name='calling_number',

@@ -185,6 +185,40 @@ def test_the_database_refuses_two_firms_using_one_number(app):
         assert firm_a.phone_numbers == ["+390633334444"]
 
 
+@pytest.mark.parametrize("start, end", [
+    (dt.date(2021, 1, 1), dt.date(2022, 1, 1)),  # inside the other's period
+    (dt.date(2019, 1, 1), dt.date(2020, 6, 2)),  # ends a day after the other started
+    (dt.date(2022, 12, 31), None),  # starts a day before the other ended, still in use
+])
+def test_the_database_refuses_overlapping_periods(app, start, end):
+    with app.app_context():
+        firm_a = factories.make_firm()
+        firm_b = factories.make_firm()
+        db.session.add(CallingNumber(firm_id=firm_a.id, number="+390688889999",
+                                     valid_from=dt.date(2020, 6, 1),
+                                     valid_until=dt.date(2023, 1, 1)))
+        db.session.commit()
+        db.session.add(CallingNumber(firm_id=firm_b.id, number="+390688889999",
+                                     valid_from=start, valid_until=end))
+        with pytest.raises(IntegrityError):
+            db.session.flush()
+        db.session.rollback()
+        # periods that touch do not overlap (valid_until is the first day out of use)
+        db.session.add(CallingNumber(firm_id=firm_b.id, number="+390688889999",
+                                     valid_from=dt.date(2023, 1, 1)))
+        db.session.add(CallingNumber(firm_id=firm_b.id, number="+390688889999",
+                                     valid_from=dt.date(2019, 1, 1),
+                                     valid_until=dt.date(2020, 6, 1)))
+        db.session.commit()
+        # and an update that would make two overlap is refused too
+        row = db.session.scalar(db.select(CallingNumber).where(
+            CallingNumber.firm_id == firm_a.id, CallingNumber.number == "+390688889999"))
+        row.valid_until = dt.date(2023, 2, 1)
+        with pytest.raises(IntegrityError):
+            db.session.flush()
+        db.session.rollback()
+
+
 def test_declaring_checks_membership_dates_and_numbers(app):
     with app.app_context():
         owner = factories.make_user("applicant", email="o@firm.it")
