@@ -300,9 +300,6 @@ class _Builder:
             "fte": Decimal(round(headcount * rng.uniform(0.6, 0.95), 1)).quantize(Decimal("0.1")),
             "ccnl_code": (ccnl := rng.choice(CCNLS))[0], "ccnl_name": ccnl[1],
             "roc_number": str(rng.randint(10_000, 39_999)),
-            "phone_numbers": [f"+39{rng.choice(['02', '06', '081', '011', '051', '800'])}"
-                              f"{rng.randint(1_000_000, 9_999_999)}"
-                              for _ in range(rng.randint(1, 3))],
             "traffic_italy_pct": italy, "traffic_eu_pct": 100 - italy - extra,
             "traffic_extra_eu_pct": extra,
             "extra_eu_countries": rng.sample(EXTRA_EU, rng.randint(1, 2)) if extra else [],
@@ -526,7 +523,7 @@ def generate(url: str, firms: int, keys_folder: str | Path, *, seed: int = SEED,
     )
     from registry.decisions.models import Decision
     from registry.extensions import db
-    from registry.firms.models import Firm
+    from registry.firms.models import CallingNumber, Firm
     from registry.security import Role
 
     keys_folder = Path(keys_folder)
@@ -564,7 +561,8 @@ def generate(url: str, firms: int, keys_folder: str | Path, *, seed: int = SEED,
         serials = rng.sample(range(1_000_000, 9_999_999), firms)
         tables = {"firm": Firm.__table__, "application": Application.__table__,
                   "decision": Decision.__table__, "certificate": Certificate.__table__,
-                  "certificate_status_change": StatusChange.__table__}
+                  "certificate_status_change": StatusChange.__table__,
+                  "calling_number": CallingNumber.__table__}
         result.rows = dict.fromkeys(tables, 0)
         load_started = time.perf_counter()
         last_report = load_started
@@ -573,6 +571,11 @@ def generate(url: str, firms: int, keys_folder: str | Path, *, seed: int = SEED,
             for index in range(chunk, min(firms, chunk + BATCH)):
                 firm = builder.firm(index + 1, serials[index])
                 out["firm"].append(firm)
+                # Calling numbers: unique per firm (a number is one firm's at a time).
+                out["calling_number"].extend(
+                    {"firm_id": firm["id"], "number": f"+39{prefix}{serials[index]}",
+                     "valid_from": firm["created_at"].date(), "created_at": firm["created_at"]}
+                    for prefix in ("02", "06", "081")[:1 + index % 3])
                 builder.firm_certificates(out, firm)
             for name, table in tables.items():  # parents first: PostgreSQL checks the FKs
                 _insert(engine, table, out[name])

@@ -88,13 +88,14 @@ def register_blueprints(app: Flask) -> None:
     from registry.ministry.views import bp as ministry_bp
     from registry.public import verify_cache
     from registry.public.checks import bp as checks_bp
+    from registry.public.phone_views import bp as phone_bp
     from registry.public.views import bp as public_bp
     from registry.watching import outbox
     from registry.watching.views import bp as watching_bp
 
     for blueprint in (core_bp, accounts_bp, admin_bp, firms_bp, applications_bp,
                       assessments_views.bp, decisions_views.bp, public_bp, certificates_bp,
-                      ministry_bp, checks_bp, watching_bp):
+                      ministry_bp, checks_bp, watching_bp, phone_bp):
         app.register_blueprint(blueprint)
     # Later stages register into earlier ones (dependencies point one way).
     assignments.init_app(app)

@@ -40,6 +40,8 @@ DEFAULTS: dict = {
     # Register exports per client address, and how long one may take (seconds): below a
     # worker's timeout (gunicorn's default is 30 s), so an export never gets a worker killed.
     "EXPORT_RATE_LIMIT": "10 per minute",
+    # "Chi mi ha chiamato?" lookups (page and API) per client address.
+    "PHONE_LOOKUP_RATE_LIMIT": "30 per minute",
     "EXPORT_TIME_LIMIT": 25,
     # Bulk supplier checks (up to 1,000 values each) and signed receipts (each signs a PDF
     # or a JWS: CPU), per client address.

@@ -74,7 +74,8 @@ class Base(DeclarativeBase):
 # The exclusion constraint that keeps one valid certificate per firm and scheme at a time
 # (PostgreSQL; SQLite has triggers, which are not compared) is written in its migration.
 UNMODELLED = {"table": ("firm_fts",),
-              "index": ("ix_firm_name_prefixes", "ex_certificate_one_valid")}
+              "index": ("ix_firm_name_prefixes", "ex_certificate_one_valid",
+                        "ex_calling_number_one_firm")}
 
 
 def include_in_autogenerate(obj, name, type_, reflected, compare_to) -> bool:

@@ -16,7 +16,7 @@ from registry.accounts.second_factor import enrol_with_secret
 from registry.accounts.services import create_user
 from registry.extensions import db
 from registry.firms.identifiers import normalise_name
-from registry.firms.models import Firm, Site
+from registry.firms.models import CallingNumber, Firm, Site
 from registry.security import Role
 
 DEMO_PASSWORD = "demo-Bollino-2026"  # noqa: S105 - printed on purpose: demo only
@@ -94,6 +94,7 @@ def load_demo_data(force: bool = False) -> bool:
         _demo_firm(index, *spec)
     _demo_receipts()
     _demo_watching()
+    _demo_public_firm_facts()
     return True
 
 
@@ -120,12 +121,14 @@ def _demo_firm(index: int, name, form, vat, comune, province, region, target) ->
         legal_rep_tax_code="RSSMRA85T10A562S", legal_rep_role="Amministratore unico",
         headcount=120 + index * 40, fte=100 + index * 30, ccnl_code="K411",
         ccnl_name="CCNL Telecomunicazioni", roc_number=f"{30000 + index}",
-        phone_numbers=[f"02{8000000 + index:07d}"], traffic_italy_pct=90 - index,
+        traffic_italy_pct=90 - index,
         traffic_eu_pct=5, traffic_extra_eu_pct=5 + index,
         extra_eu_countries=["AL"], owner_id=owner.id)
     db.session.add(firm)
     db.session.flush()
     owner.firm_id = firm.id
+    db.session.add(CallingNumber(firm_id=firm.id, number=f"+3902{28000000 + index:08d}",
+                                 valid_from=firm.incorporated_on, created_by_id=owner.id))
     firm.sites.append(Site(address=f"Via Milano {index + 3}", comune=comune,
                            province=province, country="IT", seats=80, headcount=100,
                            service_types=["inbound", "outbound"], channels=["voice", "chat"]))
@@ -263,7 +266,7 @@ def _afterwards(firm: Firm, owner: User, target: str) -> None:
 def _form_values(firm: Firm) -> dict:
     """The firm's profile as its form would submit it (text values)."""
     values = firm.profile_dict()
-    values["phone_numbers"] = "\n".join(values["phone_numbers"])
+    values["phone_numbers"] = "\n".join(firm.phone_numbers)
     values["incorporated_on"] = values["incorporated_on"].isoformat()
     values["fte"] = str(values["fte"])
     return values
@@ -368,3 +371,32 @@ def _demo_watching() -> None:
                                    nonce="demo0000", created_at=now, requested_at=now,
                                    confirmed_at=now))
     db.session.flush()
+
+
+# "Chi mi ha chiamato?": numbers in use, a number that moved from one firm to another, a
+# number only used in the past. Looked up at /phone?n=06 4455 6677 and so on. And the
+# public firm page's "renewal in progress": Eccellenza CX has filed its renewal.
+DEMO_MOVED_NUMBER = "06 4455 6677"
+
+
+def _demo_public_firm_facts() -> None:
+    from registry.firms import phones
+
+    def firm(vat: str) -> tuple[Firm, User]:
+        found = db.session.scalar(db.select(Firm).where(Firm.vat_number == vat))
+        return found, db.session.get(User, found.owner_id)
+
+    call_nord, call_nord_owner = firm("03456780034")  # withdrawn
+    eccellenza, eccellenza_owner = firm("08901230089")  # L3
+    qualita, qualita_owner = firm("07890120079")  # L2
+    linea, linea_owner = firm("10123450107")  # appeal
+    moved = phones.declare_number(call_nord, DEMO_MOVED_NUMBER, call_nord_owner,
+                                  dt.date(2021, 1, 11))
+    phones.end_number(call_nord, moved.id, call_nord_owner, dt.date(2024, 3, 1))
+    phones.declare_number(eccellenza, DEMO_MOVED_NUMBER, eccellenza_owner,
+                          dt.date(2024, 3, 1))
+    phones.declare_number(eccellenza, "800 123 456", eccellenza_owner, dt.date(2023, 5, 2))
+    phones.declare_number(qualita, "+39 333 700 1122", qualita_owner, dt.date(2022, 9, 1))
+    past = phones.declare_number(linea, "070 765 4321", linea_owner, dt.date(2019, 4, 1))
+    phones.end_number(linea, past.id, linea_owner, dt.date(2023, 6, 30))
+    _walk(eccellenza, eccellenza_owner, "submitted", kind="renewal")

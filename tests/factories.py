@@ -21,7 +21,7 @@ from registry.decisions import services as decisions
 from registry.extensions import db
 from registry.firms.checks import check_profile
 from registry.firms.identifiers import vat_check_digit
-from registry.firms.models import Firm, Site
+from registry.firms.models import CallingNumber, Firm, Site
 from registry.security import Role
 
 ROLES = [str(role) for role in Role]
@@ -105,7 +105,8 @@ def firm_values(**overrides) -> dict:
         "legal_rep_name": "Mario Rossi", "legal_rep_tax_code": "RSSMRA85T10A562S",
         "legal_rep_role": "Amministratore unico", "headcount": 240, "fte": "212.5",
         "ccnl_code": "K411", "ccnl_name": "CCNL Telecomunicazioni", "roc_number": "23473",
-        "phone_numbers": ["+390612345678", "+39800123456"], "traffic_italy_pct": 90,
+        # Unique per firm, from the partita IVA: a number is declared by one firm at a time.
+        "phone_numbers": [f"+3906{vat[-8:]}", f"+39800{vat[-6:]}"], "traffic_italy_pct": 90,
         "traffic_eu_pct": 5, "traffic_extra_eu_pct": 5, "extra_eu_countries": ["AL"],
     }
     values.update(overrides)
@@ -118,9 +119,15 @@ def make_firm(owner: User | None = None, **overrides):
 
     values, errors = check_profile(firm_values(**overrides))
     assert not errors, errors
+    numbers = values.pop("phone_numbers")
     firm = Firm(**values, owner_id=owner.id if owner else None)
     db.session.add(firm)
     db.session.flush()
+    db.session.add_all(CallingNumber(firm_id=firm.id, number=number,
+                                     valid_from=values["incorporated_on"])
+                       for number in numbers)
+    db.session.flush()
+    db.session.expire(firm, ["numbers_in_use"])
     if owner is not None:
         owner.firm_id = firm.id
     db.session.commit()

@@ -73,10 +73,12 @@ IDENTIFIER_MESSAGES = {
     ("postcode", "letters"): _l("Il CAP contiene solo cifre."),
     ("ateco", "format"): _l("Il codice ATECO si scrive come 82.20.00 (oppure 82.20 o "
                             "82.20.0)."),
-    ("phone", "length"): _l("Un numero di telefono italiano ha da 6 a 13 cifre."),
-    ("phone", "letters"): _l("Un numero di telefono contiene solo cifre (e +39 "
-                             "all'inizio)."),
-    ("phone", "country"): _l("Sono ammessi solo numeri italiani (+39)."),
+    ("phone", "length"): _l("Non è un numero di telefono: controlla il numero di cifre."),
+    ("phone", "letters"): _l("Un numero di telefono contiene solo cifre (e il prefisso "
+                             "internazionale, per esempio +39, all'inizio)."),
+    ("phone", "phone_invalid"): _l("Questo numero non esiste nel piano di numerazione: "
+                                   "controlla prefisso e cifre (un numero estero va scritto "
+                                   "con il suo prefisso, per esempio +44)."),
 }
 
 

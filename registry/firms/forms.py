@@ -278,5 +278,23 @@ class ChangeDecisionForm(FlaskForm):
     submit = SubmitField(_l("Registra la decisione"))
 
 
+class NumberDeclareForm(FlaskForm):
+    """A calling number the firm starts using (its own statement, no approval)."""
+
+    number = StringField(_l("Numero di telefono"), validators=[DataRequired(REQUIRED),
+                                                               Length(max=40)])
+    valid_from = DateField(_l("In uso dal (vuoto: da oggi)"), format=DATE_FORMATS,
+                           validators=[Optional()])
+    submit = SubmitField(_l("Dichiara il numero"))
+
+
+class NumberEndForm(FlaskForm):
+    """The day the firm stops using one of its numbers."""
+
+    valid_until = DateField(_l("Non più in uso dal (vuoto: da oggi)"), format=DATE_FORMATS,
+                            validators=[Optional()])
+    submit = SubmitField(_l("Non lo usiamo più"))
+
+
 class ConfirmForm(FlaskForm):
     """A bare form: the CSRF token for the one-button POSTs (accept, remove, close…)."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+import phonenumbers
 from stdnum import luhn
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, ValidationError
 from stdnum.it import codicefiscale, iva
@@ -38,7 +39,7 @@ MESSAGES = {
     "office": "Il codice dell'ufficio provinciale (cifre 8-10) non esiste.",
     "personal": "Serve il codice fiscale di una persona (16 caratteri).",
     "province": "Sigla di provincia sconosciuta.",
-    "country": "È ammesso solo un numero italiano (+39).",
+    "phone_invalid": "Numero di telefono inesistente nel piano di numerazione.",
 }
 
 _SEPARATORS = re.compile(r"[\s\-./]")
@@ -160,30 +161,35 @@ def validate_ateco(value: str | None) -> str:
     return code
 
 
-def validate_phone_number(value: str | None) -> str:
-    """An Italian number as "+39" and 6-13 digits; "+39" or "0039" may be typed or not.
+_PHONE_SEPARATORS = re.compile(r"[\s\-./()]")
 
-    Spaces, dashes, dots, slashes and brackets are ignored. A foreign prefix is refused:
-    the numbers declared to the ROC are Italian numbering (AGCOM plan).
+
+def validate_phone_number(value: str | None) -> str:
+    """A calling number in E.164 ("+390612345678"), from any way of writing it.
+
+    An Italian number may be typed with or without "+39" or "0039" ("06 1234567",
+    "+39 06 1234567", "0039 06…", "3331234567"); spaces, dashes, dots, slashes and brackets
+    are ignored. A foreign number is accepted with its international prefix ("+44 …" or
+    "0044 …") when it is valid for its country. Validity is the numbering plan of the
+    `phonenumbers` library (Google's libphonenumber metadata).
     """
-    raw = re.sub(r"[\s\-./()]", "", value or "")
+    raw = _PHONE_SEPARATORS.sub("", value or "")
     if not raw:
         raise IdentifierError("required")
-    if raw.startswith("+39"):
-        raw = raw[3:]
-    elif raw.startswith("0039"):
-        raw = raw[4:]
-    elif raw.startswith(("+", "00")) and not raw.startswith("0039"):
-        # 00 followed by anything but 39 is an international call prefix; a landline
-        # number never starts with two zeros.
-        raise IdentifierError("country")
-    if not raw.isdigit():
+    digits = raw[1:] if raw.startswith("+") else raw
+    if not digits.isdigit():
         raise IdentifierError("letters")
-    if not 6 <= len(raw) <= 13:
+    if not 6 <= len(digits) <= 17:
         raise IdentifierError("length")
-    if len(set(raw)) == 1:
+    if len(set(digits.removeprefix("0039").removeprefix("39"))) == 1:
         raise IdentifierError("degenerate")
-    return "+39" + raw
+    try:
+        parsed = phonenumbers.parse(raw, "IT")
+    except phonenumbers.NumberParseException:
+        raise IdentifierError("length") from None
+    if not phonenumbers.is_valid_number(parsed):
+        raise IdentifierError("phone_invalid")
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
 _ABBREVIATION_DOT = re.compile(r"\b(\w)\.")

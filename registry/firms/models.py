@@ -64,7 +64,6 @@ class Firm(db.Model):
     ccnl_code: Mapped[str] = mapped_column(String(10))
     ccnl_name: Mapped[str] = mapped_column(String(200))
     roc_number: Mapped[str] = mapped_column(String(20))
-    phone_numbers: Mapped[list[str]] = mapped_column(JSON, default=list)
     traffic_italy_pct: Mapped[int]
     traffic_eu_pct: Mapped[int]
     traffic_extra_eu_pct: Mapped[int]
@@ -83,6 +82,16 @@ class Firm(db.Model):
 
     sites: Mapped[list[Site]] = relationship(back_populates="firm", order_by="Site.id",
                                              cascade="all, delete-orphan")
+    # The numbers in use now (loaded with the firm, one query per batch of firms). Changed
+    # only through `firms.phones`, which keeps the history in `CallingNumber`.
+    numbers_in_use: Mapped[list[CallingNumber]] = relationship(
+        primaryjoin="and_(CallingNumber.firm_id == Firm.id, CallingNumber.valid_until.is_(None))",
+        order_by="CallingNumber.number", viewonly=True, lazy="selectin")
+
+    @property
+    def phone_numbers(self) -> list[str]:
+        """The calling numbers the firm declares in use today, E.164."""
+        return [row.number for row in self.numbers_in_use]
 
     @property
     def open_sites(self) -> list[Site]:
@@ -110,6 +119,8 @@ class Site(db.Model):
     """An operating site (sede operativa): the basis for audit sampling."""
 
     __tablename__ = "site"
+    # The register's "operating sites in this province/region" filter (public/register.py).
+    __table_args__ = (Index("ix_site_province_firm", "province", "firm_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     firm_id: Mapped[int] = mapped_column(ForeignKey("firm.id", ondelete="CASCADE"), index=True)
@@ -140,6 +151,39 @@ class Site(db.Model):
         return {"address": self.address, "comune": self.comune, "province": self.province,
                 "country": self.country, "seats": self.seats, "headcount": self.headcount,
                 "service_types": self.service_types, "channels": self.channels}
+
+
+class CallingNumber(db.Model):
+    """A calling number a firm declared (ROC numbering), with the period it is used.
+
+    `valid_until` is the first day the firm no longer uses it (None: in use). A number is
+    declared by one firm at a time: `firms.phones` refuses overlapping periods, and the
+    partial unique index below refuses two rows in use for the same number.
+    """
+
+    __tablename__ = "calling_number"
+    __table_args__ = (
+        Index("ux_calling_number_in_use", "number", unique=True,
+              sqlite_where=text("valid_until IS NULL"),
+              postgresql_where=text("valid_until IS NULL")),
+        Index("ix_calling_number_number", "number", "valid_from"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    firm_id: Mapped[int] = mapped_column(ForeignKey("firm.id", ondelete="CASCADE"), index=True)
+    number: Mapped[str] = mapped_column(String(16))  # E.164
+    valid_from: Mapped[dt.date]
+    valid_until: Mapped[dt.date | None]
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    ended_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    ended_at: Mapped[dt.datetime | None]
+
+    firm: Mapped[Firm] = relationship()
+
+    @property
+    def in_use(self) -> bool:
+        return self.valid_until is None
 
 
 class MembershipRequest(db.Model):

@@ -19,6 +19,7 @@ from registry.accounts.models import User
 from registry.db import today_in_rome
 from registry.errors import DomainError, NotFound
 from registry.extensions import db
+from registry.firms import phones
 from registry.firms.checks import check_profile, check_site, raise_if_invalid
 from registry.firms.identifiers import IdentifierError, validate_vat_number
 from registry.firms.models import Firm, MembershipRequest, Site
@@ -60,6 +61,7 @@ def create_firm(user: User, data: Mapping) -> Firm:
     if "vat_number" not in errors and find_by_vat(values["vat_number"]):
         raise _already_registered(values["vat_number"])
     raise_if_invalid(errors)
+    numbers = values.pop("phone_numbers", [])
     firm = Firm(**values, owner_id=user.id)
     db.session.add(firm)
     try:
@@ -71,6 +73,7 @@ def create_firm(user: User, data: Mapping) -> Firm:
     _withdraw_join_requests(user)
     db.session.flush()
     auditlog.record("firm.created", "firm", firm.id, actor=user, after=firm.profile_dict())
+    phones.set_numbers(firm, numbers, user)
     return firm
 
 
@@ -103,12 +106,14 @@ def update_firm(firm: Firm, data: Mapping, actor: User) -> bool:
                                        "approvata («Richiedi una modifica dei dati "
                                        "certificati»)."))
     raise_if_invalid(errors)
+    # Calling numbers are the firm's own statement, kept with their periods of use.
+    numbers_changed = phones.set_numbers(firm, values.pop("phone_numbers", []), actor)
     before = firm.profile_dict()
     for key, value in values.items():
         setattr(firm, key, value)
     after = firm.profile_dict()
     if _comparable(before) == _comparable(after):
-        return False
+        return numbers_changed
     db.session.flush()
     auditlog.record("firm.updated", "firm", firm.id, actor=actor, before=before, after=after)
     firm_changed.send(firm, actor=actor)

@@ -16,7 +16,7 @@ from flask_login import current_user
 from registry import storage
 from registry.errors import DomainError, NotFound, NotPermitted
 from registry.extensions import db, limiter
-from registry.firms import changes, geography, membership, services
+from registry.firms import changes, geography, membership, phones, services
 from registry.firms.forms import (
     CHANNEL_LABELS,
     FIELD_LABELS,
@@ -27,6 +27,8 @@ from registry.firms.forms import (
     FirmForm,
     InviteForm,
     JoinForm,
+    NumberDeclareForm,
+    NumberEndForm,
     ProfileChangeForm,
     SiteCloseForm,
     SiteForm,
@@ -267,6 +269,49 @@ def close_site(firm, site_id: int):
         _attempt(lambda: services.close_site(site, current_user),
                  _("Sede chiusa: resta nello storico del profilo."))
     return redirect(url_for("firms.profile"))
+
+
+# Calling numbers ----------------------------------------------------------------------------
+def _numbers_page(firm, declare_form=None, end_form=None, end_id=None):
+    return render_template("firms/numbers.html", firm=firm, rows=phones.history(firm.id),
+                           declare_form=declare_form or NumberDeclareForm(formdata=None),
+                           end_form=end_form, end_id=end_id)
+
+
+@bp.get("/numbers")
+@roles_required(Role.APPLICANT)
+@firm_required
+def numbers(firm):
+    return _numbers_page(firm)
+
+
+@bp.post("/numbers")
+@roles_required(Role.APPLICANT)
+@firm_required
+def declare_number(firm):
+    form = NumberDeclareForm()
+    if form.validate_on_submit():
+        outcome = run_use_case(lambda: phones.declare_number(
+            firm, form.number.data, current_user, form.valid_from.data), form=form,
+            success=lambda row: (_("Numero %(number)s dichiarato.", number=row.number),
+                                 "success"))
+        if outcome.ok:
+            return redirect(url_for("firms.numbers"))
+    return _numbers_page(firm, declare_form=form), 400
+
+
+@bp.post("/numbers/<int:number_id>/end")
+@roles_required(Role.APPLICANT)
+@firm_required
+def end_number(firm, number_id: int):
+    form = NumberEndForm()
+    if form.validate_on_submit():
+        outcome = run_use_case(lambda: phones.end_number(
+            firm, number_id, current_user, form.valid_until.data), form=form,
+            success=_("Fine d'uso registrata: il numero resta nello storico."))
+        if outcome.ok:
+            return redirect(url_for("firms.numbers"))
+    return _numbers_page(firm, end_form=form, end_id=number_id), 400
 
 
 # Members ------------------------------------------------------------------------------------

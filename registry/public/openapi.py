@@ -5,6 +5,7 @@ from __future__ import annotations
 from audits.schemes_store import current_levels
 from registry.certificates.status import LISTED, CertificateStatus
 from registry.certificates.verdict import Verdict
+from registry.firms.checks import CHANNELS, SERVICE_TYPES
 from registry.firms.geography import REGIONS
 from registry.public.register import MAX_PAGE, SORTS
 
@@ -19,7 +20,8 @@ def filters(levels: list[str]) -> list[dict]:
     outside these answers 400 (bad_request) naming it; an empty value means no filter."""
     return [
         {"name": "q", "in": "query", "schema": {"type": "string", "maxLength": 200},
-         "description": "Firm name (any word order, accents ignored), partita IVA or number."},
+         "description": "Firm name (any word order, accents ignored), partita IVA, "
+                        "certificate number, or a calling number the firm declares in use."},
         {"name": "status", "in": "query", "schema": {"type": "string", "enum": [
             str(status) for status in LISTED]}},
         {"name": "region", "in": "query", "schema": {"type": "string", "enum": list(REGIONS)},
@@ -30,6 +32,18 @@ def filters(levels: list[str]) -> list[dict]:
         {"name": "level", "in": "query", "schema": {"type": "string", "enum": levels}},
         {"name": "scheme", "in": "query", "schema": {"type": "string"},
          "description": "A scheme code the register knows."},
+        {"name": "site_region", "in": "query", "schema": {"type": "string",
+                                                          "enum": list(REGIONS)},
+         "description": "An open operating site in this region (not only the registered "
+                        "office). Case is ignored."},
+        {"name": "site_province", "in": "query", "schema": {"type": "string",
+                                                            "pattern": "^[A-Za-z]{2}$"},
+         "description": "An open operating site in this province (sigla)."},
+        {"name": "service", "in": "query", "schema": {"type": "string",
+                                                      "enum": list(SERVICE_TYPES)},
+         "description": "An open operating site runs this type of service."},
+        {"name": "channel", "in": "query", "schema": {"type": "string", "enum": list(CHANNELS)},
+         "description": "An open operating site works on this channel."},
         {"name": "sort", "in": "query", "schema": {"type": "string", "enum": list(SORTS)}},
         {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1,
                                                    "maximum": MAX_PAGE}},
@@ -180,6 +194,30 @@ def document(base_url: str) -> dict:
                 "responses": {"200": {"description": "The scheme version", "content": {
                     "application/json": {"schema": {"$ref": "#/components/schemas/Scheme"}}}},
                     "404": ERROR, "429": ERROR}}},
+            "/api/v1/register/{firm_id}": {"get": {
+                "summary": "A firm of the register: its current certificate, sites, traffic "
+                           "shares, services and channels, evidence freshness per area, and "
+                           "whether a renewal is in progress",
+                "parameters": [{"name": "firm_id", "in": "path", "required": True,
+                                "schema": {"type": "integer", "minimum": 1}}],
+                "responses": {"200": {"description": "The firm", "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/Firm"}}}},
+                    "404": ERROR, "429": ERROR}}},
+            "/api/v1/phone/{number}": {"get": {
+                "summary": "Chi mi ha chiamato? The firms that declared a calling number",
+                "description": "The number may be written in any usual way (06 1234567, "
+                               "+39 06 1234567, 0039…, 3331234567; spaces, dots, dashes "
+                               "and brackets are ignored); a foreign number needs its + "
+                               "prefix. Firms in use now come first (current: true), then "
+                               "those that declared it in the past, with the period. An "
+                               "empty list means no firm of the register declared it: it "
+                               "is not an accusation.",
+                "parameters": [{"name": "number", "in": "path", "required": True,
+                                "schema": {"type": "string", "maxLength": 40},
+                                "example": "+39 06 1234567"}],
+                "responses": {"200": {"description": "Who declared it", "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/Phone"}}}},
+                    "400": ERROR, "429": ERROR}}},
             "/api/v1/keys": {"get": {
                 "summary": "Public keys that sign QR tokens (JWK set)",
                 "responses": {"200": {"description": "JWK set", "content": {
@@ -229,6 +267,53 @@ def document(base_url: str) -> dict:
                     "total": {"type": "integer"},
                     "next": {"type": "string", "format": "uri", "nullable": True}}},
                 "Scheme": SCHEME,
+                "Firm": {"type": "object", "required": ["firm", "certificate"], "properties": {
+                    "firm": {"type": "object", "required": [
+                        "id", "name", "vat_number", "traffic", "sites", "service_types",
+                        "channels", "renewal_in_progress", "evidence"], "properties": {
+                        "id": {"type": "integer"}, "name": {"type": "string"},
+                        "vat_number": {"type": "string"}, "region": {"type": "string"},
+                        "province": {"type": "string"},
+                        "traffic": {"type": "object", "properties": {
+                            "italy_pct": {"type": "integer"}, "eu_pct": {"type": "integer"},
+                            "extra_eu_pct": {"type": "integer"}}},
+                        "extra_eu_countries": {"type": "array", "items": {"type": "string"}},
+                        "countries_abroad": {"type": "array", "items": {"type": "string"},
+                                             "description": "ISO codes of the open "
+                                                            "operating sites abroad"},
+                        "service_types": {"type": "array", "items": {
+                            "type": "string", "enum": list(SERVICE_TYPES)}},
+                        "channels": {"type": "array", "items": {
+                            "type": "string", "enum": list(CHANNELS)}},
+                        "sites": {"type": "array", "items": {"type": "object"}},
+                        "renewal_in_progress": {"type": "boolean", "description":
+                                                "A renewal was filed before expiry and is "
+                                                "being examined"},
+                        "evidence": {"type": "array", "items": {"type": "object", "properties": {
+                            "area": {"type": "string"},
+                            "valid_until": {"type": "string", "format": "date",
+                                            "nullable": True,
+                                            "description": "The earliest expiry among the "
+                                                           "area's evidence documents"},
+                            "documents": {"type": "integer"}}}}}},
+                    "certificate": {"$ref": "#/components/schemas/Certificate"}}},
+                "Phone": {"type": "object", "required": ["number", "firms"], "properties": {
+                    "number": {"type": "string", "description": "E.164",
+                               "example": "+39061234567"},
+                    "declared": {"type": "boolean"},
+                    "firms": {"type": "array", "items": {"type": "object", "required": [
+                        "id", "name", "vat_number", "certificate"], "properties": {
+                        "id": {"type": "integer"}, "name": {"type": "string"},
+                        "vat_number": {"type": "string"},
+                        "current": {"type": "boolean"},
+                        "declared_from": {"type": "string", "format": "date"},
+                        "declared_until": {"type": "string", "format": "date",
+                                           "nullable": True},
+                        "certificate": {"type": "object", "nullable": True, "properties": {
+                            "number": {"type": "string"},
+                            "verdict": {"type": "string", "enum": VERDICTS},
+                            "level": {"type": "string"}, "status": {"type": "string"},
+                            "valid_until": {"type": "string", "format": "date"}}}}}}}},
                 "KeySet": {"type": "object", "required": ["keys"], "properties": {
                     "keys": {"type": "array", "items": {"type": "object", "required": [
                         "kty", "crv", "kid", "x", "use"], "properties": {

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import ColumnElement, String, and_, cast, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from audits.models import SchemeVersion
@@ -22,8 +22,10 @@ from registry.certificates.models import Certificate
 from registry.certificates.numbering import is_number
 from registry.certificates.status import LISTED, CertificateStatus
 from registry.extensions import db
-from registry.firms.geography import REGIONS, is_province
-from registry.firms.models import Firm
+from registry.firms.checks import CHANNELS, SERVICE_TYPES
+from registry.firms.geography import PROVINCES, REGIONS, is_province
+from registry.firms.identifiers import IdentifierError, validate_phone_number
+from registry.firms.models import CallingNumber, Firm, Site
 from registry.public.fulltext import name_condition, query_words
 
 PAGE_SIZE = 20
@@ -45,8 +47,39 @@ class Query:
     province: str = ""
     level: str = ""
     scheme: str = ""
+    # Where the firm works, not only where its registered office is: an open operating site
+    # in this region / province; a service type and a channel some open site offers.
+    site_region: str = ""
+    site_province: str = ""
+    service: str = ""
+    channel: str = ""
     sort: str = "name"
     page: int = 1
+
+
+_PHONE_LIKE = re.compile(r"\+?[0-9][0-9 .\-/()]{4,30}")
+
+
+def provinces_of(region: str) -> list[str]:
+    """The sigle of the provinces of `region`."""
+    return sorted(sigla for sigla, (_name, in_region) in PROVINCES.items()
+                  if in_region == region)
+
+
+def phone_number(text: str) -> str | None:
+    """The E.164 number a search text is, if it is written as a phone number."""
+    if not _PHONE_LIKE.fullmatch(text):
+        return None
+    try:
+        return validate_phone_number(text)
+    except IdentifierError:
+        return None
+
+
+def firm_ids_using(number: str):
+    """SELECT of the firms that declare `number` in use now (indexed on the number)."""
+    return select(CallingNumber.firm_id).where(CallingNumber.number == number,
+                                               CallingNumber.valid_until.is_(None))
 
 
 def _sort(query: Query):
@@ -64,8 +97,13 @@ def filtered(query: Query, min_extra_eu: int = 0, columns=(Firm.id,)):
     stmt = select(*columns).select_from(Firm)
     text = query.q.strip()
     compact = text.replace(" ", "").upper()
+    number = phone_number(text)
     if re.fullmatch(r"\d{11}", compact):
-        stmt = stmt.where(Firm.vat_number == compact)
+        # Eleven digits: a partita IVA, or a calling number written without spaces.
+        vat = Firm.vat_number == compact
+        stmt = stmt.where(or_(vat, Firm.id.in_(firm_ids_using(number))) if number else vat)
+    elif number:
+        stmt = stmt.where(Firm.id.in_(firm_ids_using(number)))
     elif text and is_number(compact):
         stmt = stmt.where(Firm.id.in_(select(Certificate.firm_id).where(
             Certificate.number == compact)))
@@ -90,7 +128,30 @@ def filtered(query: Query, min_extra_eu: int = 0, columns=(Firm.id,)):
         stmt = stmt.where(Certificate.scheme_code == query.scheme)
     if min_extra_eu:
         stmt = stmt.where(Firm.traffic_extra_eu_pct >= min_extra_eu)
+    site_conditions = _site_conditions(query)
+    if site_conditions:  # EXISTS over the firm's sites (ix_site_firm_id), one per firm
+        stmt = stmt.where(select(Site.id).where(Site.firm_id == Firm.id, Site.closed_on.is_(None),
+                                                *site_conditions).exists())
     return stmt
+
+
+def _json_list_has(column, value: str):
+    """The JSON list in `column` holds `value` (a code from a closed set, so the quoted form
+    cannot match anything else); the same text on SQLite and PostgreSQL."""
+    return cast(column, String).like(f'%"{value}"%')
+
+
+def _site_conditions(query: Query) -> list:
+    conditions = []
+    if query.site_province:
+        conditions.append(Site.province == query.site_province)
+    elif query.site_region:
+        conditions.append(Site.province.in_(provinces_of(query.site_region)))
+    if query.service:
+        conditions.append(_json_list_has(Site.service_types, query.service))
+    if query.channel:
+        conditions.append(_json_list_has(Site.channels, query.channel))
+    return conditions
 
 
 def search(query: Query, min_extra_eu: int = 0, with_history: bool = False,
@@ -134,7 +195,7 @@ def _load(ids: list[int], with_history: bool) -> list[tuple[Firm, Certificate]]:
             .join(Certificate, Certificate.id == Firm.current_certificate_id)
             .where(Firm.id.in_(ids)))
     if with_history:
-        stmt = stmt.options(selectinload(Certificate.history))
+        stmt = stmt.options(selectinload(Certificate.history), selectinload(Firm.sites))
     rows = {firm.id: (firm, certificate) for firm, certificate in db.session.execute(stmt)}
     return [rows[firm_id] for firm_id in ids if firm_id in rows]
 
@@ -199,6 +260,30 @@ def read_query(args) -> tuple[Query, list[str]]:
         problems.append(_("Schema sconosciuto: «%(value)s».", value=_shown(scheme)))
     else:
         values["scheme"] = scheme
+    site_region = args.get("site_region", "")
+    known_site_region = next((r for r in REGIONS if r.casefold() == site_region.casefold()),
+                             None)
+    if site_region and known_site_region is None:
+        problems.append(_("Regione delle sedi sconosciuta: «%(value)s».",
+                          value=_shown(site_region)))
+    else:
+        values["site_region"] = known_site_region or ""
+    site_province = args.get("site_province", "").strip().upper()
+    if site_province and not is_province(site_province):
+        problems.append(_("Provincia delle sedi sconosciuta: «%(value)s» (usa la sigla, per "
+                          "esempio RM).", value=_shown(site_province)))
+    else:
+        values["site_province"] = site_province
+    service = args.get("service", "")
+    if service and service not in SERVICE_TYPES:
+        problems.append(_("Tipo di servizio sconosciuto: «%(value)s».", value=_shown(service)))
+    else:
+        values["service"] = service
+    channel = args.get("channel", "")
+    if channel and channel not in CHANNELS:
+        problems.append(_("Canale sconosciuto: «%(value)s».", value=_shown(channel)))
+    else:
+        values["channel"] = channel
     sort = args.get("sort", "") or "name"
     if sort not in SORTS:
         problems.append(_("Ordinamento sconosciuto: «%(value)s».", value=_shown(sort)))

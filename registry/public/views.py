@@ -16,6 +16,7 @@ from flask import (
     stream_with_context,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -24,9 +25,10 @@ from registry.certificates.numbering import is_number
 from registry.db import today_in_rome
 from registry.errors import error_response
 from registry.extensions import csrf, limiter
-from registry.firms.geography import REGIONS
+from registry.firms.forms import CHANNEL_LABELS, SERVICE_TYPE_LABELS
+from registry.firms.geography import REGIONS, country_name, province_choices
 from registry.inputs import iso_date
-from registry.public import badge, exports, feeds, register, verify_cache
+from registry.public import badge, exports, feeds, firm_facts, register, verify_cache
 from registry.public import scheme as public_scheme
 from registry.public.openapi import document as openapi_document
 
@@ -114,7 +116,9 @@ def register_page():
     # A filter the register does not know is named on the page, not silently dropped.
     return render_template("public/register.html", query=query, rows=rows, total=total,
                            answers=answers, page_size=register.PAGE_SIZE, problems=problems,
-                           regions=sorted(set(REGIONS))), 400 if problems else 200
+                           regions=sorted(set(REGIONS)), provinces=province_choices(),
+                           service_types=SERVICE_TYPE_LABELS, channels=CHANNEL_LABELS,
+                           ), 400 if problems else 200
 
 
 @bp.get("/register/<int:firm_id>")
@@ -126,7 +130,31 @@ def firm(firm_id: int):
     current = next((c for c in certificates if c.id == firm_row.current_certificate_id),
                    certificates[0])
     return render_template("public/firm.html", firm=firm_row, certificates=certificates,
-                           current=current, answer=lookup.check(current.number))
+                           current=current, answer=lookup.check(current.number),
+                           facts=firm_facts.facts(firm_row, current, _lang()),
+                           service_types=SERVICE_TYPE_LABELS, channels=CHANNEL_LABELS,
+                           country=lambda code: country_name(code, _lang()))
+
+
+def _lang() -> str:
+    return str(get_locale() or "it")
+
+
+@bp.get("/api/v1/register/<int:firm_id>")
+@limiter.limit(_api_limit, scope="api")
+def api_firm(firm_id: int):
+    found = register.firm_page(firm_id)
+    if found is None:
+        return error_response(404, f"no firm {firm_id} in the register", "not_found")
+    firm_row, certificates = found
+    current = next((c for c in certificates if c.id == firm_row.current_certificate_id),
+                   certificates[0])
+    return jsonify({"firm": {"id": firm_row.id, "name": firm_row.name,
+                             "vat_number": firm_row.vat_number,
+                             "region": firm_row.office_region,
+                             "province": firm_row.office_province,
+                             **firm_facts.as_json(firm_row, firm_facts.facts(firm_row, current))},
+                    "certificate": lookup.as_json(lookup.check(current.number))})
 
 
 @bp.get("/api/v1/register")
@@ -137,7 +165,9 @@ def api_register():
         return error_response(400, " ".join(problems), "bad_request")
     rows, total = register.search(query, with_history=True)
     items = [{"firm": {"id": f.id, "name": f.name, "vat_number": f.vat_number,
-                       "region": f.office_region, "province": f.office_province},
+                       "region": f.office_region, "province": f.office_province,
+                       "traffic": firm_facts.traffic_json(f),
+                       "sites": firm_facts.sites_json(f)},
               "certificate": lookup.as_json(lookup.listed(c))} for f, c in rows]
     more = query.page * register.PAGE_SIZE < total
     next_url = url_for("public.api_register", _external=True,

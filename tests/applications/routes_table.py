@@ -105,6 +105,7 @@ APPLICATION_ROUTES.update({
     "public.register_page": ("GET", "/register", PUBLIC),
     "public.firm": ("GET", "/register/999999", NOT_FOUND),
     "public.api_register": ("GET", "/api/v1/register", PUBLIC),
+    "public.api_firm": ("GET", "/api/v1/register/999999", NOT_FOUND),
 })
 
 APPLICATION_ROUTES["public.export"] = ("GET", "/register/export.csv", PUBLIC)
@@ -120,6 +121,8 @@ APPLICATION_ROUTES.update({
     "public.scheme_version": ("GET", "/scheme/no-such-scheme/9.9", NOT_FOUND),
     "public.api_scheme": ("GET", "/api/v1/schemes/no-such-scheme/9.9", NOT_FOUND),
     "public.firm_badge": ("GET", "/register/999999/badge.svg", NOT_FOUND),
+    "phone.lookup_page": ("GET", "/phone?n=0612345678", PUBLIC),
+    "phone.api_lookup": ("GET", "/api/v1/phone/0612345678", PUBLIC),
 })
 
 APPLICATION_ROUTES["ministry.index"] = ("GET", "/ministry", codes(ministry=200))

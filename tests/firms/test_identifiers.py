@@ -183,14 +183,17 @@ def test_bad_ateco(value):
     ("06 1234567", "+39061234567"), ("+39 06 1234 5678", "+390612345678"),
     ("0039 800 123 456", "+39800123456"), ("(02) 8765-4321", "+390287654321"),
     ("347 123 4567", "+393471234567"), ("199.123.456", "+39199123456"),
+    # A foreign number is accepted with its international prefix, when valid there.
+    ("+44 20 7946 0958", "+442079460958"), ("0044 20 7946 0958", "+442079460958"),
 ])
 def test_phone_numbers(value, result):
     assert validate_phone_number(value) == result
 
 
 @pytest.mark.parametrize("value, code", [
-    ("+44 20 7946 0958", "country"), ("0044 20 7946 0958", "country"),
-    ("12345", "length"), ("+39 12345678901234", "length"), ("06 CALL ME", "letters"),
+    ("12345", "length"), ("+39 123456789012345678", "length"), ("06 CALL ME", "letters"),
+    ("+39 12345678901234", "phone_invalid"), ("+44 12", "length"),
+    ("+44 20 1234", "phone_invalid"),
     ("", "required"), ("333 333", "degenerate"),
 ])
 def test_bad_phone_numbers(value, code):
