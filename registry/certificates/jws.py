@@ -46,6 +46,7 @@ def b64decode(text: str) -> bytes:
         data = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
     except (binascii.Error, ValueError) as exc:
         raise JwsFormatError("not base64url") from exc
+    # Unused bits in the last character would let an altered string decode to the same bytes.
     if b64encode(data) != text:
         raise JwsFormatError("non-canonical base64url")
     return data
