@@ -7,7 +7,7 @@ label tables beside their enums: no stored code (`L2`, `suspended`) reaches a pe
 from __future__ import annotations
 
 from flask_babel import get_locale, ngettext
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from audits.schemes_store import level_of
 from registry.certificates.status import (
@@ -43,7 +43,7 @@ def level_words(code: str | None) -> str:
 
 
 def level_option(code: str) -> str:
-    """A level in a <select>: the scheme's label and its words ("Bollino Blu ★★ (2 stelle su 3)")."""
+    """A level in a <select>: its label and words ("Bollino Blu ★★ (2 stelle su 3)")."""
     return f"{level_label(code)} ({level_words(code)})"
 
 
