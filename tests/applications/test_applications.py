@@ -154,7 +154,7 @@ def test_submit_refused_with_missing_items_then_accepted(app, client, login, fir
     application_id = start(client)
     body = client.post(f"/applications/{application_id}/submit", data={},
                        follow_redirects=True).get_data(as_text=True)
-    assert "non è completa" in body
+    assert "non è ancora completa" in body and "Prima dell'invio manca ancora" in body
     for code in ("LEG-01", "LEG-02", "LEG-03", "LEG-04", "LEG-05", "LEG-06", "FOR-03"):
         assert code in body
     assert "dichiarazione del legale rappresentante" in body
@@ -245,3 +245,22 @@ def test_unknown_criterion_is_404(app, client, login, firm_user):
     login(firm_user[0])
     application_id = start(client)
     assert client.get(f"/applications/{application_id}/criteria/XXX-99").status_code == 404
+
+
+def test_one_consistent_state_message_without_the_declaration(app, client, login, firm_user):
+    """Everything uploaded but the declaration not ticked: the page never says both
+    "not complete" and "complete: you can submit"; it says what is left, once."""
+    login(firm_user[0])
+    application_id = start(client)
+    for code in ("LEG-01", "LEG-02", "LEG-03", "LEG-04", "LEG-05", "LEG-06", "FOR-03"):
+        upload(client, application_id, code)
+    before = client.get(f"/applications/{application_id}").get_data(as_text=True)
+    assert "La domanda è completa" not in before
+    assert "spunta la dichiarazione del legale rappresentante" in before
+    body = client.post(f"/applications/{application_id}/submit", data={},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "La domanda è completa" not in body and "non è completa" not in body
+    assert "alert-danger" not in body and "alert-success" not in body
+    assert "Per inviare la domanda spunta la dichiarazione" in body
+    with app.app_context():
+        assert db.session.get(Application, application_id).state == "draft"

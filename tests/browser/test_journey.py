@@ -326,7 +326,7 @@ def test_certification_journey(journey, live_server, tmp_path):
 
     visit(firm, f"/applications/{application_id}")
     expect(firm.locator("main")).to_contain_text("Criteri con documentazione: 7 su 28")
-    expect(firm.locator("main")).to_contain_text("La domanda è completa: puoi inviarla.")
+    expect(firm.locator("#submission-state")).to_contain_text("spunta la dichiarazione")
     tick(firm, "#declaration")
     journey.shot(firm, "application-ready", full_page=True)
     press(firm, "Invia la domanda")
