@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, current_app
 from flask_babel import lazy_gettext as _l
 
 from registry.config import load_config
@@ -151,6 +151,7 @@ def register_labels(app: Flask) -> None:
         change_label=change_label, change_kind_label=change_kind_label,
         delivery_label=delivery_label, digest_label=digest_label, explain=explain)
     register_badge_snippet(app)
+    app.jinja_env.globals["max_upload_mb"] = lambda: int(current_app.config["MAX_UPLOAD_MB"])
 
 
 def register_badge_snippet(app: Flask) -> None:
