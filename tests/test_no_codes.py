@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from registry.accounts.models import User
-from registry.certificates import lifecycle
+from registry.certificates import lifecycle, reminders
 from registry.certificates.models import Certificate
 from registry.extensions import db
 from tests import factories
@@ -125,7 +125,7 @@ def test_a_whole_certification_shows_words_not_codes(app, people):
             (officer, ["/dashboard", f"/officer/applications/{application}",
                        f"/manage/certificates/{number}", "/manage/certificates"]),
             (admin, ["/dashboard", f"/manage/certificates/{number}"]),
-            (client_for(app, ministry), ["/dashboard", "/ministry"])):
+            (client_for(app, ministry), ["/dashboard", "/ministry", "/ministry?level=L2"])):
         for path in paths:
             assert_no_codes(client, path, seen)
 
@@ -135,6 +135,11 @@ def test_a_whole_certification_shows_words_not_codes(app, people):
     assert "Bollino Blu" in text
     found = set(ANY_LANGUAGE.findall(URL.sub(" ", text)))
     assert not found, f"the certificate's PDF shows codes {sorted(found)}"
+
+    with app.app_context():  # the reminders due before expiry (surveillance, renewal)
+        due = db.session.scalar(db.select(Certificate)).valid_until
+        assert reminders.send_reminders(due) >= 1
+        db.session.commit()
 
     for action, verdict_path in (("suspend", f"/v/{number}"), ("withdraw", f"/v/{number}")):
         with app.app_context():
@@ -154,9 +159,9 @@ def test_a_whole_certification_shows_words_not_codes(app, people):
         text = f"{message['Subject']}\n{message.get_body(('plain',)).get_content()}"
         found = codes_in(text, "it")
         assert not found, f"email «{message['Subject']}» shows codes {sorted(found)}"
-    # The emails of this file: the decision, the suspension, the withdrawal.
+    # The emails of this file: the decision, a reminder, the suspension, the withdrawal.
     assert any("sospeso" in subject.casefold() for subject in subjects), subjects
-    assert len(seen) >= 26 and len(emails) >= 3, (len(seen), subjects)
+    assert len(seen) >= 26 and len(emails) >= 4, (len(seen), subjects)
 
 
 def pdf_text(data: bytes, app) -> str:
