@@ -14,7 +14,7 @@ from registry.applications.models import Application
 from registry.applications.workflow import DECIDABLE, IN_REVIEW
 from registry.assessments import services as assessments
 from registry.assessments.forms import ChangesForm
-from registry.certificates.labels import level_label
+from registry.certificates.labels import level_option
 from registry.certificates.lookup import certificate_for
 from registry.certificates.models import StatusChange
 from registry.decisions import services
@@ -62,7 +62,7 @@ def decide(application_id: int):
     form = DecisionForm(prefix="dec")
     levels = services.allowed_levels(application, computed)
     # The computed level first and chosen: a browser that keeps no choice shows it, not ★.
-    form.level.choices = [(lv.code, level_label(lv.code)) for lv in reversed(levels)]
+    form.level.choices = [(lv.code, level_option(lv.code)) for lv in reversed(levels)]
     if computed and (not form.is_submitted() or not form.level.data):
         form.level.data = computed
     if form.validate_on_submit() and run_use_case(
