@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, current_app
 from flask_babel import lazy_gettext as _l
 
 from registry.config import load_config
@@ -128,7 +128,14 @@ def register_labels(app: Flask) -> None:
         finding_label,
         finding_status_label,
     )
-    from registry.certificates.labels import level_label, status_label, verdict_label
+    from registry.certificates.labels import (
+        level_label,
+        level_option,
+        level_stars,
+        level_words,
+        status_label,
+        verdict_label,
+    )
     from registry.decisions.labels import appeal_outcome_label, outcome_label
     from registry.firms.labels import change_kind_label, change_label
     from registry.watching.labels import delivery_label, digest_label
@@ -138,11 +145,13 @@ def register_labels(app: Flask) -> None:
         assessment_state_label=assessment_state_label, audit_type_label=audit_type_label,
         auditor_role_label=auditor_role_label, finding_label=finding_label,
         finding_status_label=finding_status_label,
-        level_label=level_label, status_label=status_label, verdict_label=verdict_label,
+        level_label=level_label, level_stars=level_stars, level_words=level_words,
+        level_option=level_option, status_label=status_label, verdict_label=verdict_label,
         outcome_label=outcome_label, appeal_outcome_label=appeal_outcome_label,
         change_label=change_label, change_kind_label=change_kind_label,
         delivery_label=delivery_label, digest_label=digest_label, explain=explain)
     register_badge_snippet(app)
+    app.jinja_env.globals["max_upload_mb"] = lambda: int(current_app.config["MAX_UPLOAD_MB"])
 
 
 def register_badge_snippet(app: Flask) -> None:

@@ -67,6 +67,9 @@ DEFAULTS: dict = {
     "RATELIMIT_HEADERS_ENABLED": True,
     "RATELIMIT_ENABLED": True,
     "MAX_UPLOAD_MB": 20,
+    # The hard ceiling of a request body, a last resort well above MAX_UPLOAD_MB: a file up
+    # to this size reaches its form, which answers "too large" with what was typed kept.
+    "MAX_REQUEST_MB": 100,
     "UPLOAD_FOLDER": None,  # instance/uploads
     "KEYS_FOLDER": None,  # instance/keys
     "OUTBOX_FOLDER": None,  # instance/outbox
@@ -139,7 +142,9 @@ def load_config(app: Flask, test_config: dict | None) -> None:
         base = Path(app.config["KEYS_FOLDER"]).parent if app.config.get("TESTING") else instance
         app.config["CERTIFICATES_FOLDER"] = str(base / "certificates")
     _check_storage(app)
-    app.config["MAX_CONTENT_LENGTH"] = int(app.config["MAX_UPLOAD_MB"]) * 1024 * 1024 + 64 * 1024
+    app.config["MAX_CONTENT_LENGTH"] = (max(int(app.config["MAX_REQUEST_MB"]),
+                                            int(app.config["MAX_UPLOAD_MB"]) + 1)
+                                        * 1024 * 1024)
     if app.config["ENV_NAME"] == "production":
         _check_production(app)
     else:

@@ -21,7 +21,7 @@ from registry.applications.forms import (
 )
 from registry.applications.models import Application, CriterionNote
 from registry.certificates import lookup
-from registry.errors import NotFound
+from registry.errors import DomainError, NotFound
 from registry.extensions import db
 from registry.forms import run_use_case
 from registry.security import (
@@ -145,6 +145,19 @@ def download(application_id: int, document_id: int, number: int):
     return storage.send_upload(version.sha256, version.content_type, version.filename)
 
 
+def _not_submitted(_form, error: DomainError) -> None:
+    """A refused submission in the words of the page's own state message: when only the
+    declaration is missing, say just that (the page lists anything else still missing)."""
+    missing = error.params.get("missing") or []
+    if missing and all(item.code == "declaration" for item in missing):
+        flash(_("Per inviare la domanda spunta la dichiarazione del legale rappresentante."),
+              "warning")
+    elif missing:
+        flash(_("La domanda non è ancora completa: vedi qui sotto che cosa manca."), "warning")
+    else:
+        flash(error.message, "danger")
+
+
 @bp.post("/applications/<int:application_id>/submit")
 @roles_required(Role.APPLICANT)
 def submit(application_id: int):
@@ -153,7 +166,8 @@ def submit(application_id: int):
     form.validate_on_submit()
     run_use_case(lambda: services.submit(application, current_user,
                                          bool(form.declaration.data)),
-                 success=_("Domanda inviata: riceverai un'email a ogni passaggio."))
+                 success=_("Domanda inviata: riceverai un'email a ogni passaggio."),
+                 show=_not_submitted)
     return redirect(url_for("applications.detail", application_id=application_id))
 
 

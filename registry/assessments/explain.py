@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from registry.certificates.labels import level_label
+
 MESSAGES = {
     "knockout_failed": _l("Criterio obbligatorio %(criterion)s: punteggio %(score)s, minimo "
                           "richiesto %(minimum)s — non certificabile."),
@@ -33,6 +35,8 @@ def explain(reason) -> str:
     """One line of the engine's explanation; unknown codes fall back to code and figures."""
     params = {k: (", ".join(map(str, v)) if isinstance(v, list | tuple) else v)
               for k, v in dict(reason.params).items()}
+    if params.get("level"):
+        params["level"] = level_label(str(params["level"]))
     if reason.code == "level_missed":
         raw = dict(reason.params)
         parts = []

@@ -81,7 +81,10 @@ def _level_row(c: Canvas, y: float, data: CertificatePdfData) -> float:
     for index in range(max(3, achieved)):
         draw_star(c, VALUE_X + 6 + index * 15, y + 3, 6, BLUE, filled=index < achieved)
     x = VALUE_X + max(3, achieved) * 15 + 4
-    draw_text(c, x, y, f"{data.level_label} ({data.level_code})", "Helvetica-Bold", 10)
+    draw_text(c, x, y, data.level_label, "Helvetica-Bold", 10)
+    words = f"{achieved} su {max(3, achieved)} / {achieved} of {max(3, achieved)}"
+    draw_text(c, x + stringWidth(clean_text(data.level_label), "Helvetica-Bold", 10) + 6, y, words,
+              "Helvetica", 8, GREY)
     return _row(c, y, "Livello", "Level", [])
 
 

@@ -14,7 +14,7 @@ from registry.applications.models import Application
 from registry.applications.workflow import DECIDABLE, IN_REVIEW
 from registry.assessments import services as assessments
 from registry.assessments.forms import ChangesForm
-from registry.certificates.labels import level_label
+from registry.certificates.labels import level_option
 from registry.certificates.lookup import certificate_for
 from registry.certificates.models import StatusChange
 from registry.decisions import services
@@ -61,8 +61,9 @@ def decide(application_id: int):
     computed = services.decidable_level(application, result)
     form = DecisionForm(prefix="dec")
     levels = services.allowed_levels(application, computed)
-    form.level.choices = [(lv.code, level_label(lv.code)) for lv in levels]
-    if not form.is_submitted() and computed:
+    # The computed level first and chosen: a browser that keeps no choice shows it, not ★.
+    form.level.choices = [(lv.code, level_option(lv.code)) for lv in reversed(levels)]
+    if computed and (not form.is_submitted() or not form.level.data):
         form.level.data = computed
     if form.validate_on_submit() and run_use_case(
             lambda: services.decide(application, current_user, form.outcome.data,

@@ -52,7 +52,8 @@ def _receipt_limit() -> str:
 
 class BulkForm(FlaskForm):
     file = FileField(_l("File CSV o XLSX (una colonna di partite IVA, codici fiscali o "
-                        "numeri di certificato; al massimo 1.000 righe e 2 MB)"))
+                        "numeri di certificato; al massimo 1.000 righe e 2 MB)"),
+                     render_kw={"data-max-mb": bulk_input.MAX_FILE_BYTES // (1024 * 1024)})
     items = TextAreaField(_l("Oppure incolla l'elenco, un valore per riga"),
                           validators=[Length(max=MAX_PASTED)])
     submit = SubmitField(_l("Verifica l'elenco"))

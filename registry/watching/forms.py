@@ -28,7 +28,8 @@ class AddSupplierForm(FlaskForm):
 
 
 class ImportForm(FlaskForm):
-    file = FileField(_l("File CSV o XLSX con le partite IVA nella prima colonna"))
+    file = FileField(_l("File CSV o XLSX con le partite IVA nella prima colonna"),
+                     render_kw={"data-max-mb": 2})  # clients.MAX_IMPORT_BYTES
     submit = SubmitField(_l("Importa"))
 
 

@@ -100,19 +100,34 @@ def test_executable_renamed_pdf_is_refused(app, client, login, firm_user):
 
 
 def test_oversized_file_is_refused_and_nothing_stored(make_app, login, firm_user, database_url):
+    """A file over MAX_UPLOAD_MB is answered on the same form, what was typed kept."""
     app = make_app(MAX_UPLOAD_MB=1)
     client = app.test_client()
 
     log_in(client, firm_user[0])
     application_id = start(client)
     big = PDF + b"0" * (2 * 1024 * 1024)
-    response = upload(client, application_id, "LEG-01", big, "big.pdf")
-    assert response.status_code == 413
-    assert "troppo grande" in response.get_data(as_text=True)
+    response = upload(client, application_id, "LEG-01", big, "big.pdf", title="Visura 2026")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "Il file supera la dimensione massima di 1 MB." in page
+    assert 'value="Visura 2026"' in page and 'value="2026-10-01"' in page
+    assert 'data-max-bytes="1048576"' in page and "Dimensione massima: 1 MB" in page
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count(DocumentVersion.id))) == 0
     folder = Path(app.config["UPLOAD_FOLDER"])
     assert not folder.exists() or not [p for p in folder.rglob("*") if p.is_file()]
+
+
+def test_a_body_over_the_hard_ceiling_is_still_refused(make_app, firm_user):
+    """MAX_REQUEST_MB stays the last resort: a body above it never reaches a view."""
+    app = make_app(MAX_UPLOAD_MB=1, MAX_REQUEST_MB=2)
+    client = app.test_client()
+    log_in(client, firm_user[0])
+    application_id = start(client)
+    response = upload(client, application_id, "LEG-01", PDF + b"0" * (3 * 1024 * 1024))
+    assert response.status_code == 413
+    assert "troppo grande" in response.get_data(as_text=True)
 
 
 def test_new_version_keeps_the_old_one(app, client, login, firm_user):
@@ -154,7 +169,7 @@ def test_submit_refused_with_missing_items_then_accepted(app, client, login, fir
     application_id = start(client)
     body = client.post(f"/applications/{application_id}/submit", data={},
                        follow_redirects=True).get_data(as_text=True)
-    assert "non è completa" in body
+    assert "non è ancora completa" in body and "Prima dell'invio manca ancora" in body
     for code in ("LEG-01", "LEG-02", "LEG-03", "LEG-04", "LEG-05", "LEG-06", "FOR-03"):
         assert code in body
     assert "dichiarazione del legale rappresentante" in body
@@ -245,3 +260,22 @@ def test_unknown_criterion_is_404(app, client, login, firm_user):
     login(firm_user[0])
     application_id = start(client)
     assert client.get(f"/applications/{application_id}/criteria/XXX-99").status_code == 404
+
+
+def test_one_consistent_state_message_without_the_declaration(app, client, login, firm_user):
+    """Everything uploaded but the declaration not ticked: the page never says both
+    "not complete" and "complete: you can submit"; it says what is left, once."""
+    login(firm_user[0])
+    application_id = start(client)
+    for code in ("LEG-01", "LEG-02", "LEG-03", "LEG-04", "LEG-05", "LEG-06", "FOR-03"):
+        upload(client, application_id, code)
+    before = client.get(f"/applications/{application_id}").get_data(as_text=True)
+    assert "La domanda è completa" not in before
+    assert "spunta la dichiarazione del legale rappresentante" in before
+    body = client.post(f"/applications/{application_id}/submit", data={},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "La domanda è completa" not in body and "non è completa" not in body
+    assert "alert-danger" not in body and "alert-success" not in body
+    assert "Per inviare la domanda spunta la dichiarazione" in body
+    with app.app_context():
+        assert db.session.get(Application, application_id).state == "draft"

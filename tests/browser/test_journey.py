@@ -326,7 +326,7 @@ def test_certification_journey(journey, live_server, tmp_path):
 
     visit(firm, f"/applications/{application_id}")
     expect(firm.locator("main")).to_contain_text("Criteri con documentazione: 7 su 28")
-    expect(firm.locator("main")).to_contain_text("La domanda è completa: puoi inviarla.")
+    expect(firm.locator("#submission-state")).to_contain_text("spunta la dichiarazione")
     tick(firm, "#declaration")
     journey.shot(firm, "application-ready", full_page=True)
     press(firm, "Invia la domanda")
@@ -390,7 +390,8 @@ def test_certification_journey(journey, live_server, tmp_path):
     assert computed, decide.locator("main").inner_text()
     level_label = computed.group(1)
     tick(decide, 'input[name="dec-outcome"][value="certify"]')
-    decide.select_option("#dec-level", label=level_label)
+    # The computed level is the one already chosen: the officer only confirms it.
+    expect(decide.locator("#dec-level option:checked")).to_contain_text(level_label)
     journey.shot(decide, "decision-form", full_page=True)
     press(decide, "Registra la decisione")
     expect(decide).to_have_url(re.compile(r"/officer$"))

@@ -139,5 +139,22 @@ def test_the_form_offers_the_computed_level_first_chosen(app, people):
     assessed(app, people, "L2")
     page = client_for(app, people["officer"]).get(
         f"/officer/applications/{people['application']}").get_data(as_text=True)
-    assert '<option selected value="L2">Bollino Blu ★★</option>' in page
-    assert "Bollino Blu ★★★" not in page
+    assert '<option selected value="L2">Bollino Blu ★★ (2 stelle su 3)</option>' in page
+    assert 'value="L3"' not in page  # never offered above the computed level
+
+
+def test_the_computed_level_stays_chosen_after_a_refused_submit(app, people):
+    """A submit refused for another reason (no reason to refuse, no level sent) shows the
+    computed level again, highest first, never the lowest one the browser would pick."""
+    assessed(app, people, "L2")
+    response = client_for(app, people["officer"]).post(
+        f"/officer/applications/{people['application']}", data={"dec-outcome": "refuse"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "servono le motivazioni" in page
+    assert '<option selected value="L2">Bollino Blu ★★ (2 stelle su 3)</option>' in page
+    assert page.index('value="L2"') < page.index('value="L1"')
+    response = client_for(app, people["officer"]).post(
+        f"/officer/applications/{people['application']}", data={"dec-outcome": "certify"})
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.scalar(db.select(Decision)).level == "L2"

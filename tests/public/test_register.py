@@ -45,7 +45,9 @@ def test_firm_public_page_and_home_counts(client, certified_firm):
     gamma = certified_firm("Gamma S.r.l.")
     page = client.get(f"/register/{gamma.firm_id}").get_data(as_text=True)
     assert "Gamma S.r.l." in page and gamma.number in page
-    assert "Bollino Blu ★★</a>: <strong>1</strong>" in client.get("/").get_data(as_text=True)
+    home = client.get("/").get_data(as_text=True)
+    assert ('Bollino Blu ★★</span><span class="visually-hidden">Bollino Blu, 2 stelle su 3</span>'
+            "</a>: <strong>1</strong>") in home
 
 
 def test_name_search_follows_renames(app, client, certified_firm):
