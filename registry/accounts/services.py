@@ -6,6 +6,7 @@ import re
 import secrets
 
 from flask import current_app
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -300,7 +301,9 @@ def sign_up(name: str, email: str, password: str, role: Role | str = Role.APPLIC
         raise DomainError(problem, field="password")
     existing = find_by_email(email)
     if existing is None:
-        send_confirmation(create_user(email, name, password, [role], confirmed=False))
+        user = create_user(email, name, password, [role], confirmed=False)
+        user.locale = str(get_locale() or "") or None  # the language signed up in
+        send_confirmation(user)
         return
     hash_password(password)  # the work creating an account would have done
     link = external_url("accounts.request_reset")
@@ -310,6 +313,13 @@ def sign_up(name: str, email: str, password: str, role: Role | str = Role.APPLIC
                  "password; se l'hai dimenticata, chiedine una nuova qui:\n\n%(link)s\n\n"
                  "Se non sei stato tu, ignora questo messaggio: il tuo account non è cambiato.",
                  link=link))
+
+
+def set_locale(user: User, code: str) -> None:
+    """Remember the language `user` chose: their emails are written in it."""
+    if code in current_app.config["LANGUAGES"] and user.locale != code:
+        user.locale = code
+        db.session.flush()
 
 
 def send_confirmation(user: User) -> None:

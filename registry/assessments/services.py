@@ -10,15 +10,17 @@ import datetime as dt
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from audits import sampling, scoring
 from audits.schemes_store import scheme_of
 from registry import auditlog
+from registry.accounts.models import active_with_role
 from registry.applications.models import Application, ChangeRequest
-from registry.applications.services import criterion_or_404, notify_firm
+from registry.applications.services import criterion_or_404, notify_firm, notify_people
 from registry.applications.transitions import transition
 from registry.applications.workflow import AUDITING, Action, ApplicationState
-from registry.assessments.assignments import is_assigned
+from registry.assessments.assignments import involved_in, is_assigned
 from registry.assessments.models import Assessment, CriterionScore, Finding
 from registry.assessments.workflow import (
     NONCONFORMITIES,
@@ -235,6 +237,23 @@ def submit_assessment(assessment: Assessment, application: Application, user) ->
     assessment.submitted_by_id = user.id
     transition(application, Action.COMPLETE_ASSESSMENT, user)
     auditlog.record("assessment.submitted", "application", application.id, actor=user)
+    notify_deciders(application)
+
+
+def notify_deciders(application: Application) -> None:
+    """Tell the officers who may decide the application (none who took part in its audit
+    or belongs to the firm) that a decision waits for them."""
+    db.session.flush()
+    involved = involved_in(application)
+    notify_people(
+        [officer for officer in active_with_role(Role.OFFICER)
+         if officer.id not in involved and officer.firm_id != application.firm_id],
+        _l("Decisione in attesa"),
+        _l("La valutazione della domanda n. %(n)d di %(f)s è stata completata: la "
+           "decisione di certificazione attende un responsabile che non ha preso parte "
+           "all'audit.", n=application.id, f=application.firm.name),
+        external_url("decisions.decide", application_id=application.id),
+        _l("Apri la decisione"))
 
 
 def request_changes(application: Application, user, items: str) -> ChangeRequest:
