@@ -331,6 +331,15 @@ def send_confirmation(user: User) -> None:
                  "questo collegamento:\n\n%(link)s\n", link=link))
 
 
+def resend_confirmation(email: str) -> None:
+    """Send the confirmation link again to an account that has not confirmed its address.
+    For an unknown, inactive or already confirmed address nothing happens: the page answers
+    the same in every case, so it reveals nothing about who has an account."""
+    user = find_by_email(email)
+    if user is not None and user.active and user.email_confirmed_at is None:
+        send_confirmation(user)
+
+
 def confirm_email(token: str) -> User:
     """Mark the address confirmed; an old or altered link is refused with its reason."""
     try:

@@ -7,6 +7,7 @@ from flask_login import current_user
 from sqlalchemy import text
 
 from registry.accounts.services import set_locale
+from registry.applications.first_steps import first_steps
 from registry.db import today_in_rome
 from registry.extensions import db
 from registry.public.register import counts_by_level
@@ -23,7 +24,8 @@ def home():
 @bp.get("/dashboard")
 @login_required
 def dashboard():
-    return render_template("core/dashboard.html", user=current_user)
+    return render_template("core/dashboard.html", user=current_user,
+                           checklist=first_steps(current_user))
 
 
 @bp.get("/lang/<code>")
