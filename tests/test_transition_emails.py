@@ -130,3 +130,17 @@ def test_a_refused_step_sends_nothing(mail_app, smtp_server, crew):
     admin.post(f"/admin/applications/{crew['application']}",
                data={"auditor_id": crew["auditor2"], "role": "second"})
     assert not smtp_server.wait(1, timeout=0.5)
+
+
+def test_sign_up_in_english_stores_the_language(mail_app, smtp_server):
+    client = mail_app.test_client()
+    client.get("/lang/en")
+    response = client.post("/account/signup", data={
+        "kind": "applicant", "name": "Jane Roe", "email": "jane@firm.it",
+        "password": factories.PASSWORD, "confirm": factories.PASSWORD})
+    assert response.status_code == 302
+    with mail_app.app_context():
+        user = db.session.scalar(db.select(User).where(User.email == "jane@firm.it"))
+        assert user.locale == "en"
+    (message,) = smtp_server.wait(1)
+    assert message["To"] == "jane@firm.it"
