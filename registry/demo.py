@@ -182,7 +182,10 @@ def _walk(firm: Firm, owner: User, target: str, kind: str = "initial",
             score = 1
         assessments.score_criterion(assessment, application, auditor, criterion, score=score,
                                     not_applicable=False, justification="",
-                                    notes="Verificato in sede.", evidence_reviewed="Demo")
+                                    notes="Verificato in sede.",
+                                    evidence_reviewed="Verbale di audit e registri 2025-2026",
+                                    records_from=dt.date(2025, 9, 1),
+                                    records_to=dt.date(2026, 8, 31))
         if target == "under_audit" and criterion == "MAN-07":
             return
         if target == "changes_requested" and criterion == "MAN-07":

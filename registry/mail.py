@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import logging
 import smtplib
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
 
-from flask import current_app
+from flask import current_app, g, has_app_context, render_template
+from flask_babel import force_locale
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -22,30 +25,80 @@ from registry.db import utcnow
 OUTBOX_KEY = "registry_outbox"
 
 
-def build_message(to: str | list[str], subject: str, body: str,
-                  headers: dict[str, str] | None = None) -> EmailMessage:
-    """A plain-text UTF-8 message from the registry's sender; `headers` adds more (e.g.
-    `List-Unsubscribe` and `List-Unsubscribe-Post` on messages to followers, RFC 8058)."""
+def build_message(to: str, subject: str, body: str,
+                  headers: dict[str, str] | None = None,
+                  html: str | None = None) -> EmailMessage:
+    """A plain-text UTF-8 message to one person from the registry's sender, with an HTML
+    alternative when `html` is given; `headers` adds more (e.g. `List-Unsubscribe` and
+    `List-Unsubscribe-Post` on messages to followers, RFC 8058)."""
+    if not isinstance(to, str):
+        # One recipient per message: people must not learn each other's addresses.
+        raise TypeError("one recipient per message: use queue_each()")
     message = EmailMessage()
     message["From"] = current_app.config["MAIL_SENDER"]
-    message["To"] = ", ".join(to) if isinstance(to, list) else to
+    message["To"] = to
     message["Subject"] = subject
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = make_msgid(domain="bollinoblu.local")
     for name, value in (headers or {}).items():
         message[name] = value
     message.set_content(body)
+    if html is not None:
+        message.add_alternative(html, subtype="html")
     return message
 
 
-def queue(session: Session, to: str | list[str], subject: str, body: str,
-          headers: dict[str, str] | None = None) -> None:
-    """Send this message when `session` commits; forget it if the session rolls back."""
+def queue(session: Session, to: str, subject: str, body: str,
+          headers: dict[str, str] | None = None, html: str | None = None) -> None:
+    """Send this message to one address when `session` commits; forget it if the session
+    rolls back."""
     if not to:
         return
     config = dict(current_app.config)
     session.info.setdefault(OUTBOX_KEY, []).append(
-        (build_message(to, subject, body, headers), config))
+        (build_message(to, subject, body, headers, html), config))
+
+
+def queue_each(session: Session, addresses: Iterable[str], subject: str, body: str,
+               headers: dict[str, str] | None = None) -> None:
+    """The same message to each address, one message per recipient (no shared `To:`)."""
+    for address in sorted(set(addresses)):
+        queue(session, address, subject, body, headers)
+
+
+@contextmanager
+def in_language(locale: str | None) -> Iterator[None]:
+    """Translate in `locale` (a person's stored language) inside the block; the registry
+    caches the request's catalogue in `g`, so that cache is set aside meanwhile."""
+    if not locale or locale not in current_app.config["LANGUAGES"]:
+        locale = current_app.config["BABEL_DEFAULT_LOCALE"]
+    cached = g.pop("_babel_translations", None) if has_app_context() else None
+    try:
+        with force_locale(locale):
+            yield
+    finally:
+        g.pop("_babel_translations", None)
+        if cached is not None:
+            g._babel_translations = cached
+
+
+def queue_for(session: Session, person, subject, body, link: str | None = None,
+              action=None) -> None:
+    """A message to one person (anything with `email` and `locale`) in their language,
+    plain text and HTML, with the link to act on. `subject`, `body` and `action` are lazy
+    strings (`_l(...)`) or callables, rendered in the person's language."""
+    with in_language(getattr(person, "locale", None)):
+        subject_text, body_text = _text(subject), _text(body)
+        action_text = _text(action) if action is not None else None
+        plain = body_text + (f"\n\n{link}" if link else "")
+        html = render_template("email/message.html", subject=subject_text,
+                               paragraphs=[p for p in body_text.split("\n\n") if p.strip()],
+                               link=link, action=action_text)
+    queue(session, person.email, subject_text, plain, html=html)
+
+
+def _text(value) -> str:
+    return str(value() if callable(value) else value)
 
 
 def deliver(message: EmailMessage, config: dict) -> None:
@@ -72,8 +125,14 @@ def _write_outbox(message: EmailMessage, config: dict) -> None:
     path.write_bytes(bytes(message))
     logging.getLogger("registry.mail").info(
         "email to %s, %r, written to %s\n%s", message["To"], message["Subject"], path,
-        message.get_content(),
+        plain_text(message),
     )
+
+
+def plain_text(message: EmailMessage) -> str:
+    """The plain-text part of a message (the whole content when it has one part only)."""
+    part = message.get_body(("plain",)) or message
+    return part.get_content()
 
 
 @event.listens_for(Session, "after_commit")

@@ -167,14 +167,32 @@ def certify(firm, owner, level: str = "L2", kind: str = "initial"):
     score = {"L1": 3, "L2": 3, "L3": 4}[level]
     for code in ALL_CRITERIA:
         value = 2 if level == "L1" and code.startswith("FOR") else score
-        assessments.score_criterion(assessment, application, auditor, code, score=value,
-                                    not_applicable=False, justification="", notes="",
-                                    evidence_reviewed="")
+        score_with_evidence(assessment, application, auditor, code, value)
+    audit_details(assessment, application, auditor)
     assessments.submit_assessment(assessment, application, auditor)
     decision = decisions.decide(application, officer, "certify", level, "")
     db.session.commit()
     return db.session.scalar(db.select(Certificate).where(
         Certificate.decision_id == decision.id))
+
+
+RECORDS = (dt.date(2025, 1, 1), dt.date(2025, 12, 31))  # twelve months of records
+
+
+def score_with_evidence(assessment, application, auditor, code: str, value: int):
+    """Score one criterion the way the scheme requires: an evidence reference and, for 3
+    and 4, twelve months of records."""
+    return assessments.score_criterion(
+        assessment, application, auditor, code, score=value, not_applicable=False,
+        justification="", notes="", evidence_reviewed="Verbale di audit, registri 2025",
+        records_from=RECORDS[0], records_to=RECORDS[1])
+
+
+def audit_details(assessment, application, auditor, site_ids=None):
+    """Audit dates and the sites visited (every site of the firm unless told)."""
+    sites = [site.id for site in application.firm.sites] if site_ids is None else site_ids
+    assessments.save_audit_details(assessment, application, auditor, dt.date(2026, 10, 5),
+                                   dt.date(2026, 10, 7), sites)
 
 
 def add_knockout_evidence(application, user) -> None:

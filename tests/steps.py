@@ -83,17 +83,36 @@ def scores_for(level: str) -> dict:
     return with_codes
 
 
+# What an auditor writes beside every score: the evidence reference and, for 3 and 4, the
+# twelve months of records examined (the scheme's evidence rules).
+EVIDENCE = {"sc-evidence_reviewed": "Verbale di audit, registro formazione 2025 (sede di Roma)",
+            "sc-records_from": "2025-01-01", "sc-records_to": "2025-12-31"}
+
+
 def score_all(client, application_id, scores):
     for code, score in scores.items():
         response = client.post(f"/audit/applications/{application_id}/criteria/{code}",
-                               data={"sc-score": str(score), "sc-submit": "1"})
+                               data={"sc-score": str(score), "sc-submit": "1", **EVIDENCE})
         assert response.status_code == 302, (code, response.get_data(as_text=True)[:500])
+
+
+def audit_details(app, client, application_id):
+    """The audit dates and every site of the firm visited, as the auditor saves them."""
+    with app.app_context():
+        application = db.session.get(Application, application_id)
+        sites = [str(site.id) for site in application.firm.sites]
+    response = client.post(f"/audit/applications/{application_id}/details",
+                           data={"det-started_on": "2026-10-05", "det-ended_on": "2026-10-07",
+                                 "det-sites": sites, "det-submit": "1"})
+    assert response.status_code == 302
+    return response
 
 
 def assessed(app, people, level):
     assert assign(app, people).status_code == 302
     auditor = open_file(app, people)
     score_all(auditor, people["application"], scores_for(level))
+    audit_details(app, auditor, people["application"])
     response = auditor.post(f"/audit/applications/{people['application']}/submit")
     assert response.status_code == 302
     with app.app_context():

@@ -48,6 +48,7 @@ ROUTES = {
     "accounts.reset_password": ("GET", "/account/reset/bad-token", dict.fromkeys(ALL, 302)),
     "accounts.signup": ("GET", "/account/signup", PUBLIC),
     "accounts.confirm_email": ("GET", "/account/confirm/bad-token", dict.fromkeys(ALL, 302)),
+    "accounts.resend_confirmation": ("GET", "/account/confirm/resend", PUBLIC),
     "admin.users": ("GET", "/admin/users", only("admin")),
     "admin.create_user": ("GET", "/admin/users/new", only("admin")),
     "admin.edit_user": ("GET", "/admin/users/{auditor}", only("admin")),

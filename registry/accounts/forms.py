@@ -48,6 +48,12 @@ class ResetRequestForm(FlaskForm):
     submit = SubmitField(_l("Invia il collegamento"))
 
 
+class ResendConfirmationForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(REQUIRED),
+                                                Email(_l("Indirizzo email non valido."))])
+    submit = SubmitField(_l("Invia di nuovo l'email di conferma"))
+
+
 class ResetForm(FlaskForm):
     password = PasswordField(_l("Nuova password"), validators=[DataRequired(REQUIRED)])
     confirm = PasswordField(_l("Ripeti la nuova password"), validators=[

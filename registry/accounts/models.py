@@ -32,6 +32,8 @@ class User(db.Model):
     totp_secret: Mapped[str | None] = mapped_column(String(255))
     totp_confirmed_at: Mapped[dt.datetime | None]
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
+    # The language the person last chose ("it"/"en"): their emails are written in it.
+    locale: Mapped[str | None] = mapped_column(String(8))
 
     # The token of the session this object was loaded for (never stored: the database
     # keeps only its hash, in UserSession). Flask-Login keeps it in the signed cookie.

@@ -6,6 +6,7 @@ import re
 import secrets
 
 from flask import current_app
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -300,7 +301,9 @@ def sign_up(name: str, email: str, password: str, role: Role | str = Role.APPLIC
         raise DomainError(problem, field="password")
     existing = find_by_email(email)
     if existing is None:
-        send_confirmation(create_user(email, name, password, [role], confirmed=False))
+        user = create_user(email, name, password, [role], confirmed=False)
+        user.locale = str(get_locale() or "") or None  # the language signed up in
+        send_confirmation(user)
         return
     hash_password(password)  # the work creating an account would have done
     link = external_url("accounts.request_reset")
@@ -312,6 +315,13 @@ def sign_up(name: str, email: str, password: str, role: Role | str = Role.APPLIC
                  link=link))
 
 
+def set_locale(user: User, code: str) -> None:
+    """Remember the language `user` chose: their emails are written in it."""
+    if code in current_app.config["LANGUAGES"] and user.locale != code:
+        user.locale = code
+        db.session.flush()
+
+
 def send_confirmation(user: User) -> None:
     """Email the link that confirms the address."""
     token = make_token("confirm", user.id, user.email)
@@ -319,6 +329,15 @@ def send_confirmation(user: User) -> None:
     mail.queue(db.session, user.email, _("Conferma il tuo indirizzo email"),
                _("Benvenuto nel Registro Bollino Blu.\n\nPer confermare il tuo indirizzo apri "
                  "questo collegamento:\n\n%(link)s\n", link=link))
+
+
+def resend_confirmation(email: str) -> None:
+    """Send the confirmation link again to an account that has not confirmed its address.
+    For an unknown, inactive or already confirmed address nothing happens: the page answers
+    the same in every case, so it reveals nothing about who has an account."""
+    user = find_by_email(email)
+    if user is not None and user.active and user.email_confirmed_at is None:
+        send_confirmation(user)
 
 
 def confirm_email(token: str) -> User:

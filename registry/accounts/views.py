@@ -24,6 +24,7 @@ from registry.accounts.forms import (
     LoginForm,
     PasswordChangeForm,
     RecoveryCodesForm,
+    ResendConfirmationForm,
     ResetForm,
     ResetRequestForm,
     SignupForm,
@@ -140,6 +141,8 @@ def login():
         elif user.email_confirmed_at is None:
             form.email.errors.append(_("Conferma prima il tuo indirizzo email: ti abbiamo "
                                        "inviato un collegamento."))
+            resend = ResendConfirmationForm(email=form.email.data)
+            return render_template("accounts/login.html", form=form, resend=resend)
         else:
             pending = services.password_accepted(user)
             if pending is None:
@@ -334,6 +337,19 @@ def signup():
                                  "contiene, poi accedi.")).ok:
         return redirect(url_for("accounts.login"))
     return render_template("accounts/signup.html", form=form)
+
+
+@bp.route("/confirm/resend", methods=["GET", "POST"])
+@limiter.limit("5 per hour", methods=["POST"], scope="confirm-resend")
+def resend_confirmation():
+    form = ResendConfirmationForm()
+    if form.validate_on_submit():
+        services.resend_confirmation(form.email.data)
+        db.session.commit()
+        flash(_("Se l'indirizzo corrisponde a un account non ancora confermato, riceverai di "
+                "nuovo l'email con il collegamento di conferma."), "info")
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/resend_confirmation.html", form=form)
 
 
 @bp.get("/confirm/<token>")

@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func
 
 from audits.schemes_store import current_version, scheme_of
@@ -212,23 +213,42 @@ def submit(application: Application, user: User, declaration: bool) -> None:
     application.declaration_by_id = user.id
     application.declaration_at = utcnow()
     transition(application, Action.SUBMIT, user)
-    notify_firm_and_admins(application, _("Domanda inviata"), _(
+    notify_firm(application, _("Domanda inviata"), _(
         "La domanda n. %(n)d di %(f)s è stata inviata per la valutazione.\n\n%(link)s",
         n=application.id, f=application.firm.name,
         link=external_url("applications.detail", application_id=application.id)))
+    # The administrators act next: they assign the auditors.
+    notify_people(
+        [admin for admin in active_with_role(Role.ADMIN) if admin.firm_id != application.firm_id],
+        _l("Domanda inviata"),
+        _l("La domanda n. %(n)d di %(f)s è stata inviata per la valutazione: assegna i "
+           "valutatori.", n=application.id, f=application.firm.name),
+        external_url("assessments.assign", application_id=application.id),
+        _l("Assegna i valutatori"))
 
 
 def notify_firm(application: Application, subject: str, body: str) -> None:
-    """Email every active member of the application's firm (after commit)."""
-    if members := member_emails(application.firm_id):
-        mail.queue(db.session, members, subject, body)
+    """Email every active member of the application's firm (after commit), one message
+    each."""
+    mail.queue_each(db.session, member_emails(application.firm_id), subject, body)
 
 
 def notify_firm_and_admins(application: Application, subject: str, body: str) -> None:
-    """Email the firm's members and the administrators who assign the audit."""
+    """Email the firm's members and the administrators who assign the audit, one message
+    each."""
     admins = [user.email for user in active_with_role(Role.ADMIN)]
-    if recipients := sorted(set(member_emails(application.firm_id)) | set(admins)):
-        mail.queue(db.session, recipients, subject, body)
+    mail.queue_each(db.session, set(member_emails(application.firm_id)) | set(admins),
+                    subject, body)
+
+
+def notify_people(people, subject, body, link: str, action=None) -> None:
+    """One message to each person (once), in their language, with the link to act on;
+    `subject`, `body` and `action` are lazy strings."""
+    seen: set[int] = set()
+    for person in people:
+        if person.id not in seen and person.active:
+            seen.add(person.id)
+            mail.queue_for(db.session, person, subject, body, link, action)
 
 
 def criterion_or_404(scheme, code: str):

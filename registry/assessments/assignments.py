@@ -10,12 +10,14 @@ took part in a file and none of them decides it.
 from __future__ import annotations
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from audits.sampling import surveillance_criteria
 from audits.schemes_store import scheme_of
 from registry import auditlog
 from registry.applications import access
 from registry.applications.models import Application
+from registry.applications.services import notify_people
 from registry.applications.transitions import transition
 from registry.applications.workflow import (
     ASSIGNABLE,
@@ -36,6 +38,7 @@ from registry.certificates.cycle import SURVEILLANCE_MONTHS
 from registry.db import utcnow
 from registry.errors import DomainError, NotFound, NotPermitted
 from registry.extensions import db
+from registry.links import external_url
 from registry.security import Role
 
 
@@ -103,6 +106,13 @@ def assign(application, auditor, role: str, admin) -> Assignment:
     db.session.flush()
     auditlog.record("assignment.created", "application", application.id, actor=admin,
                     after={"auditor_id": auditor.id, "role": str(role)})
+    # The auditor acts next: sign the impartiality declaration, then audit.
+    notify_people([auditor], _l("Ti è stata assegnata una valutazione"), _l(
+        "Ti è stata assegnata la valutazione della domanda n. %(n)d di %(f)s.\n\n"
+        "Prima di iniziare firma la dichiarazione di imparzialità.",
+        n=application.id, f=application.firm.name),
+        external_url("assessments.declaration", application_id=application.id),
+        _l("Firma la dichiarazione e inizia"))
     return assignment
 
 

@@ -40,8 +40,12 @@ class ScoreForm(FlaskForm):
                        validators=[DataRequired(_l("Scegli un punteggio da 0 a 4 oppure N/A."))])
     justification = TextAreaField(_l("Giustificazione (obbligatoria per N/A)"),
                                   validators=[Length(max=4000)])
-    evidence_reviewed = TextAreaField(_l("Evidenze esaminate (documento, data, sede, "
-                                         "campione)"), validators=[Length(max=4000)])
+    evidence_reviewed = TextAreaField(_l("Riferimento all'evidenza esaminata (documento, data, "
+                                         "sede, campione) — obbligatorio per ogni punteggio"),
+                                      validators=[Length(max=4000)])
+    records_from = DateField(_l("Registrazioni esaminate dal (per 3 e 4: almeno 12 mesi)"),
+                             validators=[Optional()])
+    records_to = DateField(_l("Registrazioni esaminate al"), validators=[Optional()])
     notes = TextAreaField(_l("Note"), validators=[Length(max=4000)])
     submit = SubmitField(_l("Salva il punteggio"))
 

@@ -98,6 +98,9 @@ class CriterionScore(db.Model):
     justification: Mapped[str | None] = mapped_column(Text)
     notes: Mapped[str | None] = mapped_column(Text)
     evidence_reviewed: Mapped[str | None] = mapped_column(Text)
+    # The period of the records examined, required for 3 and 4 (at least 12 months).
+    records_from: Mapped[dt.date | None]
+    records_to: Mapped[dt.date | None]
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

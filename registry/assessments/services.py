@@ -10,15 +10,17 @@ import datetime as dt
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from audits import sampling, scoring
 from audits.schemes_store import scheme_of
 from registry import auditlog
+from registry.accounts.models import active_with_role
 from registry.applications.models import Application, ChangeRequest
-from registry.applications.services import criterion_or_404, notify_firm
+from registry.applications.services import criterion_or_404, notify_firm, notify_people
 from registry.applications.transitions import transition
 from registry.applications.workflow import AUDITING, Action, ApplicationState
-from registry.assessments.assignments import is_assigned
+from registry.assessments.assignments import involved_in, is_assigned
 from registry.assessments.models import Assessment, CriterionScore, Finding
 from registry.assessments.workflow import (
     NONCONFORMITIES,
@@ -27,7 +29,7 @@ from registry.assessments.workflow import (
     AuditType,
     FindingKind,
 )
-from registry.db import utcnow
+from registry.db import today_in_rome, utcnow
 from registry.errors import DomainError, NotPermitted
 from registry.extensions import db
 from registry.firms.geography import is_eu
@@ -72,22 +74,85 @@ def assessment_of(application: Application) -> Assessment | None:
         Assessment.application_id == application.id))
 
 
+RECORDS_MONTHS = 12  # scale anchor 3: "records for at least 12 months" (also for 4)
+
+
+def months_later(day: dt.date, months: int) -> dt.date:
+    """The same day `months` later (the month's last day when it has fewer days)."""
+    month0 = day.month - 1 + months
+    year, month = day.year + month0 // 12, month0 % 12 + 1
+    for last in (31, 30, 29, 28):
+        try:
+            return day.replace(year=year, month=month, day=min(day.day, last))
+        except ValueError:
+            continue
+    raise ValueError(day)
+
+
+def covers_records_period(records_from: dt.date | None, records_to: dt.date | None) -> bool:
+    """True if the records run for at least RECORDS_MONTHS whole months (1 Jan–31 Dec is
+    twelve)."""
+    return (records_from is not None and records_to is not None
+            and records_to + dt.timedelta(days=1) >= months_later(records_from,
+                                                                  RECORDS_MONTHS))
+
+
+def evidence_problems(code: str, score: int | None, not_applicable: bool,
+                      justification: str | None, evidence_reviewed: str | None,
+                      records_from: dt.date | None, records_to: dt.date | None
+                      ) -> list[tuple[str, str]]:
+    """What the scheme's evidence rules find missing in one criterion's score, as (field,
+    message naming the criterion): N/A needs a reason; every score an evidence reference;
+    3 and 4 the period of the records examined, at least 12 months."""
+    if not_applicable:
+        if not (justification or "").strip():
+            return [("justification", _("Criterio %(c)s: per N/A serve una giustificazione "
+                                        "scritta.", c=code))]
+        return []
+    problems = []
+    if not (evidence_reviewed or "").strip():
+        problems.append(("evidence_reviewed", _(
+            "Criterio %(c)s: manca il riferimento all'evidenza.", c=code)))
+    if score is not None and score >= 3:
+        if records_from is None or records_to is None:
+            problems.append(("records_from", _(
+                "Criterio %(c)s: per il punteggio %(s)d indica il periodo delle registrazioni "
+                "esaminate (almeno %(m)d mesi).", c=code, s=score, m=RECORDS_MONTHS)))
+        elif records_to < records_from:
+            problems.append(("records_to", _(
+                "Criterio %(c)s: la fine del periodo delle registrazioni precede l'inizio.",
+                c=code)))
+        elif not covers_records_period(records_from, records_to):
+            problems.append(("records_from", _(
+                "Criterio %(c)s: il punteggio %(s)d richiede almeno %(m)d mesi di "
+                "registrazioni; il periodo indicato è più breve.",
+                c=code, s=score, m=RECORDS_MONTHS)))
+    return problems
+
+
 def score_criterion(assessment: Assessment, application: Application, user, code: str, *,
                     score: int | None, not_applicable: bool, justification: str,
-                    notes: str, evidence_reviewed: str) -> CriterionScore:
-    """Record (or change) the draft score of one criterion."""
+                    notes: str, evidence_reviewed: str, records_from: dt.date | None = None,
+                    records_to: dt.date | None = None) -> CriterionScore:
+    """Record (or change) the draft score of one criterion, held to the scheme's evidence
+    rules (see `evidence_problems`)."""
     require_auditor(user, application)
     require_open(assessment, application)
     criterion = criterion_or_404(scheme_of(application.scheme_version), code)
     if not_applicable:
         if not criterion.na_allowed:
             raise DomainError(_("Per questo criterio N/A non è ammesso."), field="score")
-        if not justification.strip():
-            raise DomainError(_("Per N/A serve una giustificazione scritta."),
-                              field="justification")
         score = None
     elif score is None or not 0 <= score <= 4:
         raise DomainError(_("Scegli un punteggio da 0 a 4 oppure N/A."), field="score")
+    if records_to is not None and records_to > today_in_rome():
+        raise DomainError(_("Criterio %(c)s: il periodo delle registrazioni non può finire "
+                            "nel futuro.", c=code), field="records_to")
+    problems = evidence_problems(code, score, not_applicable, justification,
+                                 evidence_reviewed, records_from, records_to)
+    if problems:
+        raise DomainError(" ".join(message for _field, message in problems),
+                          field=problems[0][0])
     row = db.session.scalar(db.select(CriterionScore).where(
         CriterionScore.assessment_id == assessment.id, CriterionScore.criterion_code == code))
     before = None
@@ -100,12 +165,43 @@ def score_criterion(assessment: Assessment, application: Application, user, code
     row.justification = justification.strip() or None
     row.notes = notes.strip() or None
     row.evidence_reviewed = evidence_reviewed.strip() or None
+    keep_period = not not_applicable and score is not None and score >= 3
+    row.records_from = records_from if keep_period else None
+    row.records_to = records_to if keep_period else None
     row.updated_by_id = user.id
     db.session.flush()
     auditlog.record("assessment.scored", "application", application.id, actor=user,
                     before=before, after={"criterion": code, "score": score,
-                                          "na": not_applicable})
+                                          "na": not_applicable,
+                                          "records_from": row.records_from,
+                                          "records_to": row.records_to})
     return row
+
+
+def submission_problems(assessment: Assessment, application: Application) -> list[str]:
+    """Everything that stops the assessment from being submitted, each message saying
+    which criterion misses what: scores, evidence rules, audit dates, sites visited."""
+    problems = []
+    missing = unscored(assessment, application)
+    if missing:
+        problems.append(_("Mancano i punteggi di: %(c)s.", c=", ".join(missing)))
+    wanted = set(to_score(assessment, application))
+    for row in sorted(assessment.scores, key=lambda r: r.criterion_code):
+        if row.is_set and row.criterion_code in wanted:
+            problems.extend(message for _field, message in evidence_problems(
+                row.criterion_code, row.score, row.not_applicable, row.justification,
+                row.evidence_reviewed, row.records_from, row.records_to))
+    if assessment.started_on is None or assessment.ended_on is None:
+        problems.append(_("Indica le date di inizio e fine dell'audit."))
+    if not assessment.sites_visited:
+        problems.append(_("Indica le sedi visitate durante l'audit."))
+    unvisited = [site for site in required_sites(assessment, application)
+                 if site.id not in set(assessment.sites_visited or [])]
+    if unvisited:
+        problems.append(_("Il campione deve comprendere le sedi fuori UE e quelle aperte "
+                          "dopo l'ultimo audit: mancano %(s)s.",
+                          s=", ".join(site.public_place() for site in unvisited)))
+    return problems
 
 
 def add_finding(assessment: Assessment, application: Application, user, code: str, kind: str,
@@ -221,20 +317,31 @@ def submit_assessment(assessment: Assessment, application: Application, user) ->
     """Lock the assessment once every criterion is scored or justified N/A."""
     require_auditor(user, application)
     require_open(assessment, application)
-    missing = unscored(assessment, application)
-    if missing:
-        raise DomainError(_("Mancano i punteggi di: %(c)s.", c=", ".join(missing)))
-    unvisited = [site for site in required_sites(assessment, application)
-                 if site.id not in set(assessment.sites_visited or [])]
-    if unvisited:
-        raise DomainError(_("Il campione deve comprendere le sedi fuori UE e quelle aperte "
-                            "dopo l'ultimo audit: mancano %(s)s.",
-                            s=", ".join(site.public_place() for site in unvisited)))
+    problems = submission_problems(assessment, application)
+    if problems:
+        raise DomainError(" ".join(problems))
     assessment.state = AssessmentState.SUBMITTED
     assessment.submitted_at = utcnow()
     assessment.submitted_by_id = user.id
     transition(application, Action.COMPLETE_ASSESSMENT, user)
     auditlog.record("assessment.submitted", "application", application.id, actor=user)
+    notify_deciders(application)
+
+
+def notify_deciders(application: Application) -> None:
+    """Tell the officers who may decide the application (none who took part in its audit
+    or belongs to the firm) that a decision waits for them."""
+    db.session.flush()
+    involved = involved_in(application)
+    notify_people(
+        [officer for officer in active_with_role(Role.OFFICER)
+         if officer.id not in involved and officer.firm_id != application.firm_id],
+        _l("Decisione in attesa"),
+        _l("La valutazione della domanda n. %(n)d di %(f)s è stata completata: la "
+           "decisione di certificazione attende un responsabile che non ha preso parte "
+           "all'audit.", n=application.id, f=application.firm.name),
+        external_url("decisions.decide", application_id=application.id),
+        _l("Apri la decisione"))
 
 
 def request_changes(application: Application, user, items: str) -> ChangeRequest:

@@ -116,7 +116,8 @@ def workspace(application_id: int):
         required_sites=services.required_sites(assessment, application),
         changes=ChangesForm(prefix="chg"), simple=SimpleForm(),
         sample=services.proposed_sample(assessment, application),
-        actions=services.workspace_actions(assessment, application), result=result)
+        actions=services.workspace_actions(assessment, application), result=result,
+        problems=services.submission_problems(assessment, application))
 
 
 @bp.post("/audit/applications/<int:application_id>/resume")
@@ -142,7 +143,8 @@ def criterion(application_id: int, code: str):
     if row is not None:
         initial = {"score": "na" if row.not_applicable else str(row.score),
                    "justification": row.justification, "notes": row.notes,
-                   "evidence_reviewed": row.evidence_reviewed}
+                   "evidence_reviewed": row.evidence_reviewed,
+                   "records_from": row.records_from, "records_to": row.records_to}
     form = ScoreForm(prefix="sc", data=initial)
     finding = FindingForm(prefix="fd")
     if form.submit.data and form.validate_on_submit():
@@ -151,7 +153,8 @@ def criterion(application_id: int, code: str):
                 assessment, application, current_user, code,
                 score=None if na else int(form.score.data), not_applicable=na,
                 justification=form.justification.data or "", notes=form.notes.data or "",
-                evidence_reviewed=form.evidence_reviewed.data or ""),
+                evidence_reviewed=form.evidence_reviewed.data or "",
+                records_from=form.records_from.data, records_to=form.records_to.data),
                 form=form, success=_("Punteggio salvato (bozza).")).ok:
             return redirect(url_for("assessments.workspace", application_id=application_id))
     elif finding.submit.data and finding.validate_on_submit() and run_use_case(

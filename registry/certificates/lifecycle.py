@@ -132,7 +132,7 @@ def change_status(certificate: Certificate, action: CertificateAction | str,
 
 def _notify(certificate: Certificate, status: CertificateStatus, reason: str) -> None:
     if members := member_emails(certificate.firm_id):
-        mail.queue(db.session, members,
+        mail.queue_each(db.session, members,
                    _("Certificato %(n)s: %(s)s", n=certificate.number, s=status_label(status)),
                    _("Lo stato del certificato %(n)s è ora «%(s)s».\nMotivazione: %(r)s",
                      n=certificate.number, s=status_label(status), r=reason))

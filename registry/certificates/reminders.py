@@ -47,7 +47,7 @@ def send_reminders(day: dt.date) -> int:
             if (certificate.number, kind) in already:
                 continue
             if members := member_emails(certificate.firm_id):
-                mail.queue(db.session, members,
+                mail.queue_each(db.session, members,
                            _("Promemoria per il certificato %(n)s", n=certificate.number), text)
             db.session.add(Reminder(certificate_number=certificate.number, kind=kind))
             already.add((certificate.number, kind))

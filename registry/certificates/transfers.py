@@ -73,7 +73,7 @@ def transfer(certificate: Certificate, target_vat: str, officer: User,
                                           "to_firm_id": target.id, "reason": reason})
     for firm_id in (source.id, target.id):
         if members := member_emails(firm_id):
-            mail.queue(db.session, members, _("Trasferimento del certificato %(n)s",
+            mail.queue_each(db.session, members, _("Trasferimento del certificato %(n)s",
                                               n=certificate.number),
                        _("Il certificato %(o)s è stato trasferito a %(f)s: il nuovo "
                          "certificato è il n. %(n)s, con le stesse date di validità.",

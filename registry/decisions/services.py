@@ -14,15 +14,17 @@ import json
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from audits.schemes_store import scheme_of
 from audits.scoring import level_rank
 from registry import auditlog, mail
+from registry.accounts.models import active_with_role
 from registry.applications.models import Application, DocumentVersion
 from registry.applications.models import Document as EvidenceDocument
-from registry.applications.services import notify_firm
+from registry.applications.services import notify_firm, notify_people
 from registry.applications.transitions import transition
 from registry.applications.workflow import DECIDABLE, Action, ApplicationKind
 from registry.assessments.assignments import involved_in
@@ -295,6 +297,7 @@ def lodge_appeal(decision: Decision, user, text: str, today: dt.date | None = No
     db.session.flush()
     auditlog.record("appeal.lodged", "application", application.id, actor=user,
                     after={"appeal_id": appeal.id})
+    notify_appeal_lodged(appeal)
     return appeal
 
 
@@ -314,7 +317,29 @@ def lodge_status_appeal(change: StatusChange, user, text: str,
     db.session.flush()
     auditlog.record("appeal.lodged", "certificate", certificate.number, actor=user,
                     after={"appeal_id": appeal.id, "status_change_id": change.id})
+    notify_appeal_lodged(appeal)
     return appeal
+
+
+def notify_appeal_lodged(appeal: Appeal) -> None:
+    """The administrators assign the appeal; the officers who could decide it (no part in
+    the decision or the audit) are told it may come to them."""
+    firm = (appeal.decision.application.firm if appeal.decision is not None
+            else appeal.status_change.certificate.firm)
+    notify_people([admin for admin in active_with_role(Role.ADMIN) if admin.firm_id != firm.id],
+                  _l("Ricorso presentato"),
+                  _l("%(f)s ha presentato un ricorso (n. %(n)d): assegnalo a un responsabile "
+                     "che non ha preso parte alla decisione né all'audit.",
+                     f=firm.name, n=appeal.id),
+                  external_url("decisions.assign_appeal", appeal_id=appeal.id),
+                  _l("Assegna il ricorso"))
+    notify_people([officer for officer in active_with_role(Role.OFFICER)
+                   if not appeal_obstacles(appeal, officer)],
+                  _l("Ricorso presentato"),
+                  _l("%(f)s ha presentato un ricorso (n. %(n)d). Non hai preso parte alla "
+                     "decisione né all'audit: un amministratore potrà assegnarlo a te.",
+                     f=firm.name, n=appeal.id),
+                  external_url("decisions.index"), _l("Apri le tue decisioni"))
 
 
 def appeal_obstacles(appeal: Appeal, officer) -> list[str]:
@@ -354,6 +379,10 @@ def assign_appeal(appeal: Appeal, officer, admin) -> None:
         subject = ("certificate", appeal.status_change.certificate.number)
     auditlog.record("appeal.assigned", *subject, actor=admin,
                     after={"appeal_id": appeal.id, "officer_id": officer.id})
+    notify_people([officer], _l("Ti è stato assegnato un ricorso"),
+                  _l("Ti è stato assegnato il ricorso n. %(n)d: esaminalo e decidilo.",
+                     n=appeal.id),
+                  external_url("decisions.appeal", appeal_id=appeal.id), _l("Apri il ricorso"))
 
 
 def decide_appeal(appeal: Appeal, officer, outcome: str, reason: str) -> None:
@@ -415,7 +444,7 @@ def _decide_status_appeal(appeal: Appeal, officer, outcome: AppealOutcome | str,
                       public_reason=f"Ricorso accolto: {reason}",
                       internal_reason=f"ricorso n. {appeal.id}, deciso da {officer.email}")
     if members := member_emails(certificate.firm_id):
-        mail.queue(db.session, members, _("Esito del ricorso"), _(
+        mail.queue_each(db.session, members, _("Esito del ricorso"), _(
             "Il ricorso contro lo stato «%(s)s» del certificato %(n)s è stato deciso: "
             "%(o)s.\n\n%(r)s", s=status_label(change.status), n=certificate.number,
             o=appeal_outcome_label(outcome), r=reason))

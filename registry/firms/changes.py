@@ -159,7 +159,7 @@ def decide_change(change: ProfileChange, officer: User, approve: bool,
     if approve:
         firm_changed.send(firm, actor=officer)
     if members := member_emails(firm.id):
-        mail.queue(db.session, members, _("Richiesta di modifica dei dati: %(s)s",
+        mail.queue_each(db.session, members, _("Richiesta di modifica dei dati: %(s)s",
                                           s=_("approvata") if approve else _("respinta")),
                    _("La richiesta di modifica dei dati di %(f)s è stata %(s)s.\n"
                      "Motivazione: %(r)s\n\n%(link)s", f=firm.name,

@@ -207,9 +207,13 @@ def test_submit_emails_firm_and_admins(mail_app, smtp_server):
     log_in(client, user_id)
     assert client.post(f"/applications/{application_id}/submit",
                        data={"declaration": "y"}).status_code == 302
-    messages = smtp_server.wait(1)
-    assert messages and "owner@firm.it" in messages[0]["To"] and "admin@example.it" in \
-        messages[0]["To"]
+    messages = smtp_server.wait(2)
+    # One recipient per message: the firm and the staff never share a `To:` line.
+    assert sorted(m["To"] for m in messages) == ["admin@example.it", "owner@firm.it"]
+    to_admin = next(m for m in messages if m["To"] == "admin@example.it")
+    assert f"/admin/applications/{application_id}" in to_admin.get_body(
+        ("plain",)).get_content()
+    assert to_admin.get_body(("html",)) is not None
 
 
 def test_withdraw(app, client, login, firm_user):

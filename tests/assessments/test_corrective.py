@@ -19,7 +19,16 @@ from registry.decisions.models import Decision
 from registry.extensions import db
 from registry.firms.models import Firm
 from tests import factories
-from tests.steps import assign, client_for, decide, open_file, score_all, scores_for, state_of
+from tests.steps import (
+    assign,
+    audit_details,
+    client_for,
+    decide,
+    open_file,
+    score_all,
+    scores_for,
+    state_of,
+)
 
 PDF = factories.MINIMAL_PDF
 
@@ -35,6 +44,7 @@ def _audited_with_findings(app, people):
             "fd-submit": "1"})
         assert response.status_code == 302
     score_all(auditor, people["application"], scores_for("L2"))
+    audit_details(app, auditor, people["application"])
     assert auditor.post(f"{base}/submit").status_code == 302
     with app.app_context():
         findings = {f.kind: f.id for f in db.session.scalars(db.select(Finding))}

@@ -40,9 +40,8 @@ def _assessed(firm, owner) -> dict:
     assignment = assignments.assign(application, auditor, "lead", admin)
     assessment = assignments.sign_declaration(assignment, auditor, "test")
     for code in factories.ALL_CRITERIA:
-        assessments.score_criterion(assessment, application, auditor, code, score=3,
-                                    not_applicable=False, justification="", notes="",
-                                    evidence_reviewed="")
+        factories.score_with_evidence(assessment, application, auditor, code, 3)
+    factories.audit_details(assessment, application, auditor)
     assessments.submit_assessment(assessment, application, auditor)
     db.session.commit()
     return {"application": application.id, "officer": officer.id}

@@ -368,12 +368,23 @@ def test_certification_journey(journey, live_server, tmp_path):
     for number, path in enumerate(criteria_paths, start=1):
         visit(audit, path)
         tick(audit, 'input[name="sc-score"][value="3"]')
+        # The scheme's evidence rules: a reference, and 12 months of records for a 3.
+        audit.fill("#sc-evidence_reviewed", "Registri 2025, sede di Roma")
+        audit.fill("#sc-records_from", "2025-01-01")
+        audit.fill("#sc-records_to", "2025-12-31")
         press(audit, "Salva il punteggio")
         expect(flash(audit)).to_contain_text("Punteggio salvato (bozza).")
         expect(audit.locator("main")).to_contain_text(f"Criteri valutati: {number} su 28")
     expect(audit.locator("main")).not_to_contain_text("da valutare")
     expect(audit.locator("main")).to_contain_text("certificabile al livello")
     journey.shot(audit, "all-criteria-scored", full_page=True)
+    audit.fill("#det-started_on", "2026-10-05")
+    audit.fill("#det-ended_on", "2026-10-07")
+    sites = audit.locator('input[name="det-sites"]')
+    for i in range(sites.count()):
+        tick(audit, f"#{sites.nth(i).get_attribute('id')}")
+    press(audit, "Salva date e sedi")
+    expect(flash(audit)).to_contain_text("Date e sedi salvate.")
     press(audit, "Invia la valutazione")
     expect(flash(audit)).to_contain_text("Valutazione inviata")
     expect(audit.get_by_role("button", name="Invia la valutazione")).to_have_count(0)

@@ -15,6 +15,7 @@ from registry.extensions import db
 from tests.steps import (
     assessed,
     assign,
+    audit_details,
     client_for,
     decide,
     open_file,
@@ -74,6 +75,7 @@ def test_a_conflict_declared_during_the_audit_stays_on_record(app, people):
     assert assign(app, people, auditor="auditor2").status_code == 302
     second = open_file(app, people, auditor="auditor2")
     score_all(second, people["application"], scores_for("L2"))
+    audit_details(app, second, people["application"])
     assert second.post(f"/audit/applications/{people['application']}/submit"
                        ).status_code == 302
     before = _snapshot(app)

@@ -25,9 +25,8 @@ def surveil(app, new_level: str | None):
                 score = 1
             if new_level == "L1" and code.startswith("FOR"):
                 score = 2
-            assessments.score_criterion(assessment, application, auditor, code, score=score,
-                                        not_applicable=False, justification="", notes="",
-                                        evidence_reviewed="")
+            factories.score_with_evidence(assessment, application, auditor, code, score)
+        factories.audit_details(assessment, application, auditor)
         assessments.submit_assessment(assessment, application, auditor)
         decider = factories.make_user("officer")
         if new_level:
@@ -77,9 +76,7 @@ def _surveillance_in_progress(app, extra_eu_site: bool = False):
 
 def _score(application, assessment, auditor, codes, value):
     for code in codes:
-        assessments.score_criterion(assessment, application, auditor, code, score=value,
-                                    not_applicable=False, justification="", notes="",
-                                    evidence_reviewed="")
+        factories.score_with_evidence(assessment, application, auditor, code, value)
 
 
 def test_a_surveillance_scores_its_sample_and_cannot_raise_the_level(app):
@@ -89,6 +86,7 @@ def test_a_surveillance_scores_its_sample_and_cannot_raise_the_level(app):
         assert set(factories.KNOCKOUT_CODES) <= set(sample) and len(sample) == 18
         assert assessments.unscored(assessment, application) == sample
         _score(application, assessment, auditor, sample, 4)  # the sample, at its best
+        factories.audit_details(assessment, application, auditor)
         assessments.submit_assessment(assessment, application, auditor)
         result = assessments.evaluate(assessment, application)
         assert decisions.decidable_level(application, result) == "L2"  # not L3
@@ -102,6 +100,6 @@ def test_a_surveillance_must_visit_every_site_outside_the_eu(app):
         with pytest.raises(DomainError, match="Tirana, AL"):
             assessments.submit_assessment(assessment, application, auditor)
         sites = [s.id for s in application.firm.open_sites]
-        assessments.save_audit_details(assessment, application, auditor, None, None, sites)
+        factories.audit_details(assessment, application, auditor, sites)
         assessments.submit_assessment(assessment, application, auditor)
         assert application.state == "assessed"
