@@ -25,7 +25,7 @@ from registry.certificates import lifecycle, reminders
 from registry.certificates.models import Certificate
 from registry.extensions import db
 from tests import factories
-from tests.steps import assign, client_for, open_file, score_all, scores_for
+from tests.steps import assign, audit_details, client_for, open_file, score_all, scores_for
 
 # Codes that are no word of Italian prose: none may show in an Italian text.
 ITALIAN_CODES = ("valid", "suspended", "withdrawn", "expired", "renounced", "superseded",
@@ -108,6 +108,7 @@ def test_a_whole_certification_shows_words_not_codes(app, people):
     auditor_c = open_file(app, people)
     assert_no_codes(auditor_c, f"/audit/applications/{application}", seen)
     score_all(auditor_c, application, scores_for("L2"))
+    audit_details(app, auditor_c, application)
     assert auditor_c.post(f"/audit/applications/{application}/submit").status_code == 302
     assert_no_codes(officer, f"/officer/applications/{application}", seen)
     assert officer.post(f"/officer/applications/{application}",
