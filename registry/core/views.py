@@ -8,6 +8,7 @@ from flask import Blueprint, current_app, jsonify, redirect, render_template, re
 from flask_login import current_user
 from sqlalchemy import text
 
+from audits.schemes_store import current_levels
 from registry.db import today_in_rome
 from registry.extensions import db
 from registry.public.register import counts_by_level
@@ -18,7 +19,8 @@ bp = Blueprint("core", __name__)
 
 @bp.get("/")
 def home():
-    return render_template("core/home.html", counts=counts_by_level(today_in_rome()))
+    return render_template("core/home.html", counts=counts_by_level(today_in_rome()),
+                           levels=current_levels())
 
 
 def _legal() -> dict:
