@@ -136,3 +136,31 @@ def test_the_skip_link_is_the_first_stop_and_jumps_to_the_content(live_server, c
                || s.boxShadow !== 'none'; }""")
     page.keyboard.press("Enter")
     expect(page).to_have_url(live_server.url + "/#main")
+
+
+def test_a_buyer_prints_the_verify_and_the_firm_page_for_a_tender_file(live_server, chromium,
+                                                                       certified):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page = chromium.new_page(viewport={"width": 1280, "height": 900})
+    page.set_default_timeout(TIMEOUT_MS)
+    for name, path in [("verify", f"/v/{certified.number}"),
+                       ("firm", f"/register/{certified.firm_id}")]:
+        page.goto(live_server.url + path)
+        source = page.locator(".print-source")
+        expect(source).to_be_hidden()
+        page.emulate_media(media="print")
+        expect(page.locator("header.it-header-wrapper")).to_be_hidden()
+        expect(page.locator("footer.it-footer")).to_be_hidden()
+        expect(source).to_be_visible()
+        expect(source).to_contain_text(live_server.url + path)  # where it was printed from
+        expect(source).to_contain_text("Stampato dal Registro Bollino Blu il")
+        expect(page.get_by_role("main")).to_contain_text(certified.number)
+        pdf = page.pdf(format="A4")
+        assert pdf.startswith(b"%PDF")
+        (SHOTS / f"{name}-printed.pdf").write_bytes(pdf)
+        if name == "verify":  # the verdict and the facts fit one sheet
+            assert pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages") == 1
+            expect(page.locator(".verdict")).to_be_visible()
+        else:  # the follow-by-email button is for the screen, not for the file
+            expect(page.get_by_role("link", name="Segui questa azienda")).to_be_hidden()
+        page.emulate_media(media="screen")
