@@ -16,6 +16,7 @@ from playwright.sync_api import expect
 
 from tests import rows
 from tests.loopback import ARTIFACTS, CHROMIUM
+from tests.steps import assign, log_in, open_file
 
 pytestmark = [
     pytest.mark.browser,
@@ -70,6 +71,15 @@ def no_horizontal_scroll(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
+def too_wide(page) -> list[str]:
+    """The elements that stick out on the right (for the failure message)."""
+    return page.evaluate("""() => [...document.querySelectorAll('body *')]
+        .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1
+                     && !(e.parentElement && e.parentElement.closest('.table-responsive')))
+        .slice(0, 5).map(e => e.tagName + '.' + e.className + ' ' + e.textContent.slice(0, 40))
+        .concat([`scrollWidth ${document.documentElement.scrollWidth}`])""")
+
+
 @pytest.fixture
 def certified(live_server):
     with live_server.app.app_context():
@@ -87,7 +97,7 @@ def test_public_pages_pass_wcag_at_phone_and_desktop_width(live_server, chromium
             if name in SCREENSHOTS:
                 page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
             if not no_horizontal_scroll(page):
-                failures[f"{name} @ {width}px"] = "scrolls sideways"
+                failures[f"{name} @ {width}px"] = ["scrolls sideways", *too_wide(page)]
             violations = axe_violations(page)
             if violations:
                 failures[f"{name} @ {width}px"] = violations
@@ -164,3 +174,50 @@ def test_a_buyer_prints_the_verify_and_the_firm_page_for_a_tender_file(live_serv
         else:  # the follow-by-email button is for the screen, not for the file
             expect(page.get_by_role("link", name="Segui questa azienda")).to_be_hidden()
         page.emulate_media(media="screen")
+
+
+def browser_session(chromium, app, user_id: int, url: str, width: int, height: int):
+    """A page logged in as `user_id`: the session is opened through the service (as
+    tests.steps.log_in does) and its cookie handed to the browser."""
+    client = app.test_client()
+    log_in(client, user_id)
+    context = chromium.new_context(viewport={"width": width, "height": height})
+    context.add_cookies([{"name": "session", "value": client.get_cookie("session").value,
+                          "url": url}])
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    return page
+
+
+def test_the_pages_of_the_firm_the_auditor_and_the_officer_pass_wcag(live_server, chromium,
+                                                                     app, people):
+    """The logged-in pages: a firm's dashboard and application, an auditor's file and
+    scoring form, the officer's queue; screenshots of dashboard, application, assessment."""
+    assert assign(app, people).status_code == 302
+    open_file(app, people)
+    application = people["application"]
+    by_person = {
+        "owner": {"dashboard": "/dashboard", "application": f"/applications/{application}",
+                  "evidence": f"/applications/{application}/criteria/LEG-01",
+                  "firm-profile": "/firm"},
+        "auditor": {"audit-queue": "/audit", "assessment": f"/audit/applications/{application}",
+                    "scoring": f"/audit/applications/{application}/criteria/LEG-01"},
+        "officer": {"officer-queue": "/officer"},
+        "admin": {"assignment": f"/admin/applications/{application}"},
+    }
+    failures = {}
+    for width, height in WIDTHS:
+        for person, pages in by_person.items():
+            page = browser_session(chromium, app, people[person], live_server.url, width, height)
+            for name, path in pages.items():
+                response = page.goto(live_server.url + path)
+                assert response.ok and page.url.endswith(path), (person, path, page.url)
+                if name in ("dashboard", "application", "assessment"):
+                    page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
+                if not no_horizontal_scroll(page):
+                    failures[f"{name} @ {width}px"] = ["scrolls sideways", *too_wide(page)]
+                violations = axe_violations(page)
+                if violations:
+                    failures[f"{name} @ {width}px"] = violations
+            page.context.close()
+    assert not failures, failures
