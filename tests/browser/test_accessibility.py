@@ -212,7 +212,7 @@ def test_the_pages_of_the_firm_the_auditor_and_the_officer_pass_wcag(live_server
             for name, path in pages.items():
                 response = page.goto(live_server.url + path)
                 assert response.ok and page.url.endswith(path), (person, path, page.url)
-                if name in ("dashboard", "application", "assessment"):
+                if name in ("dashboard", "application", "assessment", "evidence", "scoring"):
                     page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
                 if not no_horizontal_scroll(page):
                     failures[f"{name} @ {width}px"] = ["scrolls sideways", *too_wide(page)]
