@@ -111,6 +111,13 @@ DEFAULTS: dict = {
     "WEBHOOK_DISABLE_AFTER_FAILURES": 15,
     "WEBHOOK_POLL_SECONDS": 5,
     "WEBHOOK_MAX_ENDPOINTS": 5,
+    # The legal pages (privacy notice, accessibility statement, contacts): who runs the
+    # register, where people write, and when the accessibility statement was last reviewed.
+    "CONTROLLER_NAME": "Gestore del Registro Bollino Blu",
+    "CONTROLLER_ADDRESS": None,
+    "CONTACT_EMAIL": "info@bollinoblu.local",
+    "DPO_EMAIL": "dpo@bollinoblu.local",
+    "ACCESSIBILITY_REVIEWED_ON": "2026-11-29",
 }
 
 # REGISTRY_<NAME> environment variables map onto these keys; values are parsed as JSON when

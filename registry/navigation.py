@@ -6,6 +6,7 @@ from flask import Flask, current_app, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from registry.db import utcnow
 from registry.security import Role
 
 # (endpoint, label, roles that see it; empty = everyone)
@@ -49,3 +50,5 @@ def nav_links() -> list[tuple[str, str]]:
 
 def register_navigation(app: Flask) -> None:
     app.jinja_env.globals["nav_links"] = nav_links
+    # When the page was made: a printed page (verify, firm) says when it was consulted.
+    app.jinja_env.globals["page_time"] = utcnow

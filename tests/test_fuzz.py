@@ -43,7 +43,10 @@ EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES") or 0)
 ROUTE_EXAMPLES = EXAMPLES or 800
 FORM_EXAMPLES = EXAMPLES or 600
 PAGES_PER_PERSON = 40
-SKIPPED_LINKS = re.compile(r"^/(static/|lang/|account/logout)")
+# The footer's pages (legal texts, API documentation) have no form: not worth a page of the
+# crawl's budget for every person.
+SKIPPED_LINKS = re.compile(
+    r"^/(static/|lang/|account/logout|accessibility$|privacy$|legal$|contacts$|api$)")
 SKIPPED_FORMS = re.compile(r"^/account/logout")  # would end the session being fuzzed
 
 

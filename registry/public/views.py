@@ -214,6 +214,13 @@ def openapi():
     return jsonify(openapi_document(current_app.config["BASE_URL"]))
 
 
+@bp.get("/api")
+def api_docs():
+    """The OpenAPI document rendered as a page (server-side: no script, no other site)."""
+    return render_template("public/api.html",
+                           doc=openapi_document(current_app.config["BASE_URL"]))
+
+
 @bp.get("/feeds/status.atom")
 def status_feed():
     return Response(feeds.status_feed(), mimetype="application/atom+xml")

@@ -138,3 +138,12 @@ APPLICATION_ROUTES.update({
     "checks.receipt_jws": ("GET", "/receipts/R-AAAAAAAAAAAAAAAAAAAAAAAA/receipt.jws", NOT_FOUND),
     "checks.receipt_rows": ("GET", "/receipts/R-AAAAAAAAAAAAAAAAAAAAAAAA/rows.csv", NOT_FOUND),
 })
+
+# The legal pages every Italian public service has, and the API documentation (public).
+APPLICATION_ROUTES.update({
+    "core.accessibility": ("GET", "/accessibility", PUBLIC),
+    "core.privacy": ("GET", "/privacy", PUBLIC),
+    "core.legal_notes": ("GET", "/legal", PUBLIC),
+    "core.contacts": ("GET", "/contacts", PUBLIC),
+    "public.api_docs": ("GET", "/api", PUBLIC),
+})

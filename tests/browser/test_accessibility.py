@@ -1,0 +1,223 @@
+"""Every public page passes axe-core's WCAG 2.1 A and AA rules at desktop and phone width,
+never scrolls sideways, and the main menu is reachable on a phone.
+
+axe-core is vendored under tests/browser/vendor/ (tests only) and evaluated in the page
+through the DevTools protocol, so the page's own Content-Security-Policy stays in force:
+a page that needs an inline script would break here as it breaks for a visitor.
+Screenshots land in test-artifacts/accessibility/ (gitignored).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from tests import rows
+from tests.loopback import ARTIFACTS, CHROMIUM
+from tests.steps import assign, log_in, open_file
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} is missing"),
+]
+
+AXE = (Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js").read_text()
+SHOTS = ARTIFACTS / "accessibility"
+TIMEOUT_MS = 10_000
+WIDTHS = [(390, 844), (1280, 900)]  # a phone, a desktop
+WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+def public_pages(firm_id: int, number: str) -> dict[str, str]:
+    """name -> path of every page a visitor reaches without logging in."""
+    return {
+        "home": "/",
+        "register": "/register",
+        "firm": f"/register/{firm_id}",
+        "verify": f"/v/{number}",
+        "scheme": "/scheme",
+        "phone": "/phone?n=0612345678",
+        "bulk": "/verify/bulk",
+        "login": "/account/login",
+        "signup": "/account/signup",
+        "accessibility": "/accessibility",
+        "privacy": "/privacy",
+        "legal": "/legal",
+        "contacts": "/contacts",
+        "api": "/api",
+    }
+
+
+SCREENSHOTS = {"home", "register", "firm", "verify", "scheme"}
+
+
+def axe_violations(page) -> list[dict]:
+    """The serious and critical WCAG 2.1 A/AA violations on the page as it is now."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.evaluate(AXE)
+    result = page.evaluate(
+        """tags => axe.run(document, {runOnly: {type: 'tag', values: tags},
+                                        resultTypes: ['violations']})""", WCAG)
+    return [
+        {"rule": v["id"], "impact": v["impact"], "help": v["help"],
+         "targets": [n["target"] for n in v["nodes"]][:5]}
+        for v in result["violations"] if v["impact"] in ("serious", "critical")
+    ]
+
+
+def no_horizontal_scroll(page) -> bool:
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def too_wide(page) -> list[str]:
+    """The elements that stick out on the right (for the failure message)."""
+    return page.evaluate("""() => [...document.querySelectorAll('body *')]
+        .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1
+                     && !(e.parentElement && e.parentElement.closest('.table-responsive')))
+        .slice(0, 5).map(e => e.tagName + '.' + e.className + ' ' + e.textContent.slice(0, 40))
+        .concat([`scrollWidth ${document.documentElement.scrollWidth}`])""")
+
+
+@pytest.fixture
+def certified(live_server):
+    with live_server.app.app_context():
+        return rows.certified_firm("Accessibile S.r.l.", level="L2")
+
+
+def test_public_pages_pass_wcag_at_phone_and_desktop_width(live_server, chromium, certified):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    failures = {}
+    for width, height in WIDTHS:
+        page = chromium.new_page(viewport={"width": width, "height": height})
+        page.set_default_timeout(TIMEOUT_MS)
+        for name, path in public_pages(certified.firm_id, certified.number).items():
+            page.goto(live_server.url + path)
+            if name in SCREENSHOTS:
+                page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
+            if not no_horizontal_scroll(page):
+                failures[f"{name} @ {width}px"] = ["scrolls sideways", *too_wide(page)]
+            violations = axe_violations(page)
+            if violations:
+                failures[f"{name} @ {width}px"] = violations
+        page.close()
+    assert not failures, failures
+
+
+def test_no_page_scrolls_sideways_at_320_px(live_server, chromium, certified):
+    page = chromium.new_page(viewport={"width": 320, "height": 640})
+    page.set_default_timeout(TIMEOUT_MS)
+    wide = []
+    for name, path in public_pages(certified.firm_id, certified.number).items():
+        page.goto(live_server.url + path)
+        if not no_horizontal_scroll(page):
+            wide.append(name)
+    assert not wide
+
+
+def test_the_menu_opens_from_a_button_on_a_phone(live_server, chromium):
+    page = chromium.new_page(viewport={"width": 390, "height": 844})
+    page.set_default_timeout(TIMEOUT_MS)
+    page.goto(live_server.url + "/")
+    menu = page.get_by_role("navigation", name="Navigazione principale")
+    register = menu.get_by_role("link", name="Registro")
+    expect(register).to_be_hidden()
+    toggle = page.get_by_role("button", name="Apri il menu")
+    expect(toggle).to_be_visible()
+    toggle.click()
+    expect(register).to_be_visible()
+    page.screenshot(path=str(SHOTS / "menu-open-390.png"))
+    register.click()
+    expect(page).to_have_url(live_server.url + "/register")
+
+
+def test_the_skip_link_is_the_first_stop_and_jumps_to_the_content(live_server, chromium):
+    page = chromium.new_page(viewport={"width": 1280, "height": 900})
+    page.set_default_timeout(TIMEOUT_MS)
+    page.goto(live_server.url + "/")
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Vai al contenuto")
+    expect(skip).to_be_focused()
+    expect(skip).to_be_in_viewport()
+    # The focus is visible: an outline or a box shadow, not the browser's nothing.
+    assert page.evaluate("""() => { const s = getComputedStyle(document.activeElement);
+        return (s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0)
+               || s.boxShadow !== 'none'; }""")
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(live_server.url + "/#main")
+
+
+def test_a_buyer_prints_the_verify_and_the_firm_page_for_a_tender_file(live_server, chromium,
+                                                                       certified):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page = chromium.new_page(viewport={"width": 1280, "height": 900})
+    page.set_default_timeout(TIMEOUT_MS)
+    for name, path in [("verify", f"/v/{certified.number}"),
+                       ("firm", f"/register/{certified.firm_id}")]:
+        page.goto(live_server.url + path)
+        source = page.locator(".print-source")
+        expect(source).to_be_hidden()
+        page.emulate_media(media="print")
+        expect(page.locator("header.it-header-wrapper")).to_be_hidden()
+        expect(page.locator("footer.it-footer")).to_be_hidden()
+        expect(source).to_be_visible()
+        expect(source).to_contain_text(live_server.url + path)  # where it was printed from
+        expect(source).to_contain_text("Stampato dal Registro Bollino Blu il")
+        expect(page.get_by_role("main")).to_contain_text(certified.number)
+        pdf = page.pdf(format="A4")
+        assert pdf.startswith(b"%PDF")
+        (SHOTS / f"{name}-printed.pdf").write_bytes(pdf)
+        if name == "verify":  # the verdict and the facts fit one sheet
+            assert pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages") == 1
+            expect(page.locator(".verdict")).to_be_visible()
+        else:  # the follow-by-email button is for the screen, not for the file
+            expect(page.get_by_role("link", name="Segui questa azienda")).to_be_hidden()
+        page.emulate_media(media="screen")
+
+
+def browser_session(chromium, app, user_id: int, url: str, width: int, height: int):
+    """A page logged in as `user_id`: the session is opened through the service (as
+    tests.steps.log_in does) and its cookie handed to the browser."""
+    client = app.test_client()
+    log_in(client, user_id)
+    context = chromium.new_context(viewport={"width": width, "height": height})
+    context.add_cookies([{"name": "session", "value": client.get_cookie("session").value,
+                          "url": url}])
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    return page
+
+
+def test_the_pages_of_the_firm_the_auditor_and_the_officer_pass_wcag(live_server, chromium,
+                                                                     app, people):
+    """The logged-in pages: a firm's dashboard and application, an auditor's file and
+    scoring form, the officer's queue; screenshots of dashboard, application, assessment."""
+    assert assign(app, people).status_code == 302
+    open_file(app, people)
+    application = people["application"]
+    by_person = {
+        "owner": {"dashboard": "/dashboard", "application": f"/applications/{application}",
+                  "evidence": f"/applications/{application}/criteria/LEG-01",
+                  "firm-profile": "/firm"},
+        "auditor": {"audit-queue": "/audit", "assessment": f"/audit/applications/{application}",
+                    "scoring": f"/audit/applications/{application}/criteria/LEG-01"},
+        "officer": {"officer-queue": "/officer"},
+        "admin": {"assignment": f"/admin/applications/{application}"},
+    }
+    failures = {}
+    for width, height in WIDTHS:
+        for person, pages in by_person.items():
+            page = browser_session(chromium, app, people[person], live_server.url, width, height)
+            for name, path in pages.items():
+                response = page.goto(live_server.url + path)
+                assert response.ok and page.url.endswith(path), (person, path, page.url)
+                if name in ("dashboard", "application", "assessment", "evidence", "scoring"):
+                    page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
+                if not no_horizontal_scroll(page):
+                    failures[f"{name} @ {width}px"] = ["scrolls sideways", *too_wide(page)]
+                violations = axe_violations(page)
+                if violations:
+                    failures[f"{name} @ {width}px"] = violations
+            page.context.close()
+    assert not failures, failures
