@@ -323,10 +323,11 @@ def _demo_receipts() -> None:
     bulk check of every demo firm's partita IVA with a few bad rows (see /receipts/<id>)."""
     from registry.certificates import bulk, receipts
     from registry.certificates.models import Certificate
+    from registry.certificates.status import CertificateStatus
     from registry.db import utcnow
 
     certificates = db.session.scalars(db.select(Certificate).order_by(Certificate.id)).all()
-    for status in ("valid", "suspended"):
+    for status in (CertificateStatus.VALID, CertificateStatus.SUSPENDED):
         found = next((c for c in certificates if c.status == status), None)
         if found is not None:
             receipts.issue_single(found.number, utcnow())
