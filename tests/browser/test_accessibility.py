@@ -221,3 +221,23 @@ def test_the_pages_of_the_firm_the_auditor_and_the_officer_pass_wcag(live_server
                     failures[f"{name} @ {width}px"] = violations
             page.context.close()
     assert not failures, failures
+
+
+def test_the_verify_page_answers_above_the_fold_on_a_phone(live_server, chromium, certified):
+    """Scanned with a phone (390 × 844), the verdict, the firm, the level and the validity
+    are all on the first screen, without scrolling."""
+    page = chromium.new_page(viewport={"width": 390, "height": 844})
+    page.goto(live_server.url + f"/v/{certified.number}")
+    fold = page.evaluate("window.innerHeight")
+    bottoms = page.evaluate("""() => {
+        const after = word => [...document.querySelectorAll('dt')]
+            .find(dt => dt.textContent.trim() === word).nextElementSibling;
+        const bottom = el => el.getBoundingClientRect().bottom;
+        return {verdict: bottom(document.querySelector('[data-verdict]')),
+                firm: bottom(after('Azienda')), level: bottom(after('Livello')),
+                validity: bottom(after('Validità'))};
+    }""")
+    for name, bottom in bottoms.items():
+        assert 0 < bottom <= fold, f"{name} ends at {bottom:.0f} px, below the first screen"
+    assert page.evaluate("window.scrollY") == 0
+    page.close()
