@@ -14,7 +14,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests import rows
+from registry.extensions import db
+from registry.watching import clients
+from tests import factories, rows
 from tests.loopback import ARTIFACTS, CHROMIUM
 from tests.steps import assign, log_in, open_file
 
@@ -241,3 +243,35 @@ def test_the_verify_page_answers_above_the_fold_on_a_phone(live_server, chromium
         assert 0 < bottom <= fold, f"{name} ends at {bottom:.0f} px, below the first screen"
     assert page.evaluate("window.scrollY") == 0
     page.close()
+
+
+def test_the_pages_of_the_ministry_and_of_a_client_pass_wcag(live_server, chromium, app,
+                                                              certified):
+    """The ministry's register (filtered, with a firm on it) and a client company's suppliers
+    board and webhooks page, at phone and desktop width."""
+    with app.app_context():
+        ministry = factories.make_user("ministry", email="ministero@lavoro.gov.it")
+        buyer = factories.make_user("client", email="acquisti@cliente.it")
+        clients.add_supplier(buyer, certified.firm_id)
+        db.session.commit()
+        people = {"ministry": ministry.id, "client": buyer.id}
+    by_person = {
+        "ministry": {"ministry": "/ministry",
+                     "ministry-filtered": "/ministry?status=valid&min_extra_eu=0"},
+        "client": {"suppliers": "/client/suppliers", "webhooks": "/client/webhooks"},
+    }
+    failures = {}
+    for width, height in WIDTHS:
+        for person, pages in by_person.items():
+            page = browser_session(chromium, app, people[person], live_server.url, width, height)
+            for name, path in pages.items():
+                response = page.goto(live_server.url + path)
+                assert response.ok and page.url.endswith(path), (person, path, page.url)
+                page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
+                if not no_horizontal_scroll(page):
+                    failures[f"{name} @ {width}px"] = ["scrolls sideways", *too_wide(page)]
+                violations = axe_violations(page)
+                if violations:
+                    failures[f"{name} @ {width}px"] = violations
+            page.context.close()
+    assert not failures, failures
