@@ -14,6 +14,7 @@ from playwright.sync_api import sync_playwright
 from werkzeug.serving import make_server
 
 from tests.loopback import CHROMIUM, free_port
+from tests.steps import log_in
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
                  "--no-first-run", "--disable-background-networking",
@@ -61,3 +62,27 @@ def chromium():
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+@pytest.fixture
+def page_as(chromium, live_server):
+    """A factory of browser pages logged in as a user: the session is opened through the
+    service (as tests.steps.log_in does) and its cookie handed to the browser. The pages'
+    contexts are closed at the end of the test."""
+    contexts = []
+
+    def open_page(user_id: int, width: int = 1280, height: int = 900, timeout_ms=10_000):
+        client = live_server.app.test_client()
+        log_in(client, user_id)
+        context = chromium.new_context(viewport={"width": width, "height": height},
+                                       locale="it-IT")
+        context.add_cookies([{"name": "session", "value": client.get_cookie("session").value,
+                              "url": live_server.url}])
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(timeout_ms)
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()

@@ -18,7 +18,7 @@ from registry.extensions import db
 from registry.watching import clients
 from tests import factories, rows
 from tests.loopback import ARTIFACTS, CHROMIUM
-from tests.steps import assign, log_in, open_file
+from tests.steps import assign, open_file
 
 pytestmark = [
     pytest.mark.browser,
@@ -80,6 +80,26 @@ def too_wide(page) -> list[str]:
                      && !(e.parentElement && e.parentElement.closest('.table-responsive')))
         .slice(0, 5).map(e => e.tagName + '.' + e.className + ' ' + e.textContent.slice(0, 40))
         .concat([`scrollWidth ${document.documentElement.scrollWidth}`])""")
+
+
+def overlaps(page) -> list[str]:
+    """Headings and form labels that overlap each other (a label drawn over a section
+    heading, as Bootstrap Italia's floating labels did on the evidence pages)."""
+    return page.evaluate("""() => {
+        const boxes = [...document.querySelectorAll('main h1, main h2, main h3, main label')]
+            .filter(e => e.checkVisibility({contentVisibilityAuto: true}))
+            .map(e => [e, e.getBoundingClientRect()]);
+        const hit = (a, b) => a.left < b.right - 1 && b.left < a.right - 1
+                              && a.top < b.bottom - 1 && b.top < a.bottom - 1;
+        const found = [];
+        for (let i = 0; i < boxes.length; i++)
+            for (let j = i + 1; j < boxes.length; j++)
+                if (!boxes[i][0].contains(boxes[j][0]) && !boxes[j][0].contains(boxes[i][0])
+                    && hit(boxes[i][1], boxes[j][1]))
+                    found.push(boxes[i][0].textContent.trim().slice(0, 30) + ' / '
+                               + boxes[j][0].textContent.trim().slice(0, 30));
+        return found;
+    }""")
 
 
 @pytest.fixture
@@ -178,27 +198,22 @@ def test_a_buyer_prints_the_verify_and_the_firm_page_for_a_tender_file(live_serv
         page.emulate_media(media="screen")
 
 
-def browser_session(chromium, app, user_id: int, url: str, width: int, height: int):
-    """A page logged in as `user_id`: the session is opened through the service (as
-    tests.steps.log_in does) and its cookie handed to the browser."""
-    client = app.test_client()
-    log_in(client, user_id)
-    context = chromium.new_context(viewport={"width": width, "height": height})
-    context.add_cookies([{"name": "session", "value": client.get_cookie("session").value,
-                          "url": url}])
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    return page
-
-
-def test_the_pages_of_the_firm_the_auditor_and_the_officer_pass_wcag(live_server, chromium,
+def test_the_pages_of_the_firm_the_auditor_and_the_officer_pass_wcag(live_server, page_as,
                                                                      app, people):
-    """The logged-in pages: a firm's dashboard and application, an auditor's file and
-    scoring form, the officer's queue; screenshots of dashboard, application, assessment."""
+    """The logged-in pages: a firm's dashboard and application, a draft's evidence forms, an
+    auditor's file and scoring form, the officer's queue; screenshots of dashboard,
+    application, assessment. No heading or label is drawn over another."""
     assert assign(app, people).status_code == 302
     open_file(app, people)
     application = people["application"]
+    with app.app_context():
+        drafter = factories.make_user("applicant", email="bozza@impresa.it")
+        draft = factories.make_application(factories.make_firm(owner=drafter), drafter,
+                                           complete=True)
+        people = {**people, "drafter": drafter.id}
+        draft_evidence = f"/applications/{draft.id}/criteria/LEG-01"
     by_person = {
+        "drafter": {"draft-evidence": draft_evidence},
         "owner": {"dashboard": "/dashboard", "application": f"/applications/{application}",
                   "evidence": f"/applications/{application}/criteria/LEG-01",
                   "firm-profile": "/firm"},
@@ -210,19 +225,21 @@ def test_the_pages_of_the_firm_the_auditor_and_the_officer_pass_wcag(live_server
     failures = {}
     for width, height in WIDTHS:
         for person, pages in by_person.items():
-            page = browser_session(chromium, app, people[person], live_server.url, width, height)
+            page = page_as(people[person], width, height)
             for name, path in pages.items():
                 response = page.goto(live_server.url + path)
                 assert response.ok and page.url.endswith(path), (person, path, page.url)
-                if name in ("dashboard", "application", "assessment", "evidence", "scoring"):
+                if name in ("dashboard", "application", "assessment", "evidence", "scoring",
+                            "draft-evidence"):
                     page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
+                if overlapping := overlaps(page):
+                    failures[f"{name} @ {width}px overlaps"] = overlapping
                 if not no_horizontal_scroll(page):
                     failures[f"{name} @ {width}px"] = ["scrolls sideways", *too_wide(page)]
                 violations = axe_violations(page)
                 if violations:
                     failures[f"{name} @ {width}px"] = violations
-            page.context.close()
-    assert not failures, failures
+                assert not failures, failures
 
 
 def test_the_verify_page_answers_above_the_fold_on_a_phone(live_server, chromium, certified):
@@ -245,7 +262,7 @@ def test_the_verify_page_answers_above_the_fold_on_a_phone(live_server, chromium
     page.close()
 
 
-def test_the_pages_of_the_ministry_and_of_a_client_pass_wcag(live_server, chromium, app,
+def test_the_pages_of_the_ministry_and_of_a_client_pass_wcag(live_server, page_as, app,
                                                               certified):
     """The ministry's register (filtered, with a firm on it) and a client company's suppliers
     board and webhooks page, at phone and desktop width."""
@@ -263,7 +280,7 @@ def test_the_pages_of_the_ministry_and_of_a_client_pass_wcag(live_server, chromi
     failures = {}
     for width, height in WIDTHS:
         for person, pages in by_person.items():
-            page = browser_session(chromium, app, people[person], live_server.url, width, height)
+            page = page_as(people[person], width, height)
             for name, path in pages.items():
                 response = page.goto(live_server.url + path)
                 assert response.ok and page.url.endswith(path), (person, path, page.url)
@@ -273,5 +290,4 @@ def test_the_pages_of_the_ministry_and_of_a_client_pass_wcag(live_server, chromi
                 violations = axe_violations(page)
                 if violations:
                     failures[f"{name} @ {width}px"] = violations
-            page.context.close()
-    assert not failures, failures
+                assert not failures, failures
