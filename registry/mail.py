@@ -97,6 +97,18 @@ def queue_for(session: Session, person, subject, body, link: str | None = None,
     queue(session, person.email, subject_text, plain, html=html)
 
 
+def queue_for_each(session: Session, people: Iterable, subject, body,
+                   link: str | None = None, action=None) -> None:
+    """`queue_for` to each person once (by address), each in their own language: a firm's
+    members may read Italian or English. `subject`, `body` and `action` are lazy strings or
+    callables, rendered once per recipient."""
+    seen: set[str] = set()
+    for person in people:
+        if person.email not in seen and getattr(person, "active", True):
+            seen.add(person.email)
+            queue_for(session, person, subject, body, link, action)
+
+
 def _text(value) -> str:
     return str(value() if callable(value) else value)
 

@@ -4,9 +4,12 @@ message, in the recipient's language, with the link to act on, in plain text and
 import pytest
 
 from registry.accounts.models import User
+from registry.certificates.lifecycle import change_status
+from registry.certificates.models import Certificate
+from registry.certificates.status import CertificateAction
 from registry.decisions.models import Appeal
 from registry.extensions import db
-from tests import factories
+from tests import factories, rows
 from tests.steps import assessed, assign, client_for, decide, log_in
 
 
@@ -144,3 +147,30 @@ def test_sign_up_in_english_stores_the_language(mail_app, smtp_server):
         assert user.locale == "en"
     (message,) = smtp_server.wait(1)
     assert message["To"] == "jane@firm.it"
+
+
+def test_each_member_of_the_firm_reads_the_certificate_emails_in_their_language(
+        mail_app, smtp_server):
+    """A firm with an Italian and an English member: a suspension and the decision's
+    outcome reach each in their own language, one message each."""
+    with mail_app.app_context():
+        row = rows.certified_firm("Bilingue S.r.l.")
+        italian = factories.make_user("applicant", email="socia@bilingue.it")
+        english = factories.make_user("applicant", email="partner@bilingue.it")
+        for member in (italian, english):
+            member.firm_id = row.firm_id
+        english.locale = "en"
+        db.session.commit()
+        certificate = db.session.scalar(db.select(Certificate).where(
+            Certificate.number == row.number))
+        change_status(certificate, CertificateAction.SUSPEND, None,
+                      public_reason="DURC irregolare")
+        db.session.commit()
+    messages = smtp_server.wait(2)
+    (it,) = _to(messages, "socia@bilingue.it")
+    (en,) = _to(messages, "partner@bilingue.it")
+    assert it["Subject"] == f"Certificato {row.number}: sospeso"
+    assert en["Subject"] == f"Certificate {row.number}: suspended"
+    assert "Lo stato del certificato" in _parts(it)[0]
+    assert "The status of certificate" in _parts(en)[0]
+    assert 'lang="en"' in _parts(en)[1]

@@ -41,7 +41,7 @@ from registry.db import ROME, today_in_rome, utcnow
 from registry.errors import DomainError, NotFound, NotPermitted
 from registry.extensions import db
 from registry.firms.changes import lock_identity
-from registry.firms.services import member_emails
+from registry.firms.services import active_members
 from registry.links import external_url
 from registry.security import Role
 
@@ -128,14 +128,18 @@ def start_surveillance(certificate: Certificate, actor: User | None,
     auditlog.record("application.created", "application", application.id, actor=actor,
                     after={"kind": str(ApplicationKind.SURVEILLANCE),
                            "certificate": certificate.number})
-    body = _("È stato avviato l'audit di sorveglianza del certificato %(n)s. Aggiorna la "
-             "documentazione e invia la domanda n. %(a)d.\n\n%(link)s", n=certificate.number,
-             a=application.id, link=external_url("applications.detail",
-                                                 application_id=application.id))
-    if due_on is not None:
-        body += "\n\n" + _("Deve essere conclusa entro il %(d)s: dopo quella data il "
-                            "certificato è sospeso.", d=due_on.strftime("%d/%m/%Y"))
-    notify_firm_and_admins(application, _("Audit di sorveglianza"), body)
+    link = external_url("applications.detail", application_id=application.id)
+
+    def body() -> str:
+        text = _("È stato avviato l'audit di sorveglianza del certificato %(n)s. Aggiorna la "
+                 "documentazione e invia la domanda n. %(a)d.\n\n%(link)s",
+                 n=certificate.number, a=application.id, link=link)
+        if due_on is not None:
+            text += "\n\n" + _("Deve essere conclusa entro il %(d)s: dopo quella data il "
+                                "certificato è sospeso.", d=due_on.strftime("%d/%m/%Y"))
+        return text
+
+    notify_firm_and_admins(application, _l("Audit di sorveglianza"), body)
     return application
 
 
@@ -161,8 +165,8 @@ def withdraw(application: Application, user: User) -> None:
     if not is_firm_member(user, application):
         raise NotPermitted(_("Solo l'azienda può ritirare la propria domanda."))
     transition(application, Action.WITHDRAW, user)
-    notify_firm_and_admins(application, _("Domanda ritirata"),
-                           _("La domanda n. %(n)d è stata ritirata.", n=application.id))
+    notify_firm_and_admins(application, _l("Domanda ritirata"),
+                           _l("La domanda n. %(n)d è stata ritirata.", n=application.id))
 
 
 @dataclass(frozen=True)
@@ -213,7 +217,7 @@ def submit(application: Application, user: User, declaration: bool) -> None:
     application.declaration_by_id = user.id
     application.declaration_at = utcnow()
     transition(application, Action.SUBMIT, user)
-    notify_firm(application, _("Domanda inviata"), _(
+    notify_firm(application, _l("Domanda inviata"), _l(
         "La domanda n. %(n)d di %(f)s è stata inviata per la valutazione.\n\n%(link)s",
         n=application.id, f=application.firm.name,
         link=external_url("applications.detail", application_id=application.id)))
@@ -227,28 +231,23 @@ def submit(application: Application, user: User, declaration: bool) -> None:
         _l("Assegna i valutatori"))
 
 
-def notify_firm(application: Application, subject: str, body: str) -> None:
+def notify_firm(application: Application, subject, body) -> None:
     """Email every active member of the application's firm (after commit), one message
-    each."""
-    mail.queue_each(db.session, member_emails(application.firm_id), subject, body)
+    each, in each member's language: `subject` and `body` are lazy strings or callables."""
+    mail.queue_for_each(db.session, active_members(application.firm_id), subject, body)
 
 
-def notify_firm_and_admins(application: Application, subject: str, body: str) -> None:
+def notify_firm_and_admins(application: Application, subject, body) -> None:
     """Email the firm's members and the administrators who assign the audit, one message
-    each."""
-    admins = [user.email for user in active_with_role(Role.ADMIN)]
-    mail.queue_each(db.session, set(member_emails(application.firm_id)) | set(admins),
-                    subject, body)
+    each, in each person's language."""
+    mail.queue_for_each(db.session, [*active_members(application.firm_id),
+                                     *active_with_role(Role.ADMIN)], subject, body)
 
 
 def notify_people(people, subject, body, link: str, action=None) -> None:
     """One message to each person (once), in their language, with the link to act on;
     `subject`, `body` and `action` are lazy strings."""
-    seen: set[int] = set()
-    for person in people:
-        if person.id not in seen and person.active:
-            seen.add(person.id)
-            mail.queue_for(db.session, person, subject, body, link, action)
+    mail.queue_for_each(db.session, people, subject, body, link, action)
 
 
 def criterion_or_404(scheme, code: str):

@@ -14,6 +14,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import FileStorage
 from werkzeug.utils import secure_filename
 
@@ -150,7 +151,7 @@ def close_finding(finding: Finding, auditor: User, note: str) -> Finding:
     db.session.flush()
     auditlog.record("finding.closed", "application", application.id, actor=auditor,
                     after={"finding_id": finding.id, "note": finding.closure_note})
-    notify_firm(application, _("Rilievo chiuso"), _(
+    notify_firm(application, _l("Rilievo chiuso"), _l(
         "Il valutatore ha chiuso il rilievo su %(c)s: %(n)s\n\n%(link)s",
         c=finding.criterion_code, n=finding.closure_note,
         link=external_url("assessments.report", application_id=application.id)))

@@ -360,7 +360,7 @@ def request_changes(application: Application, user, items: str) -> ChangeRequest
         # An officer sends an assessed file back: the auditor must be able to rescore.
         assessment.state = AssessmentState.DRAFT
     transition(application, Action.REQUEST_CHANGES, user, note=items.strip())
-    notify_firm(application, _("Integrazioni richieste"), _(
+    notify_firm(application, _l("Integrazioni richieste"), _l(
         "Per la domanda n. %(n)d sono richieste queste integrazioni:\n\n%(items)s\n\n%(link)s",
         n=application.id, items=items.strip(),
         link=external_url("applications.detail", application_id=application.id)))

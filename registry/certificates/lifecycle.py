@@ -35,7 +35,7 @@ from registry.db import ROME, today_in_rome
 from registry.errors import DomainError, InvalidTransition, NotPermitted
 from registry.extensions import db
 from registry.firms.models import Firm
-from registry.firms.services import member_emails
+from registry.firms.services import active_members
 from registry.security import CERTIFICATION_STAFF, Role, has_any_role
 
 MAX_SUSPENSION_MONTHS = 6
@@ -131,11 +131,11 @@ def change_status(certificate: Certificate, action: CertificateAction | str,
 
 
 def _notify(certificate: Certificate, status: CertificateStatus, reason: str) -> None:
-    if members := member_emails(certificate.firm_id):
-        mail.queue_each(db.session, members,
-                   _("Certificato %(n)s: %(s)s", n=certificate.number, s=status_label(status)),
-                   _("Lo stato del certificato %(n)s è ora «%(s)s».\nMotivazione: %(r)s",
-                     n=certificate.number, s=status_label(status), r=reason))
+    mail.queue_for_each(
+        db.session, active_members(certificate.firm_id),
+        lambda: _("Certificato %(n)s: %(s)s", n=certificate.number, s=status_label(status)),
+        lambda: _("Lo stato del certificato %(n)s è ora «%(s)s».\nMotivazione: %(r)s",
+                  n=certificate.number, s=status_label(status), r=reason))
 
 
 def suspensions_of(number: str) -> list[dt.date]:

@@ -6,13 +6,14 @@ from __future__ import annotations
 import datetime as dt
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from registry import mail
 from registry.certificates.cycle import SURVEILLANCE_MONTHS, add_months
 from registry.certificates.models import Certificate, Reminder
 from registry.certificates.status import LIVE
 from registry.extensions import db
-from registry.firms.services import member_emails
+from registry.firms.services import active_members
 
 EXPIRY_DAYS = (90, 30, 7)
 
@@ -43,12 +44,14 @@ def send_reminders(day: dt.date) -> int:
         Certificate.status.in_(sorted(LIVE)))).all()
     already = {(r.certificate_number, r.kind) for r in db.session.scalars(db.select(Reminder))}
     for certificate in live:
-        for kind, text in due_reminders(certificate, day):
+        for kind in (kind for kind, _text in due_reminders(certificate, day)):
             if (certificate.number, kind) in already:
                 continue
-            if members := member_emails(certificate.firm_id):
-                mail.queue_each(db.session, members,
-                           _("Promemoria per il certificato %(n)s", n=certificate.number), text)
+            # The text is written again in each member's language.
+            mail.queue_for_each(
+                db.session, active_members(certificate.firm_id),
+                _l("Promemoria per il certificato %(n)s", n=certificate.number),
+                lambda c=certificate, k=kind: dict(due_reminders(c, day))[k])
             db.session.add(Reminder(certificate_number=certificate.number, kind=kind))
             already.add((certificate.number, kind))
             sent += 1

@@ -10,6 +10,7 @@ areas and the validity dates, and names the old number as its predecessor.
 from __future__ import annotations
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from registry import auditlog, mail
 from registry.accounts.models import User
@@ -21,7 +22,7 @@ from registry.db import today_in_rome
 from registry.errors import DomainError, NotPermitted
 from registry.extensions import db
 from registry.firms.models import Firm
-from registry.firms.services import find_by_vat, member_emails
+from registry.firms.services import active_members, find_by_vat
 from registry.security import Role
 
 
@@ -72,10 +73,10 @@ def transfer(certificate: Certificate, target_vat: str, officer: User,
                     actor=officer, after={"successor": successor.number,
                                           "to_firm_id": target.id, "reason": reason})
     for firm_id in (source.id, target.id):
-        if members := member_emails(firm_id):
-            mail.queue_each(db.session, members, _("Trasferimento del certificato %(n)s",
-                                              n=certificate.number),
-                       _("Il certificato %(o)s è stato trasferito a %(f)s: il nuovo "
-                         "certificato è il n. %(n)s, con le stesse date di validità.",
-                         o=certificate.number, f=target.name, n=successor.number))
+        mail.queue_for_each(
+            db.session, active_members(firm_id),
+            _l("Trasferimento del certificato %(n)s", n=certificate.number),
+            _l("Il certificato %(o)s è stato trasferito a %(f)s: il nuovo certificato è il "
+               "n. %(n)s, con le stesse date di validità.", o=certificate.number,
+               f=target.name, n=successor.number))
     return successor

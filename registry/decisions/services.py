@@ -49,7 +49,7 @@ from registry.decisions.models import Appeal, Decision
 from registry.decisions.workflow import APPEALABLE, AppealOutcome, DecisionOutcome
 from registry.errors import Conflict, DomainError, NotPermitted
 from registry.extensions import db
-from registry.firms.services import member_emails
+from registry.firms.services import active_members
 from registry.links import external_url
 from registry.security import Role
 
@@ -217,15 +217,16 @@ def decide(application: Application, officer, outcome: str, level: str | None,
                     after={"outcome": str(outcome), "level": level, "computed_level": computed,
                            "reason": reason or None, "decision_id": decision.id})
     certificate = _certify(decision, level, officer)
-    subject = _("Esito della domanda n. %(n)d", n=application.id)
-    if outcome == DecisionOutcome.CERTIFY:
-        body = _("La tua azienda è stata certificata: livello %(l)s.", l=level_label(level))
+    def body() -> str:  # in each member's language
+        if outcome != DecisionOutcome.CERTIFY:
+            return _("La domanda è stata respinta. Motivazioni: %(r)s\n\nPuoi presentare "
+                     "ricorso entro %(d)d giorni.", r=reason, d=APPEAL_DAYS)
+        text = _("La tua azienda è stata certificata: livello %(l)s.", l=level_label(level))
         if certificate is not None:
-            body += "\n\n" + certificate_links(certificate)
-    else:
-        body = _("La domanda è stata respinta. Motivazioni: %(r)s\n\nPuoi presentare ricorso "
-                 "entro %(d)d giorni.", r=reason, d=APPEAL_DAYS)
-    notify_firm(application, subject, body)
+            text += "\n\n" + certificate_links(certificate)
+        return text
+
+    notify_firm(application, _l("Esito della domanda n. %(n)d", n=application.id), body)
     return decision
 
 
@@ -422,11 +423,14 @@ def decide_appeal(appeal: Appeal, officer, outcome: str, reason: str) -> None:
                 Certificate.decision_id == appeal.decision.id))
             certificate = reissue_after_surveillance(
                 issued.number, appeal.decision.computed_level, appeal.decision, officer)
-    body = _("Il ricorso sulla domanda n. %(n)d è stato deciso: %(o)s.\n\n%(r)s",
-             n=application.id, o=appeal_outcome_label(outcome), r=reason)
-    if certificate is not None:
-        body += "\n\n" + certificate_links(certificate)
-    notify_firm(application, _("Esito del ricorso"), body)
+    def body() -> str:  # in each member's language
+        text = _("Il ricorso sulla domanda n. %(n)d è stato deciso: %(o)s.\n\n%(r)s",
+                 n=application.id, o=appeal_outcome_label(outcome), r=reason)
+        if certificate is not None:
+            text += "\n\n" + certificate_links(certificate)
+        return text
+
+    notify_firm(application, _l("Esito del ricorso"), body)
 
 
 def _decide_status_appeal(appeal: Appeal, officer, outcome: AppealOutcome | str,
@@ -443,8 +447,8 @@ def _decide_status_appeal(appeal: Appeal, officer, outcome: AppealOutcome | str,
         change_status(certificate, APPEAL_REVERSALS[CertificateStatus(change.status)], None,
                       public_reason=f"Ricorso accolto: {reason}",
                       internal_reason=f"ricorso n. {appeal.id}, deciso da {officer.email}")
-    if members := member_emails(certificate.firm_id):
-        mail.queue_each(db.session, members, _("Esito del ricorso"), _(
-            "Il ricorso contro lo stato «%(s)s» del certificato %(n)s è stato deciso: "
-            "%(o)s.\n\n%(r)s", s=status_label(change.status), n=certificate.number,
-            o=appeal_outcome_label(outcome), r=reason))
+    mail.queue_for_each(db.session, active_members(certificate.firm_id), _l("Esito del ricorso"),
+                        lambda: _("Il ricorso contro lo stato «%(s)s» del certificato %(n)s "
+                                  "è stato deciso: %(o)s.\n\n%(r)s",
+                                  s=status_label(change.status), n=certificate.number,
+                                  o=appeal_outcome_label(outcome), r=reason))

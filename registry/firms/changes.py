@@ -25,7 +25,7 @@ from registry.extensions import db
 from registry.firms.checks import check_profile, check_site, raise_if_invalid
 from registry.firms.identifiers import normalise_name
 from registry.firms.models import Firm, ProfileChange, Site
-from registry.firms.services import identity_changes, member_emails, require_member
+from registry.firms.services import active_members, identity_changes, require_member
 from registry.firms.signals import firm_changed
 from registry.firms.workflow import ProfileChangeKind, ProfileChangeStatus
 from registry.links import external_url
@@ -158,13 +158,15 @@ def decide_change(change: ProfileChange, officer: User, approve: bool,
                     after={"change_id": change.id, "reason": change.decision_reason})
     if approve:
         firm_changed.send(firm, actor=officer)
-    if members := member_emails(firm.id):
-        mail.queue_each(db.session, members, _("Richiesta di modifica dei dati: %(s)s",
-                                          s=_("approvata") if approve else _("respinta")),
-                   _("La richiesta di modifica dei dati di %(f)s è stata %(s)s.\n"
-                     "Motivazione: %(r)s\n\n%(link)s", f=firm.name,
-                     s=_("approvata") if approve else _("respinta"), r=change.decision_reason,
-                     link=external_url("firms.change", change_id=change.id)))
+    link = external_url("firms.change", change_id=change.id)
+    mail.queue_for_each(
+        db.session, active_members(firm.id),
+        lambda: _("Richiesta di modifica dei dati: %(s)s",
+                  s=_("approvata") if approve else _("respinta")),
+        lambda: _("La richiesta di modifica dei dati di %(f)s è stata %(s)s.\n"
+                  "Motivazione: %(r)s\n\n%(link)s", f=firm.name,
+                  s=_("approvata") if approve else _("respinta"), r=change.decision_reason,
+                  link=link))
     return change
 
 

@@ -135,6 +135,13 @@ def _comparable(profile: dict) -> dict:
             for key, value in profile.items()}
 
 
+def active_members(firm_id: int) -> list[User]:
+    """The firm's active members by address: who is told, each in their own language, of
+    what happens to the firm's applications and certificates."""
+    return list(db.session.scalars(db.select(User).where(
+        User.firm_id == firm_id, User.active.is_(True)).order_by(User.email)))
+
+
 def member_emails(firm_id: int) -> list[str]:
     """The addresses of the firm's active members, sorted: who is told of what happens to
     the firm's applications and certificates."""
