@@ -329,6 +329,14 @@ class NoticeForm(FlaskForm):
         self.country.choices = _choices(_choose() + countries)
         self.countries.choices = _choices(countries)
 
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        # WTForms' own words for an impossible date (31/02) are English and vague.
+        for date in (self.sent_on, self.move_on):
+            if date.errors:
+                date.errors = [str(NOT_A_DATE)]
+        return ok
+
     def notice_data(self) -> dict:
         return {name: field.data for name, field in self._fields.items()
                 if name not in ("csrf_token", "submit", "document")}

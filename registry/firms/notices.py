@@ -10,6 +10,7 @@ must the ministry look at.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
@@ -316,3 +317,54 @@ def export_table(rows: Sequence[FlaggedFirm], status_label) -> list[list]:
     return [[row.firm.name, row.firm.vat_number, row.firm.office_region,
              row.firm.traffic_extra_eu_pct, ", ".join(row.firm.extra_eu_countries or []),
              status_label(row.status), " ".join(row.problems)] for row in rows]
+
+
+# Demo data ----------------------------------------------------------------------------------
+DEMO_PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+
+
+def _demo_document(name: str) -> FileStorage:
+    return FileStorage(io.BytesIO(DEMO_PDF + f"% {name}\n".encode()), filename=f"{name}.pdf")
+
+
+def _demo_numbers(firm: Firm) -> list[str]:
+    return [row.number for row in phones.history(firm.id) if row.in_use] or ["+390200000000"]
+
+
+def _demo_three(firm: Firm, owner: User, site: Site | None, country: str,
+                sent_on: dict[NoticeAuthority, dt.date], move_on: dt.date) -> None:
+    for authority in NoticeAuthority:
+        record_notice(firm, owner, {
+            "authority": authority, "site_id": site.id if site else None, "country": country,
+            "sent_on": sent_on[authority], "move_on": move_on,
+            "numbers": _demo_numbers(firm), "countries": [country]},
+            _demo_document(f"art24bis-{authority}-{firm.vat_number}"))
+
+
+def demo_site_notices(firm: Firm, owner: User) -> None:
+    """Demo: the three notices, in time, for every open site of `firm` outside the EU (so
+    the demo firms with a site in Albania can be certified)."""
+    for site in firm.open_sites:
+        if delocalisation.is_extra_eu(site.country):
+            sent = dt.date(2023, 1, 10)
+            _demo_three(firm, owner, site, site.country,
+                        dict.fromkeys(NoticeAuthority, sent), dt.date(2023, 3, 1))
+
+
+def seed_demo() -> None:
+    """Demo: a firm whose notice to MIMIT came late (10 days before the move), with a
+    wrong record withdrawn; firms with extra-EU traffic and no notice are already there
+    (every demo firm declares some traffic from Albania)."""
+    firm = db.session.scalar(db.select(Firm).where(Firm.name == "Qualità Contact S.r.l."))
+    owner = db.session.get(User, firm.owner_id) if firm is not None else None
+    if firm is None or owner is None:
+        return
+    move_on = dt.date(2023, 5, 1)
+    sent = {NoticeAuthority.LABOUR: dt.date(2023, 3, 15),
+            NoticeAuthority.GARANTE: dt.date(2023, 3, 20),
+            NoticeAuthority.MIMIT: dt.date(2023, 4, 21)}
+    _demo_three(firm, owner, None, "AL", sent, move_on)
+    wrong = record_notice(firm, owner, {
+        "authority": NoticeAuthority.GARANTE, "country": "TN", "sent_on": dt.date(2023, 3, 20),
+        "move_on": move_on}, _demo_document(f"art24bis-errata-{firm.vat_number}"))
+    withdraw_notice(firm, owner, wrong.id, "Paese sbagliato: il trasferimento è in Albania.")

@@ -18,13 +18,13 @@ from registry.errors import DomainError, NotFound, NotPermitted
 from registry.extensions import db, limiter
 from registry.firms import (
     changes,
-    delocalisation,
     geography,
     membership,
     notices,
     phones,
     services,
 )
+from registry.firms import delocalisation as rules
 from registry.firms.forms import (
     CHANNEL_LABELS,
     FIELD_LABELS,
@@ -328,7 +328,7 @@ def end_number(firm, number_id: int):
 
 # Art. 24-bis notices -------------------------------------------------------------------------
 def _notice_form(firm, formdata=None):
-    abroad = [s for s in firm.open_sites if delocalisation.is_extra_eu(s.country)]
+    abroad = [s for s in firm.open_sites if rules.is_extra_eu(s.country)]
     return NoticeForm(abroad, authority_label, **({} if formdata else {"formdata": None}))
 
 
@@ -336,7 +336,7 @@ def _delocalisation_page(firm, form=None, withdraw_form=None, own=True, status=2
     checks = notices.firm_checks(firm)
     return render_template(
         "firms/delocalisation.html", firm=firm, checks=checks,
-        status=delocalisation.classify(checks), problems=notices.problems(firm, checks),
+        status=rules.classify(checks), problems=notices.problems(firm, checks),
         notices=notices.notices_of(firm.id), form=form or _notice_form(firm), own=own,
         withdraw_form=withdraw_form or NoticeWithdrawForm(formdata=None),
         authority_label=authority_label, delocalisation_label=delocalisation_label,
