@@ -83,7 +83,7 @@ def test_the_profile_links_to_the_page_which_says_what_is_missing(client, login,
 
 
 def test_three_notices_make_the_firm_compliant(app, client, login, member):
-    owner, firm_id, site_id = member
+    owner, _firm_id, site_id = member
     login(owner)
     for authority in ("labour", "garante"):
         assert post_notice(client, **form(site_id, authority=authority)).status_code == 302
@@ -136,11 +136,11 @@ def test_bad_input_is_refused_and_nothing_is_kept(app, client, login, member, ov
 
 
 def test_a_site_in_italy_or_of_another_firm_is_refused(app, client, login, member):
-    owner, _firm, _site = member
+    owner, firm_id, _site = member
     with app.app_context():
         other = factories.make_firm()
         foreign = abroad_site(other.id)
-        italian = factories.make_site(db.session.get(Firm, _firm)).id
+        italian = factories.make_site(db.session.get(Firm, firm_id)).id
         db.session.commit()
     login(owner)
     before = rows_now(app)
@@ -316,7 +316,6 @@ def _decision_rows(app):
     with app.app_context():
         return (db.session.execute(db.select(Decision.__table__)).all(),
                 db.session.scalar(db.select(db.func.count(AuditEvent.id))),
-                db.session.get(Application, 1) and
                 [a.state for a in db.session.scalars(db.select(Application))])
 
 
