@@ -15,6 +15,7 @@ from registry.accounts.models import User, count_users
 from registry.accounts.second_factor import enrol_with_secret
 from registry.accounts.services import create_user
 from registry.extensions import db
+from registry.firms import notices as delocalisation_notices
 from registry.firms.identifiers import normalise_name
 from registry.firms.models import CallingNumber, Firm, Site
 from registry.security import Role
@@ -95,6 +96,7 @@ def load_demo_data(force: bool = False) -> bool:
     _demo_receipts()
     _demo_watching()
     _demo_public_firm_facts()
+    delocalisation_notices.seed_demo()
     return True
 
 
@@ -137,6 +139,7 @@ def _demo_firm(index: int, name, form, vat, comune, province, region, target) ->
                                country="AL", seats=40, headcount=45,
                                service_types=["inbound"], channels=["voice"]))
     db.session.flush()
+    delocalisation_notices.demo_site_notices(firm, owner)
     after = {"renewal": "L1", "identity_pending": "L2", "revision": "L2", "renounced": "L2",
              "appeal_decided": "appeal", "surveillance": "L2", "surveillance_overdue": "L2"}
     _walk(firm, owner, after.get(target, target))

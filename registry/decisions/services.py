@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -49,6 +49,7 @@ from registry.decisions.models import Appeal, Decision
 from registry.decisions.workflow import APPEALABLE, AppealOutcome, DecisionOutcome
 from registry.errors import Conflict, DomainError, NotPermitted
 from registry.extensions import db
+from registry.firms.notices import certification_obstacles
 from registry.firms.services import active_members
 from registry.links import external_url
 from registry.security import Role
@@ -75,6 +76,8 @@ class DecisionActions:
 
     can_decide: bool
     blocked: list[str]
+    # Why certifying (not refusing) is out of the question now: shown above the form.
+    cannot_certify: list[str] = field(default_factory=list)
 
 
 def decision_actions(user, application: Application) -> DecisionActions:
@@ -83,7 +86,8 @@ def decision_actions(user, application: Application) -> DecisionActions:
     blocked = may_decide(user, application)
     can = (not blocked and application.state in DECIDABLE
            and decision_of(application) is None)
-    return DecisionActions(can_decide=can, blocked=blocked)
+    return DecisionActions(can_decide=can, blocked=blocked,
+                           cannot_certify=certification_obstacles(application.firm))
 
 
 @dataclass(frozen=True)
@@ -188,7 +192,8 @@ def decide(application: Application, officer, outcome: str, level: str | None,
         if computed is None:
             raise DomainError(_("Secondo lo schema l'azienda non è certificabile: si può solo "
                                 "respingere o chiedere integrazioni."))
-        if blockers := certification_blockers(application):
+        if blockers := (certification_blockers(application)
+                        + certification_obstacles(application.firm)):
             raise DomainError(" ".join(blockers))
         level = level or computed
         if level not in {lv.code for lv in allowed_levels(application, computed)}:

@@ -23,6 +23,7 @@ from wtforms.widgets import NumberInput
 
 from registry.firms import checks, geography
 from registry.firms.models import LegalForm
+from registry.firms.workflow import NoticeAuthority
 from registry.forms import MultiCheckboxField, show_domain_error
 
 REQUIRED = _l("Campo obbligatorio.")
@@ -298,3 +299,52 @@ class NumberEndForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """A bare form: the CSRF token for the one-button POSTs (accept, remove, close…)."""
+
+
+class NoticeForm(FlaskForm):
+    """An art. 24-bis notice the firm sent: checked by `firms.notices.record_notice`."""
+
+    authority = RadioField(_l("Destinatario della comunicazione"), validate_choice=False)
+    site_id = SelectField(_l("Sede all'estero interessata"), validate_choice=False)
+    country = SelectField(_l("Paese extra UE in cui è trasferita l'attività"),
+                          validate_choice=False)
+    sent_on = DateField(_l("Data di invio"), format=DATE_FORMATS, validators=[Optional()])
+    move_on = DateField(_l("Data prevista del trasferimento"), format=DATE_FORMATS,
+                        validators=[Optional()])
+    numbers = TextAreaField(_l("Solo per il MIMIT: numeri pubblici usati (uno per riga)"),
+                            validators=[Length(max=8000)])
+    countries = SelectMultipleField(_l("Solo per il MIMIT: paesi da cui si risponde a quei "
+                                       "numeri"), validate_choice=False)
+    document = FileField(_l("Comunicazione inviata (PDF o altro documento)"))
+    submit = SubmitField(_l("Registra la comunicazione"))
+
+    def __init__(self, sites, authority_label, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.authority.choices = _choices([(str(a), authority_label(a))
+                                           for a in NoticeAuthority])
+        self.site_id.choices = _choices(
+            [("", str(_l("Nessuna sede: attività affidata a terzi")))]
+            + [(str(s.id), f"{s.address}, {s.comune} ({s.country})") for s in sites])
+        countries = geography.country_choices(_locale(), extra_eu_only=True)
+        self.country.choices = _choices(_choose() + countries)
+        self.countries.choices = _choices(countries)
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        # WTForms' own words for an impossible date (31/02) are English and vague.
+        for date in (self.sent_on, self.move_on):
+            if date.errors:
+                date.errors = [str(NOT_A_DATE)]
+        return ok
+
+    def notice_data(self) -> dict:
+        return {name: field.data for name, field in self._fields.items()
+                if name not in ("csrf_token", "submit", "document")}
+
+
+class NoticeWithdrawForm(FlaskForm):
+    """Withdrawing a notice recorded wrongly: the record stays, marked withdrawn."""
+
+    reason = TextAreaField(_l("Perché ritiri questa comunicazione"),
+                           validators=[DataRequired(REQUIRED), Length(max=4000)])
+    submit = SubmitField(_l("Ritira la comunicazione"))

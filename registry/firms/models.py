@@ -230,3 +230,55 @@ class ProfileChange(db.Model):
     decision_reason: Mapped[str | None] = mapped_column(Text)
 
     firm: Mapped[Firm] = relationship()
+
+
+class DelocalisationNotice(db.Model):
+    """One art. 24-bis DL 83/2012 notice a firm sent before moving call-centre work outside
+    the EU (domain.md S13, S15): to whom, when, for which move, with the document sent.
+
+    Append-only: a wrong record is withdrawn (`NoticeWithdrawal`) and recorded again, so
+    the history of what the firm declared, and when, is kept.
+    """
+
+    __tablename__ = "delocalisation_notice"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    firm_id: Mapped[int] = mapped_column(ForeignKey("firm.id", ondelete="CASCADE"), index=True)
+    # The site abroad the notice is about; None for work moved through third parties.
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"))
+    country: Mapped[str] = mapped_column(String(2))  # ISO 3166-1 alpha-2, outside the EU
+    authority: Mapped[str] = mapped_column(String(10))  # NoticeAuthority
+    sent_on: Mapped[dt.date]
+    move_on: Mapped[dt.date]  # the planned day of the move
+    # For MIMIT: the public numbers used (E.164) and the countries they are answered from.
+    numbers: Mapped[list[str]] = mapped_column(JSON, default=list)
+    countries: Mapped[list[str]] = mapped_column(JSON, default=list)
+    document_sha256: Mapped[str] = mapped_column(String(64))
+    document_filename: Mapped[str] = mapped_column(String(200))
+    document_type: Mapped[str] = mapped_column(String(100))
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    recorded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    firm: Mapped[Firm] = relationship()
+    site: Mapped[Site | None] = relationship()
+    withdrawal: Mapped[NoticeWithdrawal | None] = relationship(
+        back_populates="notice", uselist=False, lazy="selectin")
+
+    @property
+    def withdrawn(self) -> bool:
+        return self.withdrawal is not None
+
+
+class NoticeWithdrawal(db.Model):
+    """A notice record the firm declared wrong, with why: the notice row stays as it was."""
+
+    __tablename__ = "delocalisation_notice_withdrawal"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notice_id: Mapped[int] = mapped_column(
+        ForeignKey("delocalisation_notice.id", ondelete="CASCADE"), unique=True)
+    reason: Mapped[str] = mapped_column(Text)
+    withdrawn_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    withdrawn_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    notice: Mapped[DelocalisationNotice] = relationship(back_populates="withdrawal")

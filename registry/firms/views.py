@@ -16,7 +16,15 @@ from flask_login import current_user
 from registry import storage
 from registry.errors import DomainError, NotFound, NotPermitted
 from registry.extensions import db, limiter
-from registry.firms import changes, geography, membership, phones, services
+from registry.firms import (
+    changes,
+    geography,
+    membership,
+    notices,
+    phones,
+    services,
+)
+from registry.firms import delocalisation as rules
 from registry.firms.forms import (
     CHANNEL_LABELS,
     FIELD_LABELS,
@@ -27,6 +35,8 @@ from registry.firms.forms import (
     FirmForm,
     InviteForm,
     JoinForm,
+    NoticeForm,
+    NoticeWithdrawForm,
     NumberDeclareForm,
     NumberEndForm,
     ProfileChangeForm,
@@ -34,6 +44,8 @@ from registry.firms.forms import (
     SiteForm,
     show_errors,
 )
+from registry.firms.labels import authority_label, delocalisation_label
+from registry.firms.models import Firm
 from registry.firms.workflow import MembershipKind, ProfileChangeKind
 from registry.forms import run_use_case
 from registry.security import OVERSIGHT, Role, private_blueprint, roles_required
@@ -312,6 +324,72 @@ def end_number(firm, number_id: int):
         if outcome.ok:
             return redirect(url_for("firms.numbers"))
     return _numbers_page(firm, end_form=form, end_id=number_id), 400
+
+
+# Art. 24-bis notices -------------------------------------------------------------------------
+def _notice_form(firm, formdata=None):
+    abroad = [s for s in firm.open_sites if rules.is_extra_eu(s.country)]
+    return NoticeForm(abroad, authority_label, **({} if formdata else {"formdata": None}))
+
+
+def _delocalisation_page(firm, form=None, withdraw_form=None, own=True, status=200):
+    checks = notices.firm_checks(firm)
+    return render_template(
+        "firms/delocalisation.html", firm=firm, checks=checks,
+        status=rules.classify(checks), problems=notices.problems(firm, checks),
+        notices=notices.notices_of(firm.id), form=form or _notice_form(firm), own=own,
+        withdraw_form=withdraw_form or NoticeWithdrawForm(formdata=None),
+        authority_label=authority_label, delocalisation_label=delocalisation_label,
+        country=notices.country_name), status
+
+
+@bp.get("/delocalisation")
+@roles_required(Role.APPLICANT)
+@firm_required
+def delocalisation(firm):
+    return _delocalisation_page(firm)
+
+
+@bp.post("/delocalisation")
+@roles_required(Role.APPLICANT)
+@firm_required
+def record_notice(firm):
+    form = _notice_form(firm, formdata=True)
+    if form.validate_on_submit() and run_use_case(
+            lambda: notices.record_notice(firm, current_user, form.notice_data(),
+                                          form.document.data),
+            form=form, success=_("Comunicazione registrata.")).ok:
+        return redirect(url_for("firms.delocalisation"))
+    return _delocalisation_page(firm, form=form, status=400)
+
+
+@bp.post("/delocalisation/<int:notice_id>/withdraw")
+@roles_required(Role.APPLICANT)
+@firm_required
+def withdraw_notice(firm, notice_id: int):
+    form = NoticeWithdrawForm()
+    if form.validate_on_submit() and run_use_case(
+            lambda: notices.withdraw_notice(firm, current_user, notice_id, form.reason.data),
+            form=form, success=_("Comunicazione ritirata: resta nello storico.")).ok:
+        return redirect(url_for("firms.delocalisation"))
+    return _delocalisation_page(firm, withdraw_form=form, status=400)
+
+
+@bp.get("/delocalisation/notices/<int:notice_id>/document")
+@roles_required(Role.APPLICANT, *OVERSIGHT)
+def notice_document(notice_id: int):
+    notice = notices.notice_for(current_user, notice_id)
+    return storage.send_upload(notice.document_sha256, notice.document_type,
+                               notice.document_filename)
+
+
+@bp.get("/delocalisation/firms/<int:firm_id>")
+@roles_required(*OVERSIGHT)
+def firm_delocalisation(firm_id: int):
+    firm = db.session.get(Firm, firm_id)
+    if firm is None:
+        raise NotFound(_("Azienda non trovata."))
+    return _delocalisation_page(firm, own=False)
 
 
 # Members ------------------------------------------------------------------------------------

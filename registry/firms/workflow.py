@@ -56,3 +56,38 @@ KIND_LABELS = {ProfileChangeKind.PROFILE: N_("dati dell'azienda"),
                ProfileChangeKind.SITE_ADD: N_("nuova sede operativa"),
                ProfileChangeKind.SITE_UPDATE: N_("modifica di una sede operativa"),
                ProfileChangeKind.SITE_CLOSE: N_("chiusura di una sede operativa")}
+
+
+class NoticeAuthority(enum.StrEnum):
+    """Who an art. 24-bis DL 83/2012 notice goes to (domain.md S13, S15)."""
+
+    LABOUR = "labour"  # Ministero del Lavoro and INL: the workers involved
+    MIMIT = "mimit"  # the public numbers used and their countries
+    GARANTE = "garante"  # the measures that keep Italian privacy law applied
+
+
+class DelocalisationStatus(enum.StrEnum):
+    """Where a firm (or one of its moves abroad) stands with the art. 24-bis notices."""
+
+    NOT_CONCERNED = "not_concerned"
+    COMPLIANT = "compliant"
+    LATE = "late"
+    MISSING = "missing"
+
+
+# A move abroad needs the three notices; a firm is flagged to the ministry when one is
+# missing or came late.
+REQUIRED_AUTHORITIES = frozenset(NoticeAuthority)
+FLAGGED = frozenset({DelocalisationStatus.MISSING, DelocalisationStatus.LATE})
+
+AUTHORITY_LABELS = {
+    NoticeAuthority.LABOUR: N_("Ministero del Lavoro e INL"),
+    NoticeAuthority.MIMIT: N_("Ministero delle Imprese e del Made in Italy (MIMIT)"),
+    NoticeAuthority.GARANTE: N_("Garante per la protezione dei dati personali"),
+}
+DELOCALISATION_LABELS = {
+    DelocalisationStatus.NOT_CONCERNED: N_("nessuna attività fuori dall'UE"),
+    DelocalisationStatus.COMPLIANT: N_("comunicazioni in regola"),
+    DelocalisationStatus.LATE: N_("comunicazione tardiva"),
+    DelocalisationStatus.MISSING: N_("comunicazione mancante"),
+}

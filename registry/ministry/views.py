@@ -3,15 +3,20 @@ pending applications, filterable on them."""
 
 from __future__ import annotations
 
+import json
 import re
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, Response, abort, render_template, request
 from flask_babel import gettext as _
 
 from registry.db import today_in_rome
+from registry.firms import notices
 from registry.firms.geography import REGIONS
+from registry.firms.labels import delocalisation_label
+from registry.firms.workflow import FLAGGED, DelocalisationStatus
 from registry.ministry import statistics
 from registry.public import register
+from registry.public.exports import csv_table, xlsx_table
 from registry.security import Role, private_blueprint, roles_required
 
 bp = private_blueprint(Blueprint("ministry", __name__, url_prefix="/ministry"))
@@ -35,3 +40,63 @@ def index():
         stats=statistics.overview(today_in_rome()), regions=sorted(REGIONS),
         statuses=register.STATUSES, levels=statistics.level_codes(),
         page_size=register.PAGE_SIZE, problems=problems), 400 if problems else 200
+
+
+# Art. 24-bis delocalisation -----------------------------------------------------------------
+DELOCALISATION_EXPORTS = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "json": "application/json",
+}
+
+
+def _delocalisation_filters() -> tuple[str | None, DelocalisationStatus | None, list[str]]:
+    """The region and status asked for; unknown values are ignored and said so."""
+    problems = []
+    region = request.args.get("region", "") or None
+    if region is not None and region not in REGIONS:
+        problems.append(_("Regione sconosciuta: «%(value)s».", value=region[:40]))
+        region = None
+    raw_status = request.args.get("status", "") or None
+    status = None
+    if raw_status is not None:
+        if raw_status in FLAGGED:
+            status = DelocalisationStatus(raw_status)
+        else:
+            problems.append(_("Filtro sullo stato non valido."))
+    return region, status, problems
+
+
+@bp.get("/delocalisation")
+@roles_required(Role.MINISTRY)
+def delocalisation():
+    region, status, problems = _delocalisation_filters()
+    rows = notices.flagged_firms(region, status)
+    return render_template(
+        "ministry/delocalisation.html", rows=rows, region=region, status=status,
+        regions=sorted(REGIONS), statuses=[s for s in DelocalisationStatus if s in FLAGGED],
+        delocalisation_label=delocalisation_label, problems=problems), \
+        400 if problems else 200
+
+
+@bp.get("/delocalisation/export.<kind>")
+@roles_required(Role.MINISTRY)
+def delocalisation_export(kind: str):
+    if kind not in DELOCALISATION_EXPORTS:
+        abort(404)
+    region, status, problems = _delocalisation_filters()
+    if problems:
+        abort(400, " ".join(problems))
+    table = notices.export_table(notices.flagged_firms(region, status), delocalisation_label)
+    header = notices.EXPORT_HEADER
+    if kind == "csv":
+        body = csv_table(header, table)
+    elif kind == "xlsx":
+        body = xlsx_table("Delocalizzazioni", header, table)
+    else:
+        body = json.dumps([dict(zip(header, values, strict=True)) for values in table],
+                          ensure_ascii=False)
+    response = Response(body, mimetype=DELOCALISATION_EXPORTS[kind])
+    response.headers["Content-Disposition"] = \
+        f'attachment; filename="delocalizzazioni.{kind}"'
+    return response
