@@ -216,7 +216,7 @@ def test_the_pages_of_the_firm_the_auditor_and_the_officer_pass_wcag(live_server
         "drafter": {"draft-evidence": draft_evidence},
         "owner": {"dashboard": "/dashboard", "application": f"/applications/{application}",
                   "evidence": f"/applications/{application}/criteria/LEG-01",
-                  "firm-profile": "/firm"},
+                  "firm-profile": "/firm", "delocalisation": "/firm/delocalisation"},
         "auditor": {"audit-queue": "/audit", "assessment": f"/audit/applications/{application}",
                     "scoring": f"/audit/applications/{application}/criteria/LEG-01"},
         "officer": {"officer-queue": "/officer"},
@@ -274,7 +274,8 @@ def test_the_pages_of_the_ministry_and_of_a_client_pass_wcag(live_server, page_a
         people = {"ministry": ministry.id, "client": buyer.id}
     by_person = {
         "ministry": {"ministry": "/ministry",
-                     "ministry-filtered": "/ministry?status=valid&min_extra_eu=0"},
+                     "ministry-filtered": "/ministry?status=valid&min_extra_eu=0",
+                     "ministry-delocalisation": "/ministry/delocalisation"},
         "client": {"suppliers": "/client/suppliers", "webhooks": "/client/webhooks"},
     }
     failures = {}
