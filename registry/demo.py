@@ -95,6 +95,9 @@ def load_demo_data(force: bool = False) -> bool:
     _demo_receipts()
     _demo_watching()
     _demo_public_firm_facts()
+    from registry.assessments.calibration_demo import seed_calibration_demo
+
+    seed_calibration_demo()  # auditor calibration: past audits, blind second scorings
     return True
 
 

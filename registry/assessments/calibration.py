@@ -167,8 +167,11 @@ def weighted_kappa(pairs: list[tuple[int, int]], weighting: str = "linear") -> K
     rows, cols = table.sum(1) / len(pairs), table.sum(0) / len(pairs)
     if np.count_nonzero(rows) == 1 and np.array_equal(rows, cols):
         return Kappa(len(pairs), None, None, None, None)
-    result = cohens_kappa(table, wt=weighting)
-    return _kappa(len(pairs), result)
+    # The z test against kappa = 0 (not shown) divides by zero when the agreement is
+    # perfect; the kappa and its interval are what the page reports.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        result = cohens_kappa(table, wt=weighting)
+        return _kappa(len(pairs), result)
 
 
 def _kappa(n: int, result) -> Kappa:
