@@ -163,24 +163,41 @@ def weighted_kappa(pairs: list[tuple[int, int]], weighting: str = "linear") -> K
     paired scores on the 0-4 scale, with its 95 % confidence interval."""
     if not pairs:
         return Kappa(0, None, None, None, None)
-    table = contingency(pairs)
-    rows, cols = table.sum(1) / len(pairs), table.sum(0) / len(pairs)
-    if np.count_nonzero(rows) == 1 and np.array_equal(rows, cols):
-        return Kappa(len(pairs), None, None, None, None)
+    return kappa_of_table(contingency(pairs), wt=weighting)
+
+
+def kappa_of_table(table, weights=None, wt: str | None = None) -> Kappa:
+    """Cohen's kappa of a square table of counts (first rater in rows): simple without
+    weights, weighted with `wt` ('linear', 'quadratic') or a disagreement-weight matrix
+    `weights` (largest weight at most 1), with the asymptotic 95 % interval."""
+    table = np.asarray(table, float)
+    n = int(table.sum())
+    rows, cols = table.sum(1), table.sum(0)
+    if n == 0 or (np.count_nonzero(rows) == 1 and np.array_equal(rows, cols)):
+        # Both raters always gave one and the same category: no chance agreement to
+        # correct for, kappa is undefined.
+        return Kappa(n, None, None, None, None)
     # The z test against kappa = 0 (not shown) divides by zero when the agreement is
     # perfect; the kappa and its interval are what the page reports.
     with np.errstate(divide="ignore", invalid="ignore"):
-        result = cohens_kappa(table, wt=weighting)
-        return _kappa(len(pairs), result)
+        result = cohens_kappa(table, weights=weights, wt=wt)
+        return _kappa(n, result)
+
+
+Z_95 = 1.959963984540054  # the normal quantile of a two-sided 95 % interval
 
 
 def _kappa(n: int, result) -> Kappa:
-    def finite(value) -> float | None:
-        value = float(value)
-        return value if math.isfinite(value) else None
-
-    return Kappa(n, finite(result.kappa), finite(result.kappa_low), finite(result.kappa_upp),
-                 finite(result.std_kappa))
+    """Kappa, its asymptotic standard error and the 95 % interval (as statsmodels'
+    kappa_low / kappa_upp), with rounding noise around a zero variance (perfect agreement)
+    taken as zero rather than an undefined square root."""
+    kappa, variance = float(result.kappa), float(result.var_kappa)
+    if not math.isfinite(kappa):
+        return Kappa(n, None, None, None, None)
+    if not math.isfinite(variance) or variance < -1e-9:
+        return Kappa(n, kappa, None, None, None)
+    std = math.sqrt(max(variance, 0.0))
+    return Kappa(n, kappa, kappa - Z_95 * std, kappa + Z_95 * std, std)
 
 
 @dataclass(frozen=True)
