@@ -334,7 +334,8 @@ def report(settings: Settings | None = None) -> Report:
     settings = settings or Settings.from_config()
     comparisons = compare(score_rows(), settings)
     by_auditor: dict[int, list[Comparison]] = defaultdict(list)
-    for comparison in comparisons:
+    # Flagged criteria first, then the others by code: what needs a look is on top.
+    for comparison in sorted(comparisons, key=lambda c: (not c.flagged, c.criterion)):
         by_auditor[comparison.auditor_id].append(comparison)
     pairs = pair_rows()
     numeric = [(code, first, second) for _s, code, first, second, _row in pairs

@@ -7,6 +7,7 @@ from registry.accounts.models import User
 from registry.applications import evidence
 from registry.applications.models import Application
 from registry.assessments import double_scoring
+from registry.assessments.assignments import involved_in
 from registry.assessments.models import (
     Assessment,
     ConflictDeclaration,
@@ -76,6 +77,12 @@ def test_a_drawn_assessment_goes_to_another_impartial_auditor(app, people, drawn
             scoring.assessment_id)  # recorded, and re-computable
         assert db.session.scalar(db.select(AuditEvent).where(
             AuditEvent.action == "second_scoring.selected")) is not None
+
+
+def test_the_second_auditor_may_not_decide_the_application(app, people, drawn):
+    with app.app_context():
+        application = db.session.get(Application, people["application"])
+        assert people["auditor2"] in involved_in(application)
 
 
 def test_no_assessment_is_drawn_at_share_zero(app, people):
