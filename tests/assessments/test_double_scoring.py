@@ -21,6 +21,7 @@ from registry.decisions.models import Decision
 from registry.extensions import db
 from tests import factories
 from tests.steps import EVIDENCE, assessed, client_for, decide
+from tests.test_no_codes import assert_no_codes
 
 FIRST_NOTE = "Nota riservata del primo valutatore: colloqui con 14 operatori"
 
@@ -192,3 +193,19 @@ def test_a_refused_second_scoring_leaves_everything_as_it_was(app, people, drawn
     second.post(url, data=_answers(drawn["codes"], "4"))
     with app.app_context():
         assert {s.score for s in db.session.scalars(db.select(SecondScore))} == {2}
+
+
+def test_calibration_pages_show_words_not_codes(app, people, drawn):
+    """The checker of tests/test_no_codes.py on the new pages, in Italian and English."""
+    second = client_for(app, people["auditor2"])
+    admin = client_for(app, people["admin"])
+    where: dict = {}
+    assert_no_codes(second, "/audit/second-scorings", where)
+    assert_no_codes(second, f"/audit/second-scorings/{drawn['scoring']}", where)
+    assert_no_codes(admin, "/admin/calibration", where)  # a second scoring to do
+    assert second.post(f"/audit/second-scorings/{drawn['scoring']}",
+                       data=_answers(drawn["codes"], "2")
+                       ).status_code == 302
+    assert_no_codes(second, f"/audit/second-scorings/{drawn['scoring']}", where)
+    assert_no_codes(admin, "/admin/calibration", where)  # disagreements and kappa
+    assert len(where) == 6  # three pages, two languages (each checked twice)
