@@ -23,7 +23,8 @@ bp = private_blueprint(Blueprint("calibration", __name__))
 def index():
     return render_template("calibration/index.html", report=calibration.report(),
                            titles=calibration.criterion_titles(str(get_locale() or "it")),
-                           second_scoring_label=second_scoring_label)
+                           second_scoring_label=second_scoring_label,
+                           share=double_scoring.share_in_force())
 
 
 @bp.get("/audit/second-scorings")
@@ -64,3 +65,15 @@ def second_scoring(scoring_id: int):
 def second_evidence(scoring_id: int, document_id: int, number: int):
     version = double_scoring.evidence_version(current_user, scoring_id, document_id, number)
     return storage.send_upload(version.sha256, version.content_type, version.filename)
+
+
+@bp.post("/admin/calibration/draw")
+@roles_required(Role.ADMIN)
+def draw():
+    def said(counts: tuple[int, int]) -> tuple[str, str]:
+        new, given = counts
+        return _("Estrazione applicata: %(n)d nuove doppie valutazioni, %(g)d assegnate a un "
+                 "valutatore.", n=new, g=given), "success"
+
+    run_use_case(lambda: double_scoring.draw_submitted(current_user), success=said)
+    return redirect(url_for("calibration.index"))

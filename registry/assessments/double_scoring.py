@@ -33,7 +33,7 @@ from registry.assessments.assignments import involved_in, obstacles
 from registry.assessments.models import Assessment, SecondScore, SecondScoring
 from registry.assessments.workflow import AssessmentState, SecondScoringState
 from registry.db import utcnow
-from registry.errors import DomainError, NotFound
+from registry.errors import DomainError, NotFound, NotPermitted
 from registry.extensions import db
 from registry.security import Role
 
@@ -214,3 +214,33 @@ def submit_second_scoring(scoring: SecondScoring, auditor,
                            "scores": {code: answers[code][0] for code in
                                       scoring.criteria_sample}})
     return scoring
+
+
+def draw_submitted(admin) -> tuple[int, int]:
+    """The scheme owner applies the draw to every submitted assessment without a second
+    scoring (submitted before double scoring began, or drawn under a smaller share: the
+    draw itself never changes), and gives an auditor to drawn second scorings still
+    without one. Returns (newly drawn, newly given an auditor)."""
+    if not admin.has_role(Role.ADMIN):
+        raise NotPermitted(_("Solo un amministratore avvia l'estrazione."))
+    drawn = set(db.session.scalars(db.select(SecondScoring.assessment_id)))
+    new = 0
+    for assessment in db.session.scalars(db.select(Assessment).where(
+            Assessment.state == AssessmentState.SUBMITTED).order_by(Assessment.id)):
+        if assessment.id not in drawn and select_for_double_scoring(
+                assessment, assessment.application) is not None:
+            new += 1
+    given = 0
+    for scoring in db.session.scalars(db.select(SecondScoring).where(
+            SecondScoring.auditor_id.is_(None),
+            SecondScoring.state == SecondScoringState.PENDING).order_by(SecondScoring.id)):
+        application = scoring.assessment.application
+        candidates = eligible_auditors(application)
+        if candidates:
+            scoring.auditor_id = candidates[0].id
+            db.session.flush()
+            auditlog.record("second_scoring.assigned", "application", application.id,
+                            actor=admin, after={"second_scoring_id": scoring.id,
+                                                "auditor_id": scoring.auditor_id})
+            given += 1
+    return new, given

@@ -19,3 +19,4 @@ CALIBRATION_ROUTES = {
     "calibration.second_evidence": (
         "GET", "/audit/second-scorings/999999/documents/1/versions/1", only("auditor", 404)),
 }
+CALIBRATION_ROUTES["calibration.draw"] = ("POST", "/admin/calibration/draw", only("admin", 302))

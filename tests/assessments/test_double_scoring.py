@@ -209,3 +209,23 @@ def test_calibration_pages_show_words_not_codes(app, people, drawn):
     assert_no_codes(second, f"/audit/second-scorings/{drawn['scoring']}", where)
     assert_no_codes(admin, "/admin/calibration", where)  # disagreements and kappa
     assert len(where) == 6  # three pages, two languages (each checked twice)
+
+
+def test_the_scheme_owner_draws_earlier_assessments_and_fills_missing_auditors(app, people):
+    app.config["DOUBLE_SCORING_SHARE"] = 0.0  # submitted before double scoring began
+    with app.app_context():
+        db.session.add(ConflictDeclaration(auditor_id=people["auditor2"],
+                                           firm_id=people["firm"], reason="Ex dipendente"))
+        db.session.commit()
+    assessed(app, people, "L2")
+    admin = client_for(app, people["admin"])
+    app.config["DOUBLE_SCORING_SHARE"] = 1.0
+    assert admin.post("/admin/calibration/draw").status_code == 302
+    with app.app_context():
+        scoring = db.session.scalar(db.select(SecondScoring))
+        assert scoring.auditor_id is None  # drawn, nobody eligible yet
+        newcomer = factories.make_user("auditor", email="nuovo@registry.it").id
+    admin.post("/admin/calibration/draw")
+    with app.app_context():
+        scorings = db.session.scalars(db.select(SecondScoring)).all()
+        assert len(scorings) == 1 and scorings[0].auditor_id == newcomer
