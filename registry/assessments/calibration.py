@@ -269,7 +269,6 @@ class Report:
     overall: Kappa
     disagreements: list[Disagreement]
     pending: list[SecondScoring] = field(default_factory=list)
-    names: dict[int, str] = field(default_factory=dict)
 
 
 def score_rows() -> list[tuple[int, str, int]]:
@@ -311,10 +310,14 @@ def auditor_summaries(comparisons: list[Comparison]) -> list[AuditorSummary]:
     for assessment in assessments:
         per[assessment.submitted_by_id].append(assessment)
     flags = Counter(c.auditor_id for c in comparisons if c.flagged)
+    # Everyone who scored, even without submitting an assessment (a second auditor of the
+    # team scores criteria the lead submits).
+    everyone = set(per) | {c.auditor_id for c in comparisons}
     people = {u.id: u for u in db.session.scalars(db.select(User).where(
-        User.id.in_(set(per) | set(flags))))}
+        User.id.in_(everyone)))}
     summaries = []
-    for auditor_id, rows in per.items():
+    for auditor_id in everyone:
+        rows = per.get(auditor_id, [])
         levels: Counter = Counter()
         for assessment in rows:
             result = evaluate(assessment, assessment.application)
@@ -340,7 +343,8 @@ def report(settings: Settings | None = None) -> Report:
     pairs = pair_rows()
     numeric = [(code, first, second) for _s, code, first, second, _row in pairs
                if first is not None and second is not None]
-    people = {u.id: u for u in db.session.scalars(db.select(User))}
+    people = {u.id: u for u in db.session.scalars(db.select(User).where(
+        User.id.in_({row.updated_by_id for *_rest, row in pairs})))}
     disagreements = [Disagreement(scoring, code, people.get(row.updated_by_id), first,
                                   second)
                      for scoring, code, first, second, row in pairs if first != second]
@@ -348,8 +352,7 @@ def report(settings: Settings | None = None) -> Report:
         SecondScoring.state == SecondScoringState.PENDING).order_by(SecondScoring.id)))
     return Report(settings, auditor_summaries(comparisons), dict(by_auditor),
                   agreement(numeric, settings),
-                  weighted_kappa([(a, b) for _c, a, b in numeric]), disagreements, pending,
-                  {u.id: u.name for u in people.values()})
+                  weighted_kappa([(a, b) for _c, a, b in numeric]), disagreements, pending)
 
 
 def criterion_titles(lang: str) -> dict[str, str]:
