@@ -97,6 +97,9 @@ def register_blueprints(app: Flask) -> None:
                       assessments_views.bp, decisions_views.bp, public_bp, certificates_bp,
                       ministry_bp, checks_bp, watching_bp, phone_bp):
         app.register_blueprint(blueprint)
+    from registry.assessments.calibration_views import bp as calibration_bp
+
+    app.register_blueprint(calibration_bp)  # auditor calibration and blind second scorings
     # Later stages register into earlier ones (dependencies point one way).
     assignments.init_app(app)
     assessments_views.init_app(app)  # the audit report, before the decision, on the page

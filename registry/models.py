@@ -17,6 +17,8 @@ from registry.assessments.models import (  # noqa: F401
     ConflictDeclaration,
     CriterionScore,
     Finding,
+    SecondScore,
+    SecondScoring,
 )
 from registry.auditlog import AuditEvent  # noqa: F401
 from registry.certificates.models import (  # noqa: F401

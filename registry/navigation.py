@@ -25,6 +25,8 @@ NAV_ITEMS = [
     ("decisions.admin_queue", _l("Domande in corso"), (Role.ADMIN,)),
     ("admin.users", _l("Utenti"), (Role.ADMIN,)),
     ("admin.schemes", _l("Schemi"), (Role.ADMIN,)),
+    ("calibration.index", _l("Calibrazione"), (Role.ADMIN,)),
+    ("calibration.second_scorings", _l("Doppie valutazioni"), (Role.AUDITOR,)),
     ("firms.profile", _l("La mia azienda"), (Role.APPLICANT,)),
     ("firms.changes_index", _l("Modifiche dei dati"), (Role.OFFICER,)),
     ("watching.suppliers", _l("I miei fornitori"), (Role.CLIENT,)),

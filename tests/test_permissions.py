@@ -59,6 +59,7 @@ ROUTES = {
 
 # Each feature keeps its own table beside its tests.
 from tests.applications.routes_table import APPLICATION_ROUTES  # noqa: E402
+from tests.assessments.routes_table import CALIBRATION_ROUTES  # noqa: E402
 from tests.firms.delocalisation_routes import DELOCALISATION_ROUTES  # noqa: E402
 from tests.firms.routes_table import FIRM_ROUTES  # noqa: E402
 from tests.watching.routes_table import WATCHING_ROUTES  # noqa: E402
@@ -67,6 +68,7 @@ ROUTES.update(FIRM_ROUTES)
 ROUTES.update(APPLICATION_ROUTES)
 ROUTES.update(WATCHING_ROUTES)
 ROUTES.update(DELOCALISATION_ROUTES)
+ROUTES.update(CALIBRATION_ROUTES)
 
 
 def test_every_endpoint_is_in_the_table(app):

@@ -32,6 +32,7 @@ from registry.assessments.models import (
     Assignment,
     ConflictDeclaration,
     CriterionScore,
+    SecondScoring,
 )
 from registry.assessments.workflow import AssignmentEnd, AuditorRole, audit_type_for
 from registry.certificates.cycle import SURVEILLANCE_MONTHS
@@ -216,8 +217,9 @@ def cycle_application_ids(application: Application) -> list[int]:
 def involved_in(application: Application) -> set[int]:
     """Everyone who ever took part in the audit of this application or of an earlier one of
     the same cycle: assigned (even if the assignment ended), scored, submitted the
-    assessment, or declared a conflict on it or with the firm. None of them may decide the
-    application, send it back as an officer, or decide its appeal."""
+    assessment, second-scored it blind (calibration), or declared a conflict on it or with
+    the firm. None of them may decide the application, send it back as an officer, or
+    decide its appeal."""
     ids = cycle_application_ids(application)
     people = set(db.session.scalars(db.select(Assignment.auditor_id).where(
         Assignment.application_id.in_(ids))))
@@ -226,6 +228,9 @@ def involved_in(application: Application) -> set[int]:
         .where(Assessment.application_id.in_(ids), CriterionScore.updated_by_id.is_not(None))))
     people |= set(db.session.scalars(db.select(Assessment.submitted_by_id).where(
         Assessment.application_id.in_(ids), Assessment.submitted_by_id.is_not(None))))
+    # A blind second scorer (calibration) has examined the file's evidence too.
+    people |= set(db.session.scalars(db.select(SecondScoring.auditor_id).join(Assessment).where(
+        Assessment.application_id.in_(ids), SecondScoring.auditor_id.is_not(None))))
     people |= set(db.session.scalars(db.select(ConflictDeclaration.auditor_id).where(
         (ConflictDeclaration.firm_id == application.firm_id)
         | ConflictDeclaration.application_id.in_(ids))))

@@ -89,3 +89,20 @@ class CloseFindingForm(FlaskForm):
     note = TextAreaField(_l("Verifica svolta (documenti, date, sedi)"),
                          validators=[DataRequired(REQUIRED), Length(max=4000)])
     submit = SubmitField(_l("Chiudi il rilievo"))
+
+
+def second_scoring_form(codes: list[str], formdata=None) -> FlaskForm:
+    """The blind second scoring: a score (0-4 or N/A) and a note per sampled criterion,
+    fields `score_<n>` and `notes_<n>` in the order of `codes`."""
+
+    class SecondScoringForm(FlaskForm):
+        submit = SubmitField(_l("Invia la doppia valutazione"))
+
+    for index, code in enumerate(codes):
+        setattr(SecondScoringForm, f"score_{index}", RadioField(
+            _l("Punteggio per %(c)s", c=code), choices=SCORE_CHOICES,
+            validators=[DataRequired(_l("Scegli un punteggio da 0 a 4 oppure N/A."))]))
+        setattr(SecondScoringForm, f"notes_{index}", TextAreaField(
+            _l("Note per %(c)s", c=code), validators=[Length(max=4000)]))
+    return SecondScoringForm(formdata=formdata) if formdata is not None \
+        else SecondScoringForm()

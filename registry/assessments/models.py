@@ -13,6 +13,7 @@ from registry.assessments.workflow import (
     AssessmentState,
     AuditType,
     FindingStatus,
+    SecondScoringState,
 )
 from registry.db import utcnow
 from registry.extensions import db
@@ -141,3 +142,45 @@ class Finding(db.Model):
     def needs_answer(self) -> bool:
         """A nonconformity the firm still has to answer."""
         return self.kind in NONCONFORMITIES and self.status == FindingStatus.OPEN
+
+
+class SecondScoring(db.Model):
+    """A blind second scoring of a sample of an assessment's criteria by another auditor,
+    for calibration only: drawn (reproducibly, from the assessment's id) when the assessment
+    is submitted; it never changes the assessment, its scores or the decision."""
+
+    __tablename__ = "second_scoring"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id"), unique=True)
+    # None when no auditor was eligible at the draw (the admin sees it on the calibration page).
+    auditor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    state: Mapped[str] = mapped_column(String(12), default=SecondScoringState.PENDING)
+    # The draw in [0, 1) and the share in force: selected because draw < share.
+    draw: Mapped[float]
+    share: Mapped[float]
+    criteria_sample: Mapped[list[str]] = mapped_column(JSON, default=list)
+    selected_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    submitted_at: Mapped[dt.datetime | None]
+
+    assessment: Mapped[Assessment] = relationship()
+    auditor = relationship("User", foreign_keys=[auditor_id])
+    scores: Mapped[list[SecondScore]] = relationship(back_populates="scoring",
+                                                     order_by="SecondScore.criterion_code")
+
+
+class SecondScore(db.Model):
+    """The second auditor's blind score (0-4) or N/A for one sampled criterion."""
+
+    __tablename__ = "second_score"
+    __table_args__ = (UniqueConstraint("second_scoring_id", "criterion_code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    second_scoring_id: Mapped[int] = mapped_column(ForeignKey("second_scoring.id"),
+                                                   index=True)
+    criterion_code: Mapped[str] = mapped_column(String(20))
+    score: Mapped[int | None]
+    not_applicable: Mapped[bool] = mapped_column(default=False)
+    notes: Mapped[str | None] = mapped_column(Text)
+
+    scoring: Mapped[SecondScoring] = relationship(back_populates="scores")

@@ -21,6 +21,7 @@ from registry.applications.services import criterion_or_404, notify_firm, notify
 from registry.applications.transitions import transition
 from registry.applications.workflow import AUDITING, Action, ApplicationState
 from registry.assessments.assignments import involved_in, is_assigned
+from registry.assessments.double_scoring import select_for_double_scoring
 from registry.assessments.models import Assessment, CriterionScore, Finding
 from registry.assessments.workflow import (
     NONCONFORMITIES,
@@ -325,6 +326,9 @@ def submit_assessment(assessment: Assessment, application: Application, user) ->
     assessment.submitted_by_id = user.id
     transition(application, Action.COMPLETE_ASSESSMENT, user)
     auditlog.record("assessment.submitted", "application", application.id, actor=user)
+    # Calibration: a reproducible share of assessments is drawn for a blind second scoring
+    # (it never changes this assessment or the decision).
+    select_for_double_scoring(assessment, application)
     notify_deciders(application)
 
 

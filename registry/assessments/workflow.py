@@ -82,3 +82,15 @@ def audit_type_for(application_kind: str) -> AuditType:
     return {ApplicationKind.SURVEILLANCE: AuditType.SURVEILLANCE,
             ApplicationKind.RENEWAL: AuditType.RECERTIFICATION,
             }.get(ApplicationKind(application_kind), AuditType.INITIAL)
+
+
+class SecondScoringState(enum.StrEnum):
+    """A blind second scoring (auditor calibration): drawn and waiting for the second
+    auditor, then done. It never changes the assessment or the decision."""
+
+    PENDING = "pending"
+    DONE = "done"
+
+
+SECOND_SCORING_LABELS = {SecondScoringState.PENDING: N_("da svolgere"),
+                         SecondScoringState.DONE: N_("svolta")}
