@@ -82,6 +82,7 @@ def register_blueprints(app: Flask) -> None:
     from registry.assessments import assignments
     from registry.assessments import views as assessments_views
     from registry.certificates.views import bp as certificates_bp
+    from registry.complaints.views import bp as complaints_bp
     from registry.core.views import bp as core_bp
     from registry.decisions import views as decisions_views
     from registry.firms.views import bp as firms_bp
@@ -95,7 +96,7 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in (core_bp, accounts_bp, admin_bp, firms_bp, applications_bp,
                       assessments_views.bp, decisions_views.bp, public_bp, certificates_bp,
-                      ministry_bp, checks_bp, watching_bp, phone_bp):
+                      ministry_bp, checks_bp, watching_bp, phone_bp, complaints_bp):
         app.register_blueprint(blueprint)
     # Later stages register into earlier ones (dependencies point one way).
     assignments.init_app(app)
