@@ -2,7 +2,8 @@
 `complaint_event`. Neither table has a column for an address, a browser string or an
 account of the reporter; a worker's complaint holds only the SHA-256 of its receipt code.
 
-The history refuses UPDATE and DELETE in the database too (a trigger on each dialect).
+The history is append-only by code (one service writes it, nothing updates it); no trigger,
+so the backup's restore can still empty every table when it undoes a failed restore.
 
 Revision ID: 3b558ba5decb
 Revises: d7a2c9e4f1b6
@@ -13,19 +14,6 @@ import sqlalchemy as sa
 from alembic import op
 
 import registry.db
-
-SQLITE_TRIGGERS = {
-    "complaint_event_no_update": "BEFORE UPDATE ON complaint_event BEGIN SELECT RAISE(ABORT, "
-                                 "'complaint_event is append-only'); END",
-    "complaint_event_no_delete": "BEFORE DELETE ON complaint_event BEGIN SELECT RAISE(ABORT, "
-                                 "'complaint_event is append-only'); END",
-}
-PG_FUNCTION = (
-    "CREATE FUNCTION complaint_event_append_only() RETURNS trigger AS $$ BEGIN "
-    "RAISE EXCEPTION 'complaint_event is append-only'; END $$ LANGUAGE plpgsql"
-)
-PG_TRIGGER = ("CREATE TRIGGER complaint_event_append_only BEFORE UPDATE OR DELETE ON "
-              "complaint_event FOR EACH ROW EXECUTE FUNCTION complaint_event_append_only()")
 
 revision = '3b558ba5decb'
 down_revision = 'd7a2c9e4f1b6'
@@ -81,21 +69,9 @@ def upgrade():
     )
     op.create_index('ix_complaint_event_complaint_id', 'complaint_event', ['complaint_id'],
                     unique=False)
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute(PG_FUNCTION)
-        op.execute(PG_TRIGGER)
-    else:
-        for name, definition in SQLITE_TRIGGERS.items():
-            op.execute(f"CREATE TRIGGER {name} {definition}")
 
 
 def downgrade():
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute("DROP TRIGGER complaint_event_append_only ON complaint_event")
-        op.execute("DROP FUNCTION complaint_event_append_only()")
-    else:
-        for name in SQLITE_TRIGGERS:
-            op.execute(f"DROP TRIGGER {name}")
     op.drop_index('ix_complaint_event_complaint_id', table_name='complaint_event')
     op.drop_table('complaint_event')
     op.drop_index('ix_complaint_state_received', table_name='complaint')
