@@ -176,14 +176,13 @@ def test_nothing_identifies_the_worker(app, client, ids, caplog):
     client.post(f"/register/{ids['firm']}/report/follow",
                 data={"code": code, "text": "Un altro messaggio."}, **environ)
     found = []
-    with app.app_context():
-        with db.engine.connect() as connection:
-            for table in db.metadata.sorted_tables:
-                for row in connection.execute(table.select()):
-                    for value in row:
-                        text = str(value)
-                        if IP in text or "AnonTestBrowser" in text or code in text:
-                            found.append((table.name, text[:80]))
+    with app.app_context(), db.engine.connect() as connection:
+        for table in db.metadata.sorted_tables:
+            for row in connection.execute(table.select()):
+                for value in row:
+                    text = str(value)
+                    if IP in text or "AnonTestBrowser" in text or code in text:
+                        found.append((table.name, text[:80]))
     assert not found, found
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert IP not in logged and "AnonTestBrowser" not in logged and code not in logged
