@@ -95,6 +95,7 @@ def load_demo_data(force: bool = False) -> bool:
     _demo_receipts()
     _demo_watching()
     _demo_public_firm_facts()
+    _demo_complaints()
     return True
 
 
@@ -381,6 +382,12 @@ def _demo_watching() -> None:
 # number only used in the past. Looked up at /phone?n=06 4455 6677 and so on. And the
 # public firm page's "renewal in progress": Eccellenza CX has filed its renewal.
 DEMO_MOVED_NUMBER = "06 4455 6677"
+
+
+def _demo_complaints() -> None:
+    from registry.complaints.demo import seed_demo
+
+    seed_demo()
 
 
 def _demo_public_firm_facts() -> None:
