@@ -27,6 +27,12 @@ from registry.applications.models import Application
 from registry.applications.services import start_surveillance
 from registry.certificates import lookup
 from registry.certificates.models import Certificate
+from registry.complaints.labels import (
+    complaint_category_label,
+    complaint_kind_label,
+    complaint_outcome_label,
+    complaint_state_label,
+)
 from registry.complaints.models import Complaint, ComplaintEvent
 from registry.complaints.workflow import (
     ACTION_OUTCOMES,
@@ -495,3 +501,18 @@ def overview() -> list[dict]:
         else:
             entry["outcomes"][outcome] = count
     return list(table.values())
+
+
+def export_table(complaints: list[Complaint]) -> tuple[list[str], list[list]]:
+    """The staff list as a table for CSV/XLSX/JSON: what the list shows, in words; never
+    the text, the reporter's address or anything else a reporter wrote."""
+    header = [_("Numero"), _("Ricevuta il"), _("Tipo"), _("Stato"), _("Azienda"),
+              _("Partita IVA"), _("Certificato"), _("Categoria"), _("Esito"), _("Chiusa il")]
+    table = [[c.id, c.received_at.astimezone(ROME).strftime("%d/%m/%Y %H:%M"),
+              complaint_kind_label(c.kind), complaint_state_label(c.state), c.firm.name,
+              c.firm.vat_number, c.certificate_number or "",
+              complaint_category_label(c.category) if c.category else "",
+              complaint_outcome_label(c.outcome) if c.outcome else "",
+              c.closed_at.astimezone(ROME).strftime("%d/%m/%Y %H:%M") if c.closed_at else ""]
+             for c in complaints]
+    return header, table

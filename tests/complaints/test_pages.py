@@ -2,6 +2,7 @@
 and the emails each step sends (real SMTP on loopback)."""
 
 import datetime as dt
+import json
 import re
 import time
 
@@ -11,6 +12,7 @@ from registry.accounts.models import User
 from registry.complaints.models import Complaint
 from registry.complaints.workflow import ComplaintOutcome, ComplaintState
 from registry.extensions import db
+from registry.firms.models import Firm
 from tests.complaints.conftest import cast
 from tests.complaints.test_public import file_worker_report, public_form
 from tests.steps import client_for
@@ -151,3 +153,27 @@ def test_the_daily_job_reminds_officers(mail_app, smtp_server):
     assert {m["To"] for m in reminded} >= {"officer@registry.it", "officer2@registry.it"}
     again = mail_app.test_cli_runner().invoke(args=["jobs", "run"])
     assert "complaint_reminders: 0" in again.output
+
+
+def test_the_staff_list_exports_with_its_filters(app, client, ids):
+    client.post(f"/register/{ids['firm']}/report",
+                data=public_form(contact_email="riservato@example.it",
+                                 text="=HYPERLINK(\"http://evil\")"))
+    file_worker_report(client, ids["firm"])
+    with app.app_context():
+        firm = db.session.get(Firm, ids["firm"])
+        firm.name = "=1+1 Call S.r.l."
+        db.session.commit()
+    officer = client_for(app, ids["officer"])
+    listing = officer.get("/complaints?kind=worker").get_data(as_text=True)
+    assert "/complaints/export.csv?kind=worker" in listing
+    csv_body = officer.get("/complaints/export.csv?kind=worker").get_data(as_text=True)
+    lines = csv_body.strip().splitlines()
+    assert len(lines) == 2 and "anonima" in lines[1]
+    assert "'=1+1 Call" in lines[1]  # never a formula
+    assert "riservato@example.it" not in csv_body and "HYPERLINK" not in csv_body
+    data = json.loads(officer.get("/complaints/export.json").get_data(as_text=True))
+    assert len(data) == 2 and {d["Tipo"] for d in data} >= {"segnalazione del pubblico"}
+    xlsx = officer.get("/complaints/export.xlsx?state=received")
+    assert xlsx.status_code == 200 and xlsx.data[:2] == b"PK"
+    assert officer.get("/complaints/export.pdf").status_code == 404
