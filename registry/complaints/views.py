@@ -8,8 +8,12 @@ receipt code travels only in POST bodies, never in a URL (access logs keep URLs)
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
 from registry.complaints import services
@@ -39,6 +43,7 @@ from registry.complaints.workflow import (
     ComplaintOutcome,
     ComplaintState,
 )
+from registry.db import today_in_rome
 from registry.errors import NotFound
 from registry.extensions import db, limiter
 from registry.firms.models import Firm
@@ -69,6 +74,16 @@ def _follow_limit() -> str:
     return current_app.config.get("COMPLAINT_FOLLOW_RATE_LIMIT", DEFAULT_FOLLOW_LIMIT)
 
 
+def _address_key() -> str:
+    """The rate-limit bucket of the sender: a keyed hash of its address that changes every
+    day, so neither the limiter's store nor its log lines ever hold the address itself."""
+    day = today_in_rome().isoformat()
+    secret = str(current_app.config["SECRET_KEY"]).encode()
+    address = (get_remote_address() or "").encode()
+    return "complaint:" + hmac.new(secret, day.encode() + b"|" + address,
+                                   hashlib.sha256).hexdigest()[:32]
+
+
 def _listed_firm(firm_id: int) -> Firm:
     """A firm the public register lists (it holds or held a certificate)."""
     firm = db.session.get(Firm, firm_id)
@@ -88,7 +103,7 @@ def _refused(form) -> str | None:
 # --- public ----------------------------------------------------------------------------------
 
 @bp.route("/register/<int:firm_id>/report", methods=["GET", "POST"])
-@limiter.limit(_file_limit, scope="complaint", methods=["POST"])
+@limiter.limit(_file_limit, key_func=_address_key, scope="complaint", methods=["POST"])
 def public_report(firm_id: int):
     firm = _listed_firm(firm_id)
     form = PublicReportForm()
@@ -109,7 +124,7 @@ def public_report(firm_id: int):
 
 
 @bp.route("/register/<int:firm_id>/report/worker", methods=["GET", "POST"])
-@limiter.limit(_file_limit, scope="complaint", methods=["POST"])
+@limiter.limit(_file_limit, key_func=_address_key, scope="complaint", methods=["POST"])
 def worker_report(firm_id: int):
     firm = _listed_firm(firm_id)
     form = WorkerReportForm()
@@ -131,7 +146,8 @@ def worker_report(firm_id: int):
 
 
 @bp.route("/register/<int:firm_id>/report/follow", methods=["GET", "POST"])
-@limiter.limit(_follow_limit, scope="complaint-follow", methods=["POST"])
+@limiter.limit(_follow_limit, key_func=_address_key, scope="complaint-follow",
+               methods=["POST"])
 def follow(firm_id: int):
     firm = _listed_firm(firm_id)
     form = FollowForm()

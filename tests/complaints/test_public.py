@@ -15,6 +15,7 @@ from registry.complaints.services import MAX_ATTACHMENT_MB, receipt_hash
 from registry.complaints.workflow import ComplaintAction, ComplaintKind, ComplaintState
 from registry.db import ROME
 from registry.extensions import db
+from tests.complaints.conftest import cast
 
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00"
        b"\x00\x90wS\xde\x00\x00\x00\x0cIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N"
@@ -186,3 +187,19 @@ def test_nothing_identifies_the_worker(app, client, ids, caplog):
     assert not found, found
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert IP not in logged and "AnonTestBrowser" not in logged and code not in logged
+
+
+def test_filing_is_limited_per_address_without_keeping_it(make_app, caplog):
+    caplog.set_level(logging.DEBUG)
+    app = make_app(COMPLAINT_RATE_LIMIT="2 per hour")
+    ids = cast(app)
+    client = app.test_client()
+    environ = {"environ_base": {"REMOTE_ADDR": IP}}
+    statuses = [client.post(f"/register/{ids['firm']}/report/worker",
+                            data={"text": "Segnalo."}, **environ).status_code
+                for _ in range(3)]
+    assert statuses == [200, 200, 429]
+    # another address has its own allowance
+    assert client.post(f"/register/{ids['firm']}/report/worker", data={"text": "Segnalo."},
+                       environ_base={"REMOTE_ADDR": "198.51.100.9"}).status_code == 200
+    assert IP not in "\n".join(r.getMessage() for r in caplog.records)
