@@ -119,7 +119,7 @@ def allowed_actions(state: str, kind: str) -> frozenset[ComplaintAction]:
 
 KIND_LABELS = {ComplaintKind.PUBLIC: N_("segnalazione del pubblico"),
                ComplaintKind.WORKER: N_("segnalazione anonima di un lavoratore")}
-STATE_LABELS = {ComplaintState.RECEIVED: N_("ricevuta"),
+STATE_LABELS = {ComplaintState.RECEIVED: N_("da prendere in carico"),
                 ComplaintState.ACKNOWLEDGED: N_("presa in carico"),
                 ComplaintState.AWAITING_FIRM: N_("in attesa della risposta dell'azienda"),
                 ComplaintState.CLOSED: N_("chiusa")}

@@ -56,7 +56,7 @@ def test_a_worker_report_becomes_a_short_notice_audit(live_server, chromium):
     worker.screenshot(path=str(SHOTS / "receipt.png"), full_page=True)
 
     _follow(worker, base, row.firm_id, code)
-    expect(worker.locator("#complaint-state")).to_have_text("ricevuta")
+    expect(worker.locator("#complaint-state")).to_have_text("da prendere in carico")
     worker.get_by_label("Messaggio per il responsabile").fill("Succede ogni sera dalle 20.")
     worker.get_by_role("button", name="Invia il messaggio").click()
     expect(worker.locator("main")).to_contain_text("Succede ogni sera dalle 20.")
