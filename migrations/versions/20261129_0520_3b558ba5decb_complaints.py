@@ -2,8 +2,9 @@
 `complaint_event`. Neither table has a column for an address, a browser string or an
 account of the reporter; a worker's complaint holds only the SHA-256 of its receipt code.
 
-The history is append-only by code (one service writes it, nothing updates it); no trigger,
-so the backup's restore can still empty every table when it undoes a failed restore.
+The history is append-only: one service writes it, and a trigger refuses every UPDATE on
+both databases (as for verification receipts). DELETE stays possible, for undoing a failed
+restore (registry/backup); nothing in the application deletes a history row.
 
 Revision ID: 3b558ba5decb
 Revises: d7a2c9e4f1b6
@@ -69,9 +70,22 @@ def upgrade():
     )
     op.create_index('ix_complaint_event_complaint_id', 'complaint_event', ['complaint_id'],
                     unique=False)
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("CREATE FUNCTION complaint_event_unchanged() RETURNS trigger AS $$ "
+                   "BEGIN RAISE EXCEPTION 'complaint_event is append-only'; END $$ "
+                   "LANGUAGE plpgsql")
+        op.execute("CREATE TRIGGER complaint_event_no_update BEFORE UPDATE ON "
+                   "complaint_event FOR EACH ROW EXECUTE FUNCTION complaint_event_unchanged()")
+    else:
+        op.execute("CREATE TRIGGER complaint_event_no_update BEFORE UPDATE ON complaint_event "
+                   "BEGIN SELECT RAISE(ABORT, 'complaint_event is append-only'); END")
 
 
 def downgrade():
+    op.execute("DROP TRIGGER complaint_event_no_update" + (
+        " ON complaint_event" if op.get_bind().dialect.name == "postgresql" else ""))
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP FUNCTION complaint_event_unchanged()")
     op.drop_index('ix_complaint_event_complaint_id', table_name='complaint_event')
     op.drop_table('complaint_event')
     op.drop_index('ix_complaint_state_received', table_name='complaint')

@@ -4,7 +4,8 @@ it was, who may do what, the short-notice audit, the proposed suspension, the re
 import datetime as dt
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.exc import DBAPIError
 
 from registry.accounts.models import User
 from registry.applications.models import Application
@@ -219,3 +220,11 @@ def test_overview_counts_per_firm_and_outcome(app, ids):
         (row,) = services.overview()
         assert row["total"] == 2 and row["open"] == 1
         assert row["outcomes"] == {"unfounded": 1}
+
+
+def test_the_history_refuses_updates_in_the_database(app, ids):
+    with app.app_context():
+        _public(ids)
+        with pytest.raises(DBAPIError):
+            db.session.execute(update(ComplaintEvent).values(text="riscritto"))
+        db.session.rollback()
