@@ -35,6 +35,7 @@ from registry.complaints.labels import (
 )
 from registry.complaints.models import Complaint, ComplaintEvent
 from registry.complaints.workflow import (
+    ACK_DAYS,
     ACTION_OUTCOMES,
     CLOSE_OUTCOMES,
     FIRM_ACTIONS,
@@ -470,9 +471,12 @@ def reporter_locale() -> str:
 # --- lists ---------------------------------------------------------------------------------
 
 def staff_list(state: str | None = None, kind: str | None = None,
-               firm_id: int | None = None) -> list[Complaint]:
-    """Complaints for the officers' list, newest first, with the filters on screen."""
+               firm_id: int | None = None, viewer=None) -> list[Complaint]:
+    """Complaints for the officers' list, newest first, with the filters on screen; an
+    officer who belongs to a firm never sees the complaints about it."""
     query = db.select(Complaint).order_by(Complaint.id.desc())
+    if viewer is not None and viewer.firm_id is not None:
+        query = query.where(Complaint.firm_id != viewer.firm_id)
     if state in set(ComplaintState):
         query = query.where(Complaint.state == state)
     elif state == "open":
@@ -501,6 +505,28 @@ def overview() -> list[dict]:
         else:
             entry["outcomes"][outcome] = count
     return list(table.values())
+
+
+def staff_complaint(user, complaint_id: int) -> Complaint:
+    """One complaint for an officer's page; NotFound for a complaint about the officer's own
+    firm (it could name a colleague who reported)."""
+    complaint = db.session.get(Complaint, complaint_id)
+    if complaint is None or not is_officer_for(user, complaint):
+        raise NotFound(_("Segnalazione non trovata."))
+    return complaint
+
+
+def acknowledge_by(complaint: Complaint) -> dt.datetime:
+    """The end of the day by which the complaint must be acknowledged (Italian time)."""
+    day = complaint.received_at.astimezone(ROME).date() + dt.timedelta(days=ACK_DAYS)
+    return dt.datetime.combine(day, dt.time(23, 59), tzinfo=ROME)
+
+
+def acknowledgement_late(complaint: Complaint, now: dt.datetime | None = None) -> bool:
+    """Still not acknowledged after REMIND_AFTER_DAYS: shown as urgent on the list."""
+    return (complaint.state == ComplaintState.RECEIVED
+            and (now or utcnow()) - complaint.received_at > dt.timedelta(
+                days=REMIND_AFTER_DAYS))
 
 
 def export_table(complaints: list[Complaint]) -> tuple[list[str], list[list]]:

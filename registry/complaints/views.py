@@ -176,10 +176,7 @@ def follow(firm_id: int):
 # --- officers --------------------------------------------------------------------------------
 
 def _complaint(complaint_id: int) -> Complaint:
-    complaint = db.session.get(Complaint, complaint_id)
-    if complaint is None:
-        raise NotFound(_("Segnalazione non trovata."))
-    return complaint
+    return services.staff_complaint(current_user, complaint_id)
 
 
 @bp.get("/complaints")
@@ -189,7 +186,8 @@ def index():
     kind = request.args.get("kind") or None
     firm_id = request.args.get("firm", type=int)
     return render_template("complaints/index.html",
-                           rows=services.staff_list(state, kind, firm_id),
+                           rows=services.staff_list(state, kind, firm_id, current_user),
+                           due=services.acknowledge_by, late=services.acknowledgement_late,
                            state=state, kind=kind, firm_id=firm_id,
                            states=list(ComplaintState), kinds=list(ComplaintKind))
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 
 from flask import Blueprint, Response, abort, request
+from flask_login import current_user
 
 from registry.complaints import services
 from registry.public.exports import csv_table, xlsx_table
@@ -26,7 +27,7 @@ def export(fmt: str):
         abort(404)
     rows = services.staff_list(request.args.get("state") or None,
                                request.args.get("kind") or None,
-                               request.args.get("firm", type=int))
+                               request.args.get("firm", type=int), current_user)
     header, table = services.export_table(rows)
     if fmt == "csv":
         body = csv_table(header, table)

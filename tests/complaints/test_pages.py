@@ -177,3 +177,27 @@ def test_the_staff_list_exports_with_its_filters(app, client, ids):
     xlsx = officer.get("/complaints/export.xlsx?state=received")
     assert xlsx.status_code == 200 and xlsx.data[:2] == b"PK"
     assert officer.get("/complaints/export.pdf").status_code == 404
+
+
+def test_an_officer_of_the_firm_never_sees_its_complaints(app, client, ids):
+    file_worker_report(client, ids["firm"], text="Il collega Bianchi sa tutto.")
+    complaint_id = _complaint(app).id
+    with app.app_context():
+        db.session.get(User, ids["officer2"]).firm_id = ids["firm"]
+        db.session.commit()
+    insider = client_for(app, ids["officer2"])
+    assert f"/complaints/{complaint_id}\"" not in insider.get("/complaints").get_data(
+        as_text=True)
+    assert insider.get(f"/complaints/{complaint_id}").status_code == 404
+    assert "Bianchi" not in insider.get("/complaints/export.csv").get_data(as_text=True)
+    assert client_for(app, ids["officer"]).get(f"/complaints/{complaint_id}").status_code == 200
+
+
+def test_the_list_shows_the_acknowledgement_deadline(app, client, ids):
+    client.post(f"/register/{ids['firm']}/report", data=public_form())
+    with app.app_context():
+        complaint = db.session.scalar(select(Complaint))
+        complaint.received_at = complaint.received_at - dt.timedelta(days=6)
+        db.session.commit()
+    page = client_for(app, ids["officer"]).get("/complaints").get_data(as_text=True)
+    assert "in ritardo" in page
