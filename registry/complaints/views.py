@@ -164,13 +164,15 @@ def follow(firm_id: int):
         return render_template("complaints/follow.html", firm=firm, form=FollowForm(
             formdata=None), problem=_("Codice di ricevuta non riconosciuto. Controlla di "
                                       "averlo copiato per intero.")), 404
-    if form.text.data and form.text.data.strip():
-        run_use_case(lambda: services.reporter_message(complaint, form.text.data), form=form,
-                     success=_("Messaggio inviato."))
+    shown, status = FollowForm(formdata=None, code=form.code.data), 200
+    if form.text.data and form.text.data.strip() and not run_use_case(
+            lambda: services.reporter_message(complaint, form.text.data), form=shown,
+            success=_("Messaggio inviato.")).ok:
+        shown.text.data, status = form.text.data, 400
     return render_template("complaints/case.html", firm=firm, complaint=complaint,
-                           form=FollowForm(formdata=None, code=form.code.data),
+                           form=shown,
                            events=[e for e in complaint.events if e.action in REPORTER_VISIBLE],
-                           can_write=complaint.state in OPEN)
+                           can_write=complaint.state in OPEN), status
 
 
 # --- officers --------------------------------------------------------------------------------

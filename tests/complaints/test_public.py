@@ -203,3 +203,12 @@ def test_filing_is_limited_per_address_without_keeping_it(make_app, caplog):
     assert client.post(f"/register/{ids['firm']}/report/worker", data={"text": "Segnalo."},
                        environ_base={"REMOTE_ADDR": "198.51.100.9"}).status_code == 200
     assert IP not in "\n".join(r.getMessage() for r in caplog.records)
+
+
+def test_a_message_too_long_is_refused_with_a_message(app, client, ids):
+    code = file_worker_report(client, ids["firm"])
+    response = client.post(f"/register/{ids['firm']}/report/follow",
+                           data={"code": code, "text": "x" * 5001})
+    assert response.status_code == 400
+    assert "5000 caratteri" in response.get_data(as_text=True)
+    assert len(_rows(app, ComplaintEvent)) == 1
