@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 
 from registry.extensions import db
 from tests import factories, rows
+from tests.browser.test_accessibility import axe_violations
 from tests.loopback import ARTIFACTS, CHROMIUM
 
 pytestmark = [
@@ -88,3 +89,31 @@ def test_a_worker_report_becomes_a_short_notice_audit(live_server, chromium):
     expect(worker.locator("main")).to_contain_text("Grazie: verificheremo presto.")
     expect(worker.locator("main")).to_contain_text("audit con breve preavviso")
     worker.screenshot(path=str(SHOTS / "followed.png"), full_page=True)
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_the_report_pages_pass_wcag(live_server, chromium, width):
+    with live_server.app.app_context():
+        row = rows.certified_firm("Contatti Accessibili S.r.l.")
+    page = chromium.new_page(viewport={"width": width, "height": 900})
+    page.set_default_timeout(10_000)
+    failures = {}
+    for path in ("report", "report/worker", "report/follow"):
+        page.goto(f"{live_server.url}/register/{row.firm_id}/{path}",
+                  wait_until="domcontentloaded")
+        if found := axe_violations(page):
+            failures[path] = [v["rule"] for v in found]
+    # the page with an error on every field, and the receipt code
+    page.goto(f"{live_server.url}/register/{row.firm_id}/report", wait_until="domcontentloaded")
+    page.get_by_role("button", name="Invia la segnalazione").click()
+    expect(page.get_by_role("alert").first).to_be_visible()
+    if found := axe_violations(page):
+        failures["report-errors"] = [v["rule"] for v in found]
+    page.goto(f"{live_server.url}/register/{row.firm_id}/report/worker",
+              wait_until="domcontentloaded")
+    page.get_by_label("Che cosa vuoi segnalare").fill("Segnalo un problema.")
+    page.get_by_role("button", name="Invia in forma anonima").click()
+    expect(page.locator("#receipt-code")).to_be_visible()
+    if found := axe_violations(page):
+        failures["receipt"] = [v["rule"] for v in found]
+    assert not failures, failures
