@@ -2,6 +2,7 @@
 and the emails each step sends (real SMTP on loopback)."""
 
 import datetime as dt
+import io
 import json
 import re
 import time
@@ -14,7 +15,7 @@ from registry.complaints.workflow import ComplaintOutcome, ComplaintState
 from registry.extensions import db
 from registry.firms.models import Firm
 from tests.complaints.conftest import cast
-from tests.complaints.test_public import file_worker_report, public_form
+from tests.complaints.test_public import PNG, file_worker_report, public_form
 from tests.steps import client_for
 
 
@@ -201,3 +202,17 @@ def test_the_list_shows_the_acknowledgement_deadline(app, client, ids):
         db.session.commit()
     page = client_for(app, ids["officer"]).get("/complaints").get_data(as_text=True)
     assert "in ritardo" in page
+
+
+def test_the_officer_downloads_the_attachment(app, client, ids):
+    client.post(f"/register/{ids['firm']}/report",
+                data=public_form(attachment=(io.BytesIO(PNG), "IMG_mario_rossi.png")),
+                content_type="multipart/form-data")
+    complaint_id = _complaint(app).id
+    officer = client_for(app, ids["officer"])
+    response = officer.get(f"/complaints/{complaint_id}/attachment")
+    assert response.status_code == 200 and response.data == PNG
+    # the uploader's file name is not kept (it may name the person)
+    assert "mario" not in response.headers["Content-Disposition"]
+    assert client_for(app, ids["member"]).get(
+        f"/complaints/{complaint_id}/attachment").status_code == 403
