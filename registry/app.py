@@ -82,9 +82,11 @@ def register_blueprints(app: Flask) -> None:
     from registry.assessments import assignments
     from registry.assessments import views as assessments_views
     from registry.certificates.views import bp as certificates_bp
+    from registry.complaints.views import bp as complaints_bp
     from registry.core.views import bp as core_bp
     from registry.decisions import views as decisions_views
     from registry.firms.views import bp as firms_bp
+    from registry.ministry.complaint_exports import bp as complaint_exports_bp
     from registry.ministry.views import bp as ministry_bp
     from registry.public import verify_cache
     from registry.public.checks import bp as checks_bp
@@ -95,7 +97,8 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in (core_bp, accounts_bp, admin_bp, firms_bp, applications_bp,
                       assessments_views.bp, decisions_views.bp, public_bp, certificates_bp,
-                      ministry_bp, checks_bp, watching_bp, phone_bp):
+                      ministry_bp, checks_bp, watching_bp, phone_bp, complaints_bp,
+                      complaint_exports_bp):
         app.register_blueprint(blueprint)
     from registry.assessments.calibration_views import bp as calibration_bp
 

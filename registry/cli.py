@@ -206,6 +206,7 @@ def jobs_run(day, dry_run: bool) -> None:
     from registry.applications.surveillance import run_surveillance
     from registry.assessments.corrective import suspend_for_open_majors
     from registry.certificates.lifecycle import run_jobs
+    from registry.complaints.services import remind_unacknowledged
     from registry.watching.clients import send_daily_digests
     from registry.watching.follows import purge_unconfirmed
 
@@ -219,7 +220,8 @@ def jobs_run(day, dry_run: bool) -> None:
     counts = {**run_jobs(on, progress=bar, changes=changes),
               **run_surveillance(on, changes=changes),
               **suspend_for_open_majors(on, changes=changes),
-              "digests": send_daily_digests(), "unconfirmed_follows": purge_unconfirmed()}
+              "digests": send_daily_digests(), "unconfirmed_follows": purge_unconfirmed(),
+              "complaint_reminders": remind_unacknowledged(on)}
     for number, status in changes:
         click.echo(f"{number}: {status}")
     summary = ", ".join(f"{what}: {count}" for what, count in counts.items())

@@ -15,6 +15,7 @@ from registry.accounts.models import User, count_users
 from registry.accounts.second_factor import enrol_with_secret
 from registry.accounts.services import create_user
 from registry.assessments.calibration_demo import seed_calibration_demo
+from registry.complaints.demo import seed_demo as seed_complaints_demo
 from registry.extensions import db
 from registry.firms import notices as delocalisation_notices
 from registry.firms.identifiers import normalise_name
@@ -99,6 +100,7 @@ def load_demo_data(force: bool = False) -> bool:
     _demo_public_firm_facts()
     delocalisation_notices.seed_demo()
     seed_calibration_demo()  # auditor calibration: past audits, blind second scorings
+    seed_complaints_demo()  # public reports, worker reports, a short-notice audit
     return True
 
 

@@ -29,6 +29,7 @@ from registry.certificates.models import (  # noqa: F401
     SigningKey,
     StatusChange,
 )
+from registry.complaints.models import Complaint, ComplaintEvent  # noqa: F401
 from registry.decisions.models import Appeal, Decision  # noqa: F401
 from registry.firms.models import Firm, MembershipRequest, ProfileChange, Site  # noqa: F401
 from registry.watching.models import (  # noqa: F401

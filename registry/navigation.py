@@ -29,6 +29,9 @@ NAV_ITEMS = [
     ("calibration.second_scorings", _l("Doppie valutazioni"), (Role.AUDITOR,)),
     ("firms.profile", _l("La mia azienda"), (Role.APPLICANT,)),
     ("firms.changes_index", _l("Modifiche dei dati"), (Role.OFFICER,)),
+    ("complaints.index", _l("Segnalazioni"), (Role.OFFICER,)),
+    ("complaints.overview", _l("Segnalazioni"), (Role.MINISTRY,)),
+    ("complaints.firm_list", _l("Segnalazioni"), (Role.APPLICANT,)),
     ("watching.suppliers", _l("I miei fornitori"), (Role.CLIENT,)),
     ("watching.webhooks_page", _l("Webhook"), (Role.CLIENT,)),
 ]

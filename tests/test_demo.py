@@ -5,6 +5,7 @@ from collections import Counter
 
 from registry.applications.models import Application
 from registry.certificates.models import Certificate
+from registry.complaints.models import Complaint
 from registry.decisions.models import Appeal
 from registry.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, demo_logins, load_demo_data
 from registry.extensions import db
@@ -23,8 +24,11 @@ def test_demo_covers_every_state_and_logins_work(app, runner):
             "assessed", "certified", "refused"} <= set(states)
     assert states["certified"] == 13
     with app.app_context():
+        short_notice = db.select(Complaint.audit_application_id).where(
+            Complaint.audit_application_id.is_not(None))
+        assert db.session.scalar(short_notice)  # a worker's report became an audit
         surveillances = db.session.scalars(db.select(Application).where(
-            Application.kind == "surveillance")).all()
+            Application.kind == "surveillance", Application.id.not_in(short_notice))).all()
         assert [a.state for a in surveillances] == ["draft"]  # opened by the daily job
         assert any(c.history[-1].public_reason.startswith("Audit di sorveglianza non concluso")
                    for c in db.session.scalars(db.select(Certificate)))

@@ -60,6 +60,7 @@ ROUTES = {
 # Each feature keeps its own table beside its tests.
 from tests.applications.routes_table import APPLICATION_ROUTES  # noqa: E402
 from tests.assessments.routes_table import CALIBRATION_ROUTES  # noqa: E402
+from tests.complaints.routes_table import COMPLAINT_ROUTES  # noqa: E402
 from tests.firms.delocalisation_routes import DELOCALISATION_ROUTES  # noqa: E402
 from tests.firms.routes_table import FIRM_ROUTES  # noqa: E402
 from tests.watching.routes_table import WATCHING_ROUTES  # noqa: E402
@@ -69,6 +70,7 @@ ROUTES.update(APPLICATION_ROUTES)
 ROUTES.update(WATCHING_ROUTES)
 ROUTES.update(DELOCALISATION_ROUTES)
 ROUTES.update(CALIBRATION_ROUTES)
+ROUTES.update(COMPLAINT_ROUTES)
 
 
 def test_every_endpoint_is_in_the_table(app):

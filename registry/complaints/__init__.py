@@ -1,0 +1,1 @@
+"""Complaints about certified firms: the public's reports, the workers' anonymous channel."""
