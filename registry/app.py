@@ -86,6 +86,7 @@ def register_blueprints(app: Flask) -> None:
     from registry.decisions import views as decisions_views
     from registry.firms.views import bp as firms_bp
     from registry.ministry.views import bp as ministry_bp
+    from registry.opendata.views import bp as opendata_bp
     from registry.public import verify_cache
     from registry.public.checks import bp as checks_bp
     from registry.public.phone_views import bp as phone_bp
@@ -95,7 +96,7 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in (core_bp, accounts_bp, admin_bp, firms_bp, applications_bp,
                       assessments_views.bp, decisions_views.bp, public_bp, certificates_bp,
-                      ministry_bp, checks_bp, watching_bp, phone_bp):
+                      ministry_bp, checks_bp, watching_bp, phone_bp, opendata_bp):
         app.register_blueprint(blueprint)
     # Later stages register into earlier ones (dependencies point one way).
     assignments.init_app(app)

@@ -206,6 +206,7 @@ def jobs_run(day, dry_run: bool) -> None:
     from registry.applications.surveillance import run_surveillance
     from registry.assessments.corrective import suspend_for_open_majors
     from registry.certificates.lifecycle import run_jobs
+    from registry.opendata.dump import write_dump
     from registry.watching.clients import send_daily_digests
     from registry.watching.follows import purge_unconfirmed
 
@@ -228,6 +229,8 @@ def jobs_run(day, dry_run: bool) -> None:
         click.echo(f"{summary} (prova: nessuna modifica salvata, nessuna email inviata)")
     else:
         db.session.commit()
+        # The open-data dump reads the register as the night's changes left it.
+        summary += f", opendata_rows: {write_dump().rows}"
         click.echo(summary)
 
 
