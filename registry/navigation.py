@@ -24,6 +24,7 @@ NAV_ITEMS = [
     ("decisions.admin_queue", _l("Domande in corso"), (Role.ADMIN,)),
     ("admin.users", _l("Utenti"), (Role.ADMIN,)),
     ("admin.schemes", _l("Schemi"), (Role.ADMIN,)),
+    ("admin.audit_log", _l("Registro degli eventi"), (Role.ADMIN,)),
     ("firms.profile", _l("La mia azienda"), (Role.APPLICANT,)),
     ("firms.changes_index", _l("Modifiche dei dati"), (Role.OFFICER,)),
     ("watching.suppliers", _l("I miei fornitori"), (Role.CLIENT,)),

@@ -40,7 +40,7 @@ def test_exports_declare_licence_and_time_without_changing_the_csv_columns(clien
 
     workbook = load_workbook(io.BytesIO(client.get("/register/export.xlsx").data))
     assert workbook.sheetnames == ["Registro", "Metadati"]
-    assert list(workbook.active.values)[0] == tuple(PUBLIC_COLUMNS)
+    assert next(iter(workbook.active.values)) == tuple(PUBLIC_COLUMNS)
     meta = dict(workbook["Metadati"].values)
     assert meta["licenza_url"] == exports.LICENCE_URL and STAMP.fullmatch(meta["dati_al"])
 
