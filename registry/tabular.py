@@ -11,9 +11,10 @@ register export (see its module docstring):
   beside the labels people read.
 
 A staff table has columns with a machine key (the JSON field) and a label (the CSV/XLSX
-header people read); rows are dicts keyed by the machine keys. Rows stream from an iterator
-and stop at a deadline (EXPORT_TIME_LIMIT), as the register export does. Private exports are
-never kept by a browser or a proxy (`Cache-Control: no-store`).
+header people read); rows are dicts keyed by the machine keys. Rows are read from an iterator
+(in batches where the list is long) into a spooled temporary file and stop at a deadline
+(EXPORT_TIME_LIMIT), as the register export's XLSX does; the file is then sent in chunks.
+Private exports are never kept by a browser or a proxy (`Cache-Control: no-store`).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
-from flask import Response, abort, current_app, stream_with_context
+from flask import Response, abort, current_app
 from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -163,6 +164,21 @@ def xlsx_file(sheet_name: str, columns: list[Column], rows: Iterable[dict], dead
     return out
 
 
+def _spooled(texts: Iterable[str]):
+    # Staff exports are written whole (within the deadline) before the response starts, as
+    # the XLSX is: a download never holds the request, its database session or a lock, and
+    # a failure is a clean error page rather than a cut file.
+    out = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115 - returned open
+    try:
+        for text in texts:
+            out.write(text.encode())
+    except BaseException:
+        out.close()
+        raise
+    out.seek(0)
+    return out
+
+
 def _chunks(handle) -> Iterator[bytes]:
     while chunk := handle.read(CHUNK):
         yield chunk
@@ -183,14 +199,12 @@ def download(kind: str, filename: str, columns: list[Column],
     deadline = deadline_after(current_app.config["EXPORT_TIME_LIMIT"])
     if kind == "xlsx":
         handle = xlsx_file(sheet, columns, rows(), deadline)
-        response = Response(_chunks(handle), mimetype=KINDS[kind])
-        response.call_on_close(handle.close)
-    elif kind == "csv":
-        response = Response(stream_with_context(csv_stream(columns, rows(), deadline)),
-                            mimetype=KINDS[kind])
     else:
-        response = Response(stream_with_context(json_stream(columns, rows(), deadline, meta)),
-                            mimetype=KINDS[kind])
+        texts = (csv_stream(columns, rows(), deadline) if kind == "csv"
+                 else json_stream(columns, rows(), deadline, meta))
+        handle = _spooled(texts)
+    response = Response(_chunks(handle), mimetype=KINDS[kind])
+    response.call_on_close(handle.close)  # also when the client goes away
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}.{kind}"'
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -39,7 +39,8 @@ OBJECT_LABELS = {
 # What was done (the rest of the action); one table for every kind of object.
 VERB_LABELS = {
     "created": _l("creazione"), "updated": _l("modifica"), "deleted": _l("eliminazione"),
-    AssessmentState.SUBMITTED: _l("invio"), "submit": _l("invio"), "withdraw": _l("ritiro o revoca"),
+    AssessmentState.SUBMITTED: _l("invio"), "submit": _l("invio"),
+    "withdraw": _l("ritiro o revoca"),
     "start_audit": _l("avvio dell'audit"), "request_changes": _l("richiesta di modifiche"),
     "complete_assessment": _l("valutazione completata"), "certify": _l("certificazione"),
     "refuse": _l("rifiuto"), "overturn": _l("decisione riformata"),
