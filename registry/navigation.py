@@ -18,6 +18,7 @@ NAV_ITEMS = [
     ("applications.index", _l("Domande"), (Role.APPLICANT,)),
     ("assessments.index", _l("Incarichi di valutazione"), (Role.AUDITOR,)),
     ("decisions.index", _l("Decisioni"), (Role.OFFICER,)),
+    ("decisions.decisions_taken", _l("Decisioni prese"), (Role.OFFICER, Role.ADMIN)),
     ("certificates.index", _l("Certificati"), (Role.OFFICER, Role.ADMIN, Role.MINISTRY)),
     ("certificates.index", _l("I miei certificati"), (Role.APPLICANT,)),
     ("ministry.index", _l("Registro completo"), (Role.MINISTRY,)),

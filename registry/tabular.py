@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import datetime as dt
 import io
 import json
 import os
@@ -34,8 +35,9 @@ from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
+from registry.db import ROME
 from registry.errors import DomainError
-from registry.inputs import xml_text
+from registry.inputs import iso_date, xml_text
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 SPOOL_IN_MEMORY = 16 * 1024 * 1024  # an XLSX beyond this goes to an unnamed temporary file
@@ -208,3 +210,38 @@ def download(kind: str, filename: str, columns: list[Column],
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}.{kind}"'
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+# Filters shared by the staff lists -----------------------------------------------------------
+def read_period(args, since: str = "from", until: str = "to"
+                ) -> tuple[dt.date | None, dt.date | None, list[str]]:
+    """A period from two YYYY-MM-DD arguments (either may be empty), and what was wrong:
+    a date that does not exist, or a start after the end (the period is then dropped)."""
+    problems: list[str] = []
+    days: list[dt.date | None] = []
+    for name in (since, until):
+        raw = args.get(name, "").strip()
+        try:
+            days.append(iso_date(raw) if raw else None)
+        except ValueError:
+            problems.append(_("La data «%(value)s» non è valida: usa il formato AAAA-MM-GG.",
+                              value=raw[:20]))
+            days.append(None)
+    first, last = days
+    if first and last and first > last:
+        problems.append(_("Il periodo è vuoto: la data iniziale è dopo quella finale."))
+        first = last = None
+    return first, last, problems
+
+
+def start_of(day: dt.date) -> dt.datetime:
+    """The first moment of an Italian day, in UTC (an event at 00:30 in Rome is that day's)."""
+    return dt.datetime.combine(day, dt.time(), ROME).astimezone(dt.UTC)
+
+
+def read_page(args) -> int:
+    """The 1-based page number asked for (anything else: the first page)."""
+    try:
+        return max(1, int(args.get("page", "1")))
+    except ValueError:
+        return 1

@@ -20,10 +20,8 @@ from sqlalchemy import func
 from registry.accounts.models import User
 from registry.assessments.workflow import AssessmentState
 from registry.auditlog import AuditEvent
-from registry.db import ROME
 from registry.extensions import db
-from registry.inputs import iso_date
-from registry.tabular import Column
+from registry.tabular import Column, read_page, read_period, start_of
 
 PAGE_SIZE = 100
 # What an event is about (AuditEvent.object_type and the first part of its action).
@@ -113,35 +111,15 @@ def read_filters(args) -> tuple[TrailFilters, list[str]]:
     if object_type and object_type not in OBJECT_LABELS:
         problems.append(_("Il tipo di oggetto scelto non esiste."))
         object_type = ""
-    days = []
-    for name in ("from", "to"):
-        raw = args.get(name, "").strip()
-        try:
-            days.append(iso_date(raw) if raw else None)
-        except ValueError:
-            problems.append(_("La data «%(value)s» non è valida: usa il formato AAAA-MM-GG.",
-                              value=raw[:20]))
-            days.append(None)
-    since, until = days
-    if since and until and since > until:
-        problems.append(_("Il periodo è vuoto: la data iniziale è dopo quella finale."))
-        since = until = None
-    try:
-        page = max(1, int(args.get("page", "1")))
-    except ValueError:
-        page = 1
+    since, until, wrong = read_period(args)
+    problems += wrong
     return TrailFilters(object_type, args.get("object", "").strip()[:64], since, until,
-                        page), problems
+                        read_page(args)), problems
 
 
 def type_choices() -> list[tuple[str, str]]:
     return sorted(((code, str(label)) for code, label in OBJECT_LABELS.items()),
                   key=lambda pair: pair[1])
-
-
-def _start_of(day: dt.date) -> dt.datetime:
-    # Days are Italian days: an event at 00:30 in Rome belongs to that day.
-    return dt.datetime.combine(day, dt.time(), ROME).astimezone(dt.UTC)
 
 
 def _query(filters: TrailFilters):
@@ -151,10 +129,10 @@ def _query(filters: TrailFilters):
     if filters.object_id:
         query = query.where(AuditEvent.object_id == filters.object_id)
     if filters.since:
-        query = query.where(AuditEvent.occurred_at >= _start_of(filters.since))
+        query = query.where(AuditEvent.occurred_at >= start_of(filters.since))
     if filters.until:
         query = query.where(AuditEvent.occurred_at
-                            < _start_of(filters.until + dt.timedelta(days=1)))
+                            < start_of(filters.until + dt.timedelta(days=1)))
     return query
 
 

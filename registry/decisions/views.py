@@ -160,6 +160,29 @@ def admin_queue_export(kind: str):
                     sheet="Domande", meta={"filters": filters.as_args()})
 
 
+@bp.get("/officer/decisions")
+@roles_required(Role.OFFICER, Role.ADMIN)
+def decisions_taken():
+    filters, problems = lists.read_decision_filters(request.args)
+    found, total = lists.decisions_page(filters)
+    return render_template("decisions/taken.html", decisions=found, total=total,
+                           filters=filters, problems=problems,
+                           outcomes=lists.outcome_choices(), page_size=lists.PAGE_SIZE,
+                           ), 400 if problems else 200
+
+
+@bp.get("/officer/decisions/export.<kind>")
+@roles_required(Role.OFFICER, Role.ADMIN)
+@limiter.limit(rate_limit, scope="staff-export")
+def decisions_taken_export(kind: str):
+    filters, problems = lists.read_decision_filters(request.args)
+    if problems:
+        return error_response(400, " ".join(problems))
+    return download(kind, "decisioni", lists.DECISION_COLUMNS,
+                    lambda: lists.decision_rows(lists.all_decisions(filters)),
+                    sheet="Decisioni", meta={"filters": filters.as_args()})
+
+
 @bp.get("/officer/export.<kind>")
 @roles_required(Role.OFFICER)
 @limiter.limit(rate_limit, scope="staff-export")

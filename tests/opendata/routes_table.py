@@ -17,12 +17,19 @@ def _only(role: str, ok: int = 200) -> dict:
     return {ANON: 302, **{r: (ok if r == role else 403) for r in ROLES}}
 
 
+def _both(*roles: str) -> dict:
+    return {ANON: 302, **{r: (200 if r in roles else 403) for r in ROLES}}
+
+
 # The staff lists' exports: the same role as the page they export.
 OPENDATA_ROUTES.update({
     "admin.audit_log": ("GET", "/admin/audit-log", _only("admin")),
     "admin.audit_log_export": ("GET", "/admin/audit-log/export.csv", _only("admin")),
     "decisions.admin_queue_export": ("GET", "/admin/applications/export.xlsx", _only("admin")),
     "decisions.officer_queue_export": ("GET", "/officer/export.json", _only("officer")),
+    "decisions.decisions_taken": ("GET", "/officer/decisions", _both("officer", "admin")),
+    "decisions.decisions_taken_export": ("GET", "/officer/decisions/export.xlsx",
+                                         _both("officer", "admin")),
     "assessments.index_export": ("GET", "/audit/export.csv", _only("auditor")),
     "assessments.findings_export": ("GET", "/audit/findings/export.csv", _only("auditor")),
 })

@@ -3,6 +3,7 @@ for people, codes only as JSON machine fields, no cell a spreadsheet runs as a f
 never cached, only for the page's role; the audit log's export carries its hash chain."""
 
 import csv
+import datetime as dt
 import hashlib
 import io
 import json
@@ -11,6 +12,7 @@ from openpyxl import load_workbook
 
 from registry.assessments.models import Assessment, Assignment, Finding
 from registry.auditlog import GENESIS, record
+from registry.decisions.models import Decision
 from registry.extensions import db
 from tests import factories
 
@@ -170,3 +172,53 @@ def test_audit_log_page_and_exports_carry_the_hash_chain(app, client, login):
     assert next(iter(workbook.active.values))[-1] == "Hash"
     english = client.get("/admin/audit-log", headers={"Accept-Language": "en"})
     assert english.status_code == 200
+
+
+def test_decisions_taken_page_and_exports_filter_alike(app, client, login):
+    with app.app_context():
+        officer = factories.make_user("officer")
+        made = {}
+        for name, outcome, level in (("Alfa S.r.l.", "certify", "L2"),
+                                     ("@Beta S.r.l.", "refuse", None)):
+            owner = factories.make_user("applicant")
+            firm = factories.make_firm(owner=owner, name=name)
+            application = factories.make_application(firm, owner, complete=True,
+                                                     state="assessed")
+            decision = Decision(application_id=application.id, officer_id=officer.id,
+                                outcome=outcome, level=level, computed_level=level,
+                                reason="-1 punto" if level is None else None, snapshot={})
+            db.session.add(decision)
+            db.session.flush()
+            made[outcome] = decision.id
+        db.session.commit()
+        officer_id, admin_id = officer.id, factories.make_user("admin").id
+    login(officer_id)
+    page = client.get("/officer/decisions?outcome=refuse")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "@Beta" in html and "Alfa S.r.l." not in html
+    assert "/officer/decisions/export.csv?outcome=refuse" in html
+
+    header, *table = _csv(client.get("/officer/decisions/export.csv?outcome=refuse"))
+    assert header[:3] == ["Decisione", "Domanda", "Azienda"]
+    [row] = table
+    assert row[0] == str(made["refuse"]) and row[2] == "'@Beta S.r.l."
+    assert "'-1 punto" in row and "refuse" not in row
+
+    data = json.loads(client.get("/officer/decisions/export.json?q=alfa").data)
+    [item] = data["items"]
+    assert item["outcome"] == "certify" and item["level"] == "L2"
+    assert item["outcome_label"] != "certify" and item["level_label"] != "L2"
+    assert data["filters"] == {"q": "alfa"}
+
+    today = dt.date.today()
+    tomorrow = (today + dt.timedelta(days=2)).isoformat()
+    empty = json.loads(client.get(f"/officer/decisions/export.json?from={tomorrow}").data)
+    assert empty["items"] == []
+    assert "Nessuna decisione" in client.get(f"/officer/decisions?from={tomorrow}").get_data(
+        as_text=True)
+    assert client.get("/officer/decisions?outcome=maybe").status_code == 400
+    assert client.get("/officer/decisions/export.csv?from=2026-13-01").status_code == 400
+    login(admin_id)
+    workbook = load_workbook(io.BytesIO(client.get("/officer/decisions/export.xlsx").data))
+    assert len(list(workbook.active.values)) == 3
