@@ -30,6 +30,10 @@ OPENDATA_ROUTES.update({
     "decisions.decisions_taken": ("GET", "/officer/decisions", _both("officer", "admin")),
     "decisions.decisions_taken_export": ("GET", "/officer/decisions/export.xlsx",
                                          _both("officer", "admin")),
+    "certificates.export": ("GET", "/manage/certificates/export.csv",
+                            _both("officer", "admin", "ministry")),
+    "admin.users_export": ("GET", "/admin/users/export.csv", _only("admin")),
+    "firms.changes_export": ("GET", "/firm/changes/export.json", _only("officer")),
     "assessments.index_export": ("GET", "/audit/export.csv", _only("auditor")),
     "assessments.findings_export": ("GET", "/audit/findings/export.csv", _only("auditor")),
 })

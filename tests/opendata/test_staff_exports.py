@@ -14,7 +14,7 @@ from registry.assessments.models import Assessment, Assignment, Finding
 from registry.auditlog import GENESIS, record
 from registry.decisions.models import Decision
 from registry.extensions import db
-from tests import factories
+from tests import factories, rows
 
 
 def _csv(response) -> list[list[str]]:
@@ -222,3 +222,46 @@ def test_decisions_taken_page_and_exports_filter_alike(app, client, login):
     login(admin_id)
     workbook = load_workbook(io.BytesIO(client.get("/officer/decisions/export.xlsx").data))
     assert len(list(workbook.active.values)) == 3
+
+
+def test_certificates_list_exports_every_match_with_its_filters(app, client, login,
+                                                                certified_firm):
+    certified_firm("Rossi S.r.l.")
+    suspended = certified_firm("+Verdi S.r.l.")
+    with app.app_context():
+        rows.change_status(suspended, "suspended")
+        ministry = factories.make_user("ministry").id
+        applicant = factories.make_user("applicant").id
+    login(ministry)
+    html = client.get("/manage/certificates?status=suspended").get_data(as_text=True)
+    assert "+Verdi" in html and "Rossi S.r.l." not in html
+    assert "/manage/certificates/export.csv?status=suspended" in html
+    header, *table = _csv(client.get("/manage/certificates/export.csv?status=suspended"))
+    assert header[:3] == ["Numero", "Revisione", "Azienda"]
+    [row] = table
+    assert row[2] == "'+Verdi S.r.l." and "suspended" not in row and "L2" not in row
+    data = json.loads(client.get("/manage/certificates/export.json?q=rossi").data)
+    assert [(i["firm"], i["status"]) for i in data["items"]] == [("Rossi S.r.l.", "valid")]
+    assert client.get("/manage/certificates?status=lost").status_code == 400
+    login(applicant)
+    assert client.get("/manage/certificates/export.csv").status_code == 403
+
+
+def test_users_and_change_requests_export(app, client, login):
+    with app.app_context():
+        admin = factories.make_user("admin", email="capo@registry.it").id
+        factories.make_user(["auditor", "officer"], email="=cmd@registry.it")
+        officer = factories.make_user("officer").id
+    login(admin)
+    assert "/admin/users/export.csv" in client.get("/admin/users").get_data(as_text=True)
+    header, *table = _csv(client.get("/admin/users/export.csv"))
+    assert header == ["Email", "Nome", "Ruoli", "Stato"]
+    by_email = {row[0]: row for row in table}
+    both = by_email["'=cmd@registry.it"]
+    assert "Valutatore" in both[2] and "auditor" not in both[2]
+    data = json.loads(client.get("/admin/users/export.json").data)
+    assert ["auditor", "officer"] in [i["roles"] for i in data["items"]]
+    login(officer)
+    assert "/firm/changes/export.csv" in client.get("/firm/changes").get_data(as_text=True)
+    header, *table = _csv(client.get("/firm/changes/export.csv"))
+    assert header[0] == "Richiesta" and table == []
