@@ -17,6 +17,7 @@ from registry.accounts.services import create_user
 from registry.extensions import db
 from registry.firms.identifiers import normalise_name
 from registry.firms.models import CallingNumber, Firm, Site
+from registry.opendata.dump import seed_demo_dump
 from registry.security import Role
 
 DEMO_PASSWORD = "demo-Bollino-2026"  # noqa: S105 - printed on purpose: demo only
@@ -95,6 +96,7 @@ def load_demo_data(force: bool = False) -> bool:
     _demo_receipts()
     _demo_watching()
     _demo_public_firm_facts()
+    seed_demo_dump()  # the open-data dump, so /opendata offers it from the start
     return True
 
 

@@ -15,6 +15,7 @@ import tempfile
 from dataclasses import dataclass
 
 from registry.db import utcnow
+from registry.extensions import db
 from registry.public import exports, register
 from registry.storage import OPENDATA, NotStored, get_store
 
@@ -70,3 +71,9 @@ def latest() -> Dump | None:
         return None
     as_of = dt.datetime.strptime(meta["dati_al"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
     return Dump(as_of, int(meta["righe"]), {k: int(v) for k, v in meta["byte"].items()})
+
+
+def seed_demo_dump() -> None:
+    """Demo data: write the dump of the demo register (the night's job would)."""
+    db.session.flush()
+    write_dump()
