@@ -15,6 +15,7 @@ from registry.auditlog import GENESIS, record
 from registry.decisions.models import Decision
 from registry.extensions import db
 from tests import factories, rows
+from tests.test_no_codes import assert_no_codes
 
 
 def _csv(response) -> list[list[str]]:
@@ -265,3 +266,20 @@ def test_users_and_change_requests_export(app, client, login):
     assert "/firm/changes/export.csv" in client.get("/firm/changes").get_data(as_text=True)
     header, *table = _csv(client.get("/firm/changes/export.csv"))
     assert header[0] == "Richiesta" and table == []
+
+
+def test_the_new_list_pages_show_words_not_codes(app, client, login, certified_firm):
+    ids = _applications(app)
+    certified_firm("Parole S.r.l.")
+    with app.app_context():
+        record("certificate.suspend", "certificate", "BB-2026-00001", actor=ids["admin"])
+        record("firm.change_approved", "firm", 1, actor=ids["officer"])
+        record("something.unknown_action", "mystery_kind", 1)
+        db.session.commit()
+    seen: dict = {}
+    login(ids["admin"])
+    for path in ("/admin/applications", "/admin/audit-log", "/officer/decisions",
+                 "/manage/certificates"):
+        assert_no_codes(client, path, seen)
+    login(ids["officer"])
+    assert_no_codes(client, "/officer/decisions", seen)
