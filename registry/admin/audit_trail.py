@@ -76,6 +76,8 @@ VERB_LABELS = {
     "enabled": _l("attivazione"), "disabled": _l("disattivazione"),
 }
 
+OTHER_OPERATION = _l("altra operazione")
+
 
 def object_label(code: str) -> str:
     """The kind of object, in words (an unknown kind: "altro")."""
@@ -85,7 +87,7 @@ def object_label(code: str) -> str:
 def action_label(action: str) -> str:
     """An action code such as `certificate.suspend` in words: "Certificato: sospensione"."""
     subject, _dot, verb = action.partition(".")
-    return f"{object_label(subject)}: {VERB_LABELS.get(verb, _l('altra operazione'))}"
+    return f"{object_label(subject)}: {VERB_LABELS.get(verb, OTHER_OPERATION)}"
 
 
 @dataclass(frozen=True)
