@@ -37,13 +37,14 @@ class QueueFilters:
     q: str = ""
 
     def as_args(self) -> dict:
-        return {k: v for k, v in (("state", self.state), ("kind", self.kind), ("q", self.q)) if v}
+        # `type`, not `kind`: the export URL's own `kind` is its file format.
+        return {k: v for k, v in (("state", self.state), ("type", self.kind), ("q", self.q)) if v}
 
 
 def read_filters(args) -> tuple[QueueFilters, list[str]]:
     """The filters a request asks for, and what was wrong with them (left out, named)."""
     problems = []
-    state, kind = args.get("state", ""), args.get("kind", "")
+    state, kind = args.get("state", ""), args.get("type", "")
     if state and state not in IN_REVIEW:
         problems.append(_("Lo stato scelto non è tra quelli delle domande in corso."))
         state = ""

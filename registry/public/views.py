@@ -118,6 +118,9 @@ def register_page():
                            answers=answers, page_size=register.PAGE_SIZE, problems=problems,
                            regions=sorted(set(REGIONS)), provinces=province_choices(),
                            service_types=SERVICE_TYPE_LABELS, channels=CHANNEL_LABELS,
+                           # the download links carry the filters, not the page
+                           export_args={k: v for k, v in request.args.items()
+                                        if k not in ("page", "kind")},
                            ), 400 if problems else 200
 
 

@@ -60,6 +60,9 @@ def test_admin_queue_exports_with_the_filters_on_screen(app, client, login):
     formula = next(cell for cell in names if str(cell.value).startswith("="))
     assert formula.data_type == "s"  # text, never a formula
 
+    page = client.get("/admin/applications?type=initial&kind=csv&page=2")
+    assert page.status_code == 200
+    assert "/admin/applications/export.csv?type=initial" in page.get_data(as_text=True)
     data = json.loads(client.get("/admin/applications/export.json?q=bianchi").data)
     assert data["filters"] == {"q": "bianchi"}
     [item] = data["items"]
@@ -71,7 +74,7 @@ def test_admin_queue_exports_with_the_filters_on_screen(app, client, login):
 def test_bad_filters_are_a_clear_400(app, client, login):
     ids = _applications(app)
     login(ids["admin"])
-    for path in ("/admin/applications?state=nonsense", "/admin/applications/export.csv?kind=x",
+    for path in ("/admin/applications?state=nonsense", "/admin/applications/export.csv?type=x",
                  "/admin/audit-log?from=2026-02-30", "/admin/audit-log/export.json?to=ieri",
                  "/admin/audit-log?from=2026-03-01&to=2026-02-01"):
         response = client.get(path)
