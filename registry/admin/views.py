@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from audits.models import SchemeVersion
 from audits.schemes_store import list_versions, scheme_of
-from registry.accounts import services, sessions
-from registry.accounts.forms import ROLE_LABELS, UserCreateForm, UserEditForm
+from registry.accounts import lists, services, sessions
+from registry.accounts.forms import UserCreateForm, UserEditForm
 from registry.accounts.models import User
 from registry.admin import audit_trail
 from registry.errors import error_response
 from registry.extensions import db, limiter
 from registry.forms import run_use_case
 from registry.security import Role, private_blueprint, roles_required
-from registry.tabular import Column, download, rate_limit
+from registry.tabular import download, rate_limit
 
 bp = private_blueprint(Blueprint("admin", __name__, url_prefix="/admin"))
 
@@ -44,25 +41,12 @@ def users():
     return render_template("admin/users.html", users=rows)
 
 
-USER_COLUMNS = [Column("email", _l("Email")), Column("name", _l("Nome")),
-                Column("role_labels", _l("Ruoli")), Column("active_label", _l("Stato"))]
-
-
-def _user_rows(users) -> Iterator[dict]:
-    # Role labels for people; the role codes stay a machine field of the JSON.
-    for u in users:
-        roles = sorted(str(r) for r in u.roles)
-        yield {"id": u.id, "email": u.email, "name": u.name, "roles": roles,
-               "role_labels": ", ".join(str(ROLE_LABELS[r]) for r in sorted(u.roles)),
-               "active": u.active, "active_label": _("attivo") if u.active else _("disattivato")}
-
-
 @bp.get("/users/export.<kind>")
 @roles_required(Role.ADMIN)
 @limiter.limit(rate_limit, scope="staff-export")
 def users_export(kind: str):
-    return download(kind, "utenti", USER_COLUMNS, lambda: _user_rows(db.session.scalars(
-        db.select(User).order_by(User.email))), sheet="Utenti")
+    return download(kind, "utenti", lists.USER_COLUMNS,
+                    lambda: lists.user_rows(lists.every_user()), sheet="Utenti")
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
