@@ -207,6 +207,7 @@ def jobs_run(day, dry_run: bool) -> None:
     from registry.assessments.corrective import suspend_for_open_majors
     from registry.certificates.lifecycle import run_jobs
     from registry.complaints.services import remind_unacknowledged
+    from registry.opendata.dump import write_dump
     from registry.watching.clients import send_daily_digests
     from registry.watching.follows import purge_unconfirmed
 
@@ -230,6 +231,8 @@ def jobs_run(day, dry_run: bool) -> None:
         click.echo(f"{summary} (prova: nessuna modifica salvata, nessuna email inviata)")
     else:
         db.session.commit()
+        # The open-data dump reads the register as the night's changes left it.
+        summary += f", opendata_rows: {write_dump().rows}"
         click.echo(summary)
 
 

@@ -74,6 +74,7 @@ DEFAULTS: dict = {
     "KEYS_FOLDER": None,  # instance/keys
     "OUTBOX_FOLDER": None,  # instance/outbox
     "CERTIFICATES_FOLDER": None,  # instance/certificates (issued PDFs, local storage)
+    "OPENDATA_FOLDER": None,  # instance/opendata (the nightly open-data dump, local storage)
     # Where evidence files, issued PDFs and signing keys live: "local" (the folders above) or
     # "s3" (an S3-compatible object store shared by several app servers; see README).
     "STORAGE_BACKEND": "local",
@@ -115,6 +116,10 @@ DEFAULTS: dict = {
     # register, where people write, and when the accessibility statement was last reviewed.
     "CONTROLLER_NAME": "Gestore del Registro Bollino Blu",
     "CONTROLLER_ADDRESS": None,
+    # The controller's identifiers in the open-data catalogue (DCAT-AP_IT dct:identifier of
+    # the publisher: the IPA code, else the tax code).
+    "CONTROLLER_IPA_CODE": None,
+    "CONTROLLER_TAX_CODE": None,
     "CONTACT_EMAIL": "info@bollinoblu.local",
     "DPO_EMAIL": "dpo@bollinoblu.local",
     "ACCESSIBILITY_REVIEWED_ON": "2026-11-29",
@@ -148,6 +153,9 @@ def load_config(app: Flask, test_config: dict | None) -> None:
         # Tests keep issued PDFs beside their keys, out of the project's instance folder.
         base = Path(app.config["KEYS_FOLDER"]).parent if app.config.get("TESTING") else instance
         app.config["CERTIFICATES_FOLDER"] = str(base / "certificates")
+    if not app.config.get("OPENDATA_FOLDER"):
+        base = Path(app.config["KEYS_FOLDER"]).parent if app.config.get("TESTING") else instance
+        app.config["OPENDATA_FOLDER"] = str(base / "opendata")
     _check_storage(app)
     app.config["MAX_CONTENT_LENGTH"] = (max(int(app.config["MAX_REQUEST_MB"]),
                                             int(app.config["MAX_UPLOAD_MB"]) + 1)

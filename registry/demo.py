@@ -20,6 +20,7 @@ from registry.extensions import db
 from registry.firms import notices as delocalisation_notices
 from registry.firms.identifiers import normalise_name
 from registry.firms.models import CallingNumber, Firm, Site
+from registry.opendata.dump import seed_demo_dump
 from registry.security import Role
 
 DEMO_PASSWORD = "demo-Bollino-2026"  # noqa: S105 - printed on purpose: demo only
@@ -101,6 +102,7 @@ def load_demo_data(force: bool = False) -> bool:
     delocalisation_notices.seed_demo()
     seed_calibration_demo()  # auditor calibration: past audits, blind second scorings
     seed_complaints_demo()  # public reports, worker reports, a short-notice audit
+    seed_demo_dump()  # the open-data dump, so /opendata offers it from the start
     return True
 
 

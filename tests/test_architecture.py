@@ -39,7 +39,8 @@ LAYERS: dict[int, tuple[str, ...]] = {
     1: ("registry.extensions", "registry.db", "registry.errors", "registry.security",
         "registry.auditlog", "registry.mail", "registry.forms", "registry.i18n", "registry.links",
         "registry.config", "registry.tokens", "registry.stamped_cache", "registry.navigation",
-        "registry.storage", "registry.storage.*", "registry.filetypes", "registry.inputs"),
+        "registry.storage", "registry.storage.*", "registry.filetypes", "registry.inputs",
+        "registry.tabular"),
     2: ("audits.schemes_store", "audits.schemes", "audits.models"),  # the scheme store
     3: tuple(p for f in FEATURES for p in (f, f + ".*")),
     4: ("registry.public", "registry.public.*", "registry.ministry", "registry.ministry.*",
@@ -49,7 +50,9 @@ LAYERS: dict[int, tuple[str, ...]] = {
         "registry.watching", "registry.watching.*",
         # Operations over every table and the whole store, above the features; only the
         # CLI (wiring) calls it.
-        "registry.backup", "registry.backup.*"),
+        "registry.backup", "registry.backup.*",
+        # Open data: the public register's catalogue and nightly dump.
+        "registry.opendata", "registry.opendata.*"),
     WIRING: ("registry", "registry.app", "registry.cli", "registry.demo", "registry.models"),
 }
 LOCAL_IMPORTS_ALLOWED = ("registry/app.py", "registry/cli.py", "registry/demo.py")

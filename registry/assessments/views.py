@@ -24,7 +24,7 @@ from registry.accounts.models import User, active_with_role
 from registry.applications import evidence, sections
 from registry.applications.models import Application
 from registry.applications.services import criterion_or_404
-from registry.assessments import assignments, corrective, services
+from registry.assessments import assignments, corrective, lists, services
 from registry.assessments.explain import explain
 from registry.assessments.forms import (
     AssignForm,
@@ -39,16 +39,16 @@ from registry.assessments.forms import (
     SimpleForm,
 )
 from registry.assessments.labels import audit_type_label, finding_label, finding_status_label
-from registry.assessments.models import Assignment
 from registry.assessments.report_pdf import ReportPdfData, build_report_pdf
 from registry.assessments.workflow import AssessmentState
 from registry.certificates.labels import level_label
 from registry.db import today_in_rome
-from registry.errors import NotFound
-from registry.extensions import db
+from registry.errors import NotFound, error_response
+from registry.extensions import db, limiter
 from registry.forms import run_use_case
 from registry.i18n import date_filter, number_filter
 from registry.security import Role, login_required, private_blueprint, roles_required
+from registry.tabular import download, rate_limit
 
 bp = private_blueprint(Blueprint("assessments", __name__))
 
@@ -56,10 +56,35 @@ bp = private_blueprint(Blueprint("assessments", __name__))
 @bp.get("/audit")
 @roles_required(Role.AUDITOR)
 def index():
-    rows = db.session.scalars(db.select(Assignment).where(
-        Assignment.auditor_id == current_user.id, Assignment.ended_at.is_(None))
-        .order_by(Assignment.id.desc())).all()
-    return render_template("assessments/index.html", assignments=rows)
+    user = current_user._get_current_object()
+    status, problems = lists.read_finding_status(request.args)
+    return render_template("assessments/index.html", assignments=lists.current_assignments(user),
+                           findings=lists.findings_of(user, status), status=status,
+                           problems=problems, statuses=lists.status_choices(),
+                           ), 400 if problems else 200
+
+
+@bp.get("/audit/export.<kind>")
+@roles_required(Role.AUDITOR)
+@limiter.limit(rate_limit, scope="staff-export")
+def index_export(kind: str):
+    user = current_user._get_current_object()
+    return download(kind, "incarichi", lists.ASSIGNMENT_COLUMNS,
+                    lambda: lists.assignment_rows(lists.current_assignments(user)),
+                    sheet="Incarichi")
+
+
+@bp.get("/audit/findings/export.<kind>")
+@roles_required(Role.AUDITOR)
+@limiter.limit(rate_limit, scope="staff-export")
+def findings_export(kind: str):
+    user = current_user._get_current_object()
+    status, problems = lists.read_finding_status(request.args)
+    if problems:
+        return error_response(400, " ".join(problems))
+    return download(kind, "rilievi", lists.FINDING_COLUMNS,
+                    lambda: lists.finding_rows(lists.findings_of(user, status)),
+                    sheet="Rilievi", meta={"filters": {"status": status} if status else {}})
 
 
 def _load(application_id: int):

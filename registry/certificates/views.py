@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, make_response, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -10,13 +18,14 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from registry.certificates import lifecycle, lookup, transfers
+from registry.certificates import lifecycle, lists, lookup, transfers
 from registry.certificates.labels import action_label
-from registry.certificates.models import Certificate
 from registry.certificates.qr import qr_svg
-from registry.extensions import db
+from registry.errors import error_response
+from registry.extensions import limiter
 from registry.forms import run_use_case
 from registry.security import OVERSIGHT, Role, has_any_role, private_blueprint, roles_required
+from registry.tabular import download, rate_limit
 
 bp = private_blueprint(Blueprint("certificates", __name__,
                                  url_prefix="/manage/certificates"))
@@ -46,9 +55,11 @@ class StatusForm(FlaskForm):
 @roles_required(*OVERSIGHT, Role.APPLICANT)
 def index():
     if has_any_role(current_user, OVERSIGHT):
-        rows = db.session.scalars(db.select(Certificate).order_by(Certificate.id.desc())
-                                  .limit(200)).all()
-        return render_template("certificates/index.html", certificates=rows)
+        filters, problems = lists.read_filters(request.args)
+        return render_template("certificates/index.html", certificates=lists.newest(filters),
+                               filters=filters, problems=problems,
+                               statuses=lists.status_choices(), limit=lists.PAGE_LIMIT,
+                               ), 400 if problems else 200
     # A firm's own certificates: what it prints, shows and links to.
     rows = lookup.firm_certificates(current_user.firm_id) if current_user.firm_id else []
     return render_template("certificates/mine.html", certificates=rows,
@@ -56,6 +67,18 @@ def index():
                                        for c in rows},
                            answers={c.number: lookup.check(c.number) for c in rows},
                            verify_urls={c.number: lookup.verify_url(c) for c in rows})
+
+
+@bp.get("/export.<kind>")
+@roles_required(*OVERSIGHT)
+@limiter.limit(rate_limit, scope="staff-export")
+def export(kind: str):
+    filters, problems = lists.read_filters(request.args)
+    if problems:
+        return error_response(400, " ".join(problems))
+    return download(kind, "certificati", lists.COLUMNS,
+                    lambda: lists.rows(lists.every(filters)), sheet="Certificati",
+                    meta={"filters": filters.as_args()})
 
 
 @bp.post("/<number>/transfer")

@@ -3,7 +3,7 @@ and appeals; the firm's appeal and its part of the application page."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, flash, redirect, render_template, url_for
+from flask import Blueprint, Flask, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -11,13 +11,12 @@ from audits.schemes_store import scheme_of
 from registry.accounts.models import User, active_with_role
 from registry.applications import access, sections
 from registry.applications.models import Application
-from registry.applications.workflow import DECIDABLE, IN_REVIEW
 from registry.assessments import services as assessments
 from registry.assessments.forms import ChangesForm
 from registry.certificates.labels import level_option
 from registry.certificates.lookup import certificate_for
 from registry.certificates.models import StatusChange
-from registry.decisions import services
+from registry.decisions import lists, services
 from registry.decisions.forms import (
     AppealAssignForm,
     AppealDecisionForm,
@@ -25,10 +24,11 @@ from registry.decisions.forms import (
     DecisionForm,
 )
 from registry.decisions.models import Appeal
-from registry.errors import NotFound
-from registry.extensions import db
+from registry.errors import NotFound, error_response
+from registry.extensions import db, limiter
 from registry.forms import run_use_case
 from registry.security import Role, private_blueprint, roles_required
+from registry.tabular import download, rate_limit
 
 bp = private_blueprint(Blueprint("decisions", __name__))
 
@@ -36,8 +36,7 @@ bp = private_blueprint(Blueprint("decisions", __name__))
 @bp.get("/officer")
 @roles_required(Role.OFFICER)
 def index():
-    queue = db.session.scalars(db.select(Application).where(
-        Application.state.in_(sorted(DECIDABLE))).order_by(Application.id)).all()
+    queue = lists.officer_queue()
     appeals = db.session.scalars(db.select(Appeal).where(
         Appeal.officer_id == current_user.id, Appeal.outcome.is_(None))).all()
     return render_template("decisions/index.html", queue=queue, appeals=appeals,
@@ -140,10 +139,58 @@ def lodge_status_appeal(number: str, change_id: int):
 @bp.get("/admin/applications")
 @roles_required(Role.ADMIN)
 def admin_queue():
-    rows = db.session.scalars(db.select(Application).where(
-        Application.state.in_(sorted(IN_REVIEW))).order_by(Application.id)).all()
+    filters, problems = lists.read_filters(request.args)
     appeals = db.session.scalars(db.select(Appeal).where(Appeal.outcome.is_(None))).all()
-    return render_template("decisions/admin_queue.html", applications=rows, appeals=appeals)
+    return render_template("decisions/admin_queue.html",
+                           applications=lists.admin_queue(filters), appeals=appeals,
+                           filters=filters, problems=problems,
+                           states=lists.state_choices(), kinds=lists.kind_choices(),
+                           ), 400 if problems else 200
+
+
+@bp.get("/admin/applications/export.<kind>")
+@roles_required(Role.ADMIN)
+@limiter.limit(rate_limit, scope="staff-export")
+def admin_queue_export(kind: str):
+    filters, problems = lists.read_filters(request.args)
+    if problems:
+        return error_response(400, " ".join(problems))
+    return download(kind, "domande-in-corso", lists.APPLICATION_COLUMNS,
+                    lambda: lists.application_rows(lists.admin_queue(filters)),
+                    sheet="Domande", meta={"filters": filters.as_args()})
+
+
+@bp.get("/officer/decisions")
+@roles_required(Role.OFFICER, Role.ADMIN)
+def decisions_taken():
+    filters, problems = lists.read_decision_filters(request.args)
+    found, total = lists.decisions_page(filters)
+    return render_template("decisions/taken.html", decisions=found, total=total,
+                           filters=filters, problems=problems,
+                           outcomes=lists.outcome_choices(), page_size=lists.PAGE_SIZE,
+                           ), 400 if problems else 200
+
+
+@bp.get("/officer/decisions/export.<kind>")
+@roles_required(Role.OFFICER, Role.ADMIN)
+@limiter.limit(rate_limit, scope="staff-export")
+def decisions_taken_export(kind: str):
+    filters, problems = lists.read_decision_filters(request.args)
+    if problems:
+        return error_response(400, " ".join(problems))
+    return download(kind, "decisioni", lists.DECISION_COLUMNS,
+                    lambda: lists.decision_rows(lists.all_decisions(filters)),
+                    sheet="Decisioni", meta={"filters": filters.as_args()})
+
+
+@bp.get("/officer/export.<kind>")
+@roles_required(Role.OFFICER)
+@limiter.limit(rate_limit, scope="staff-export")
+def officer_queue_export(kind: str):
+    user = current_user._get_current_object()
+    return download(kind, "valutazioni-da-decidere", lists.OFFICER_COLUMNS,
+                    lambda: lists.officer_rows(user, lists.officer_queue()),
+                    sheet="Da decidere")
 
 
 @bp.route("/admin/applications/appeals/<int:appeal_id>", methods=["GET", "POST"])

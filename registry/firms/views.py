@@ -16,14 +16,7 @@ from flask_login import current_user
 from registry import storage
 from registry.errors import DomainError, NotFound, NotPermitted
 from registry.extensions import db, limiter
-from registry.firms import (
-    changes,
-    geography,
-    membership,
-    notices,
-    phones,
-    services,
-)
+from registry.firms import changes, geography, lists, membership, notices, phones, services
 from registry.firms import delocalisation as rules
 from registry.firms.forms import (
     CHANNEL_LABELS,
@@ -49,6 +42,7 @@ from registry.firms.models import Firm
 from registry.firms.workflow import MembershipKind, ProfileChangeKind
 from registry.forms import run_use_case
 from registry.security import OVERSIGHT, Role, private_blueprint, roles_required
+from registry.tabular import download, rate_limit
 
 bp = private_blueprint(Blueprint("firms", __name__, url_prefix="/firm"))
 
@@ -183,11 +177,20 @@ def request_change(firm):
 @bp.get("/changes")
 @roles_required(Role.APPLICANT, Role.OFFICER)
 def changes_index():
-    if current_user.has_role(Role.OFFICER):
+    officer = current_user.has_role(Role.OFFICER)
+    if officer:
         rows = changes.pending_requests()
     else:
         rows = changes.requests_of(current_user.firm_id) if current_user.firm_id else []
-    return render_template("firms/changes.html", changes=rows)
+    return render_template("firms/changes.html", changes=rows, can_export=officer)
+
+
+@bp.get("/changes/export.<kind>")
+@roles_required(Role.OFFICER)
+@limiter.limit(rate_limit, scope="staff-export")
+def changes_export(kind: str):
+    return download(kind, "richieste-di-modifica", lists.CHANGE_COLUMNS,
+                    lambda: lists.change_rows(changes.pending_requests()), sheet="Richieste")
 
 
 @bp.route("/changes/<int:change_id>", methods=["GET", "POST"])

@@ -20,36 +20,42 @@ that no other process can see and that is gone once closed.
 
 from __future__ import annotations
 
-import contextlib
 import csv
+import datetime as dt
 import io
 import json
-import os
 import tempfile
 import time
 from collections.abc import Iterator
 
 from flask_babel import gettext as _
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from sqlalchemy import func, select
 
 from registry.certificates.verdict import Change, verdict
 from registry.db import today_in_rome
 from registry.errors import DomainError
 from registry.extensions import db
-from registry.inputs import xml_text
 from registry.public import register
 from registry.security import Role, has_any_role
+from registry.tabular import csv_text
+from registry.tabular import remove_row_file as _remove_row_file
+from registry.tabular import xlsx_cell as _xlsx_cell
 
 PUBLIC_COLUMNS = ["ragione_sociale", "partita_iva", "comune", "provincia", "regione",
                   "numero_certificato", "revisione", "schema", "versione_schema", "livello",
                   "stato", "valido_dal", "valido_al", "esito_verifica_oggi"]
 MINISTRY_COLUMNS = ["aree", "traffico_italia_pct", "traffico_ue_pct", "traffico_extra_ue_pct",
                     "paesi_extra_ue", "numerazioni", "pec", "dipendenti", "fte"]
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 SPOOL_IN_MEMORY = 16 * 1024 * 1024  # an XLSX beyond this goes to an unnamed temporary file
 CHUNK = 64 * 1024
+# Open data (docs: /opendata): the register is published under CC BY 4.0, and every export
+# says when its data were read. CSV keeps its column layout (consumers rely on it): the
+# licence and the time stamp travel in HTTP headers; JSON items and the XLSX "Metadati"
+# sheet also carry them.
+LICENCE_ID = "CC-BY-4.0"
+LICENCE_NAME = "Creative Commons Attribuzione 4.0 Internazionale (CC BY 4.0)"
+LICENCE_URL = "https://creativecommons.org/licenses/by/4.0/"
 DEADLINE_EVERY = 100  # rows between two looks at the clock
 
 
@@ -125,12 +131,6 @@ def rows(query: register.Query, wide: bool, deadline: float) -> Iterator[dict]:
         yield _row(firm, certificate, wide, day)
 
 
-def csv_text(value) -> str:
-    """A CSV cell that no spreadsheet reads as a formula (see the module docstring)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
 def csv_stream(query: register.Query, wide: bool, deadline: float) -> Iterator[str]:
     """CSV with a header, UTF-8 with BOM so spreadsheet programs read accents right. The
     header goes out at once; rows follow every 500."""
@@ -150,42 +150,38 @@ def csv_stream(query: register.Query, wide: bool, deadline: float) -> Iterator[s
     yield buffer.getvalue()
 
 
-def json_stream(query: register.Query, wide: bool, deadline: float) -> Iterator[str]:
-    """A JSON array written item by item."""
+def stamp(as_of: dt.datetime) -> dict:
+    """The open-data fields added to each JSON item: the licence and when the data were read
+    (UTC, ISO 8601)."""
+    return {"licenza": LICENCE_ID, "dati_al": as_of_text(as_of)}
+
+
+def as_of_text(as_of: dt.datetime) -> str:
+    return as_of.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def json_stream(query: register.Query, wide: bool, deadline: float,
+                as_of: dt.datetime | None = None) -> Iterator[str]:
+    """A JSON array written item by item; with `as_of`, each item also names the licence
+    and the time the data were read (`licenza`, `dati_al`)."""
+    extra = stamp(as_of) if as_of else {}
     yield "["
     for index, row in enumerate(rows(query, wide, deadline)):
-        yield ("," if index else "") + json.dumps(row, ensure_ascii=False)
+        yield ("," if index else "") + json.dumps({**row, **extra}, ensure_ascii=False)
     yield "]"
 
 
-def _xlsx_cell(sheet, value) -> WriteOnlyCell | object:
-    if not isinstance(value, str):
-        return value  # numbers stay numbers; None an empty cell
-    cell = WriteOnlyCell(sheet)
-    # Assigned after the value: openpyxl would type a text starting with "=" as a formula.
-    cell.value = xml_text(value)
-    cell.data_type = "s"
-    if cell.value.startswith(FORMULA_STARTS):
-        cell.quotePrefix = True
-    return cell
+def _metadata_sheet(workbook, as_of: dt.datetime, base_url: str) -> None:
+    # A second sheet: the first ("Registro") keeps the layout consumers read.
+    sheet = workbook.create_sheet("Metadati")
+    for key, value in (("licenza", LICENCE_NAME), ("licenza_url", LICENCE_URL),
+                       ("dati_al", as_of_text(as_of)), ("fonte", base_url + "/register"),
+                       ("documentazione_colonne", base_url + "/opendata#colonne")):
+        sheet.append([key, _xlsx_cell(sheet, value)])
 
 
-def _remove_row_file(sheet) -> None:
-    # openpyxl's write-only sheet keeps its rows in a named temporary file until the
-    # workbook is saved (which removes it); when the export stops before that, end the
-    # sheet's writers and remove the file here rather than at the process's exit. Private
-    # attributes of openpyxl 3.1 (pinned); tests/public/test_exports.py fails if a file is
-    # left behind.
-    if not sheet.closed:
-        with contextlib.suppress(Exception):
-            sheet.close()
-    writer = getattr(sheet, "_writer", None)
-    path = getattr(writer, "out", None)
-    if isinstance(path, str) and os.path.exists(path):
-        writer.cleanup()
-
-
-def xlsx_file(query: register.Query, wide: bool, deadline: float):
+def xlsx_file(query: register.Query, wide: bool, deadline: float,
+              as_of: dt.datetime | None = None, base_url: str = ""):
     """The whole workbook (openpyxl write-only mode), rewound, in a spooled temporary file:
     in memory up to SPOOL_IN_MEMORY, then an unnamed file that disappears when it is closed
     or the process ends, however it ends. The caller closes it."""
@@ -198,12 +194,15 @@ def xlsx_file(query: register.Query, wide: bool, deadline: float):
             sheet.append([_xlsx_cell(sheet, value) for value in row.values()])
         if time.monotonic() > deadline:
             raise _too_long()
+        if as_of:
+            _metadata_sheet(workbook, as_of, base_url)
         workbook.save(out)
     except BaseException:
         out.close()
         raise
     finally:
-        _remove_row_file(sheet)
+        for written in workbook.worksheets:
+            _remove_row_file(written)
     out.seek(0)
     return out
 

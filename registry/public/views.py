@@ -22,7 +22,7 @@ from flask_login import current_user
 
 from registry.certificates import documents, keys, lookup
 from registry.certificates.numbering import is_number
-from registry.db import today_in_rome
+from registry.db import today_in_rome, utcnow
 from registry.errors import error_response
 from registry.extensions import csrf, limiter
 from registry.firms.forms import CHANNEL_LABELS, SERVICE_TYPE_LABELS
@@ -118,6 +118,9 @@ def register_page():
                            answers=answers, page_size=register.PAGE_SIZE, problems=problems,
                            regions=sorted(set(REGIONS)), provinces=province_choices(),
                            service_types=SERVICE_TYPE_LABELS, channels=CHANNEL_LABELS,
+                           # the download links carry the filters, not the page
+                           export_args={k: v for k, v in request.args.items()
+                                        if k not in ("page", "kind")},
                            ), 400 if problems else 200
 
 
@@ -197,15 +200,27 @@ def export(kind: str):
     mimetype, stream = EXPORT_TYPES[kind]
     wide = exports.sees_private_columns(current_user)
     deadline = exports.deadline_after(current_app.config["EXPORT_TIME_LIMIT"])
+    as_of = utcnow()
     if stream is None:  # XLSX: built first, within the deadline, then sent
-        handle = exports.xlsx_file(query, wide, deadline)
+        handle = exports.xlsx_file(query, wide, deadline, as_of,
+                                   current_app.config["BASE_URL"])
         response = Response(exports.file_chunks(handle), mimetype=mimetype)
         response.call_on_close(handle.close)  # also when the client goes away
+    elif kind == "json":
+        response = Response(stream_with_context(stream(query, wide, deadline, as_of)),
+                            mimetype=mimetype)
     else:
         response = Response(stream_with_context(stream(query, wide, deadline)),
                             mimetype=mimetype)
     response.headers["Content-Disposition"] = \
         f'attachment; filename="registro-bollino-blu.{kind}"'
+    # Open data: the licence and when the data were read, for every format (the CSV's
+    # columns stay as consumers know them); documented on /opendata.
+    response.headers["Link"] = (f'<{exports.LICENCE_URL}>; rel="license", '
+                                f'<{current_app.config["BASE_URL"]}/opendata#colonne>; '
+                                'rel="describedby"')
+    response.headers["X-Data-As-Of"] = exports.as_of_text(as_of)
+    response.headers["X-License"] = exports.LICENCE_ID
     return response
 
 

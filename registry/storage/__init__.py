@@ -8,6 +8,7 @@ The factory installs the app's store (registry.app); code reaches it with `get_s
 from registry.storage.base import (
     CERTIFICATES,
     KEYS,
+    OPENDATA,
     UPLOADS,
     AlreadyStored,
     NotStored,
@@ -27,7 +28,8 @@ from registry.storage.uploads import (
 )
 
 __all__ = [
-    "CERTIFICATES", "KEYS", "UPLOADS", "AlreadyStored", "LocalStore", "NotStored", "Store",
+    "CERTIFICATES", "KEYS", "OPENDATA", "UPLOADS", "AlreadyStored", "LocalStore", "NotStored",
+    "Store",
     "check_key", "content_disposition", "discard_if_unreferenced", "get_store",
     "install", "max_bytes", "send_upload", "store_upload", "upload_key",
 ]

@@ -24,6 +24,7 @@ _SEGMENT = r"[A-Za-z0-9][A-Za-z0-9._-]*"
 KEY_PATTERN = re.compile(rf"{_SEGMENT}(?:/{_SEGMENT})*")
 # The folders the registry uses; a key's first segment is one of them.
 UPLOADS, CERTIFICATES, KEYS = "uploads", "certificates", "keys"
+OPENDATA = "opendata"  # the nightly open-data dump of the public register
 EXTENSION = "storage"
 
 

@@ -22,6 +22,7 @@ from registry.storage.base import (
     CHUNK,
     KEY_PATTERN,
     KEYS,
+    OPENDATA,
     UPLOADS,
     AlreadyStored,
     NotStored,
@@ -43,7 +44,8 @@ class LocalStore(Store):
     def from_app(cls, app: Flask) -> LocalStore:
         config = app.config
         return cls({UPLOADS: config["UPLOAD_FOLDER"], KEYS: config["KEYS_FOLDER"],
-                    CERTIFICATES: config["CERTIFICATES_FOLDER"]})
+                    CERTIFICATES: config["CERTIFICATES_FOLDER"],
+                    OPENDATA: config["OPENDATA_FOLDER"]})
 
     def path(self, key: str) -> Path:
         """Where `key` lives on disk (local backend only)."""
