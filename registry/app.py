@@ -126,6 +126,7 @@ def register_handlers(app: Flask) -> None:
 
 def register_labels(app: Flask) -> None:
     """The words for stored codes, for every template: one label function per enum."""
+    from registry.accounts.forms import ROLE_LABELS
     from registry.applications.labels import kind_label, state_label
     from registry.assessments.explain import explain
     from registry.assessments.labels import (
@@ -156,7 +157,8 @@ def register_labels(app: Flask) -> None:
         level_option=level_option, status_label=status_label, verdict_label=verdict_label,
         outcome_label=outcome_label, appeal_outcome_label=appeal_outcome_label,
         change_label=change_label, change_kind_label=change_kind_label,
-        delivery_label=delivery_label, digest_label=digest_label, explain=explain)
+        delivery_label=delivery_label, digest_label=digest_label, explain=explain,
+        role_label=lambda role: str(ROLE_LABELS[role]))
     register_badge_snippet(app)
     app.jinja_env.globals["max_upload_mb"] = lambda: int(current_app.config["MAX_UPLOAD_MB"])
 

@@ -83,3 +83,12 @@ def test_cli_resets_a_second_factor(app, runner):
         assert event.actor_id is None
     result = runner.invoke(args=["users", "reset-second-factor", "--email", "no@example.it"])
     assert result.exit_code != 0 and "no user" in result.output
+
+
+def test_the_users_list_names_roles_in_words(client, users, login):
+    login(users["admin"])
+    body = client.get("/admin/users").get_data(as_text=True)
+    assert "Responsabile della certificazione" in body and "Valutatore" in body
+    assert "<td>officer</td>" not in body and ">auditor<" not in body
+    english = client.get("/admin/users?lang=en").get_data(as_text=True)
+    assert "Certification officer" in english or "Auditor" in english
