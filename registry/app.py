@@ -86,7 +86,6 @@ def register_blueprints(app: Flask) -> None:
     from registry.core.views import bp as core_bp
     from registry.decisions import views as decisions_views
     from registry.firms.views import bp as firms_bp
-    from registry.ministry.complaint_exports import bp as complaint_exports_bp
     from registry.ministry.views import bp as ministry_bp
     from registry.opendata.views import bp as opendata_bp
     from registry.public import verify_cache
@@ -99,7 +98,7 @@ def register_blueprints(app: Flask) -> None:
     for blueprint in (core_bp, accounts_bp, admin_bp, firms_bp, applications_bp,
                       assessments_views.bp, decisions_views.bp, public_bp, certificates_bp,
                       ministry_bp, checks_bp, watching_bp, phone_bp, complaints_bp,
-                      complaint_exports_bp, opendata_bp):
+                      opendata_bp):
         app.register_blueprint(blueprint)
     from registry.assessments.calibration_views import bp as calibration_bp
 

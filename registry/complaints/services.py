@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import io
 import secrets
+from collections.abc import Iterator
 from dataclasses import dataclass
 from types import SimpleNamespace
 
@@ -59,6 +60,7 @@ from registry.firms.models import Firm
 from registry.links import external_url
 from registry.security import Role
 from registry.storage.uploads import store_upload
+from registry.tabular import Column
 
 MAX_TEXT = 5000
 MAX_ATTACHMENT_MB = 5
@@ -529,16 +531,26 @@ def acknowledgement_late(complaint: Complaint, now: dt.datetime | None = None) -
                 days=REMIND_AFTER_DAYS))
 
 
-def export_table(complaints: list[Complaint]) -> tuple[list[str], list[list]]:
-    """The staff list as a table for CSV/XLSX/JSON: what the list shows, in words; never
-    the text, the reporter's address or anything else a reporter wrote."""
-    header = [_("Numero"), _("Ricevuta il"), _("Tipo"), _("Stato"), _("Azienda"),
-              _("Partita IVA"), _("Certificato"), _("Categoria"), _("Esito"), _("Chiusa il")]
-    table = [[c.id, c.received_at.astimezone(ROME).strftime("%d/%m/%Y %H:%M"),
-              complaint_kind_label(c.kind), complaint_state_label(c.state), c.firm.name,
-              c.firm.vat_number, c.certificate_number or "",
-              complaint_category_label(c.category) if c.category else "",
-              complaint_outcome_label(c.outcome) if c.outcome else "",
-              c.closed_at.astimezone(ROME).strftime("%d/%m/%Y %H:%M") if c.closed_at else ""]
-             for c in complaints]
-    return header, table
+EXPORT_COLUMNS = [
+    Column("id", _l("Numero")), Column("received_at", _l("Ricevuta il")),
+    Column("kind_label", _l("Tipo")), Column("state_label", _l("Stato")),
+    Column("firm", _l("Azienda")), Column("vat_number", _l("Partita IVA")),
+    Column("certificate", _l("Certificato")), Column("category_label", _l("Categoria")),
+    Column("outcome_label", _l("Esito")), Column("closed_at", _l("Chiusa il"))]
+
+
+def export_rows(complaints: list[Complaint]) -> Iterator[dict]:
+    """The staff list's rows for CSV/XLSX/JSON: what the list shows, in words (the codes as
+    machine fields of the JSON); never the text, the reporter's address or anything else a
+    reporter wrote."""
+    for c in complaints:
+        yield {"id": c.id, "received_at": c.received_at.astimezone(ROME).strftime("%d/%m/%Y %H:%M"),
+               "kind": c.kind, "kind_label": complaint_kind_label(c.kind),
+               "state": c.state, "state_label": complaint_state_label(c.state),
+               "firm": c.firm.name, "vat_number": c.firm.vat_number,
+               "certificate": c.certificate_number or "",
+               "category": c.category, "outcome": c.outcome,
+               "category_label": complaint_category_label(c.category) if c.category else "",
+               "outcome_label": complaint_outcome_label(c.outcome) if c.outcome else "",
+               "closed_at": (c.closed_at.astimezone(ROME).strftime("%d/%m/%Y %H:%M")
+                             if c.closed_at else "")}

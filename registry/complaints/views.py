@@ -50,6 +50,7 @@ from registry.firms.models import Firm
 from registry.forms import run_use_case
 from registry.security import OVERSIGHT, Role, private_blueprint, roles_required
 from registry.storage.uploads import send_upload
+from registry.tabular import download, rate_limit
 
 bp = private_blueprint(Blueprint("complaints", __name__))
 
@@ -274,3 +275,15 @@ def firm_detail(complaint_id: int):
         events=[e for e in complaint.events if e.action in FIRM_VISIBLE],
         can_answer=ComplaintAction.FIRM_ANSWER in services.actions_for(current_user,
                                                                         complaint)), status
+
+
+@bp.get("/complaints/export.<fmt>")
+@roles_required(Role.OFFICER)
+@limiter.limit(rate_limit, scope="staff-export")
+def export(fmt: str):
+    """The officers' list with the filters on screen, as CSV, XLSX or JSON."""
+    complaints = services.staff_list(request.args.get("state") or None,
+                                     request.args.get("kind") or None,
+                                     request.args.get("firm", type=int), current_user)
+    return download(fmt, "segnalazioni", services.EXPORT_COLUMNS,
+                    lambda: services.export_rows(complaints), sheet="Segnalazioni")

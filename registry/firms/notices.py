@@ -13,11 +13,12 @@ import datetime as dt
 import io
 import re
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import FileStorage
 from werkzeug.utils import secure_filename
@@ -29,11 +30,12 @@ from registry.errors import DomainError, NotFound
 from registry.extensions import db
 from registry.firms import delocalisation, geography, phones
 from registry.firms.delocalisation import NoticeFact, ObligationCheck, SiteFact
-from registry.firms.labels import authority_label
+from registry.firms.labels import authority_label, delocalisation_label
 from registry.firms.models import DelocalisationNotice, Firm, NoticeWithdrawal, Site
 from registry.firms.services import require_member
 from registry.firms.workflow import FLAGGED, DelocalisationStatus, NoticeAuthority
 from registry.security import OVERSIGHT, has_any_role
+from registry.tabular import Column
 
 # Art. 24-bis in its present form dates from L. 232/2016; its first text from DL 83/2012
 # (June 2012): a notice dated before that is a typing error.
@@ -308,15 +310,22 @@ def flagged_firms(region: str | None = None,
     return flagged
 
 
-EXPORT_HEADER = ["ragione_sociale", "partita_iva", "regione", "quota_traffico_extra_ue",
-                 "paesi_extra_ue", "stato", "dettaglio"]
+EXPORT_COLUMNS = [
+    Column("name", _l("Ragione sociale")), Column("vat_number", _l("Partita IVA")),
+    Column("region", _l("Regione")), Column("extra_eu_pct", _l("Quota di traffico extra UE")),
+    Column("extra_eu_countries", _l("Paesi extra UE")), Column("status_label", _l("Stato")),
+    Column("problems", _l("Dettaglio"))]
 
 
-def export_table(rows: Sequence[FlaggedFirm], status_label) -> list[list]:
-    """The ministry's list as rows for the formula-safe writers (stable column names)."""
-    return [[row.firm.name, row.firm.vat_number, row.firm.office_region,
-             row.firm.traffic_extra_eu_pct, ", ".join(row.firm.extra_eu_countries or []),
-             status_label(row.status), " ".join(row.problems)] for row in rows]
+def export_rows(rows: Sequence[FlaggedFirm]) -> Iterator[dict]:
+    """The ministry's list for CSV/XLSX/JSON: words for people, the status code as a
+    machine field of the JSON."""
+    for row in rows:
+        yield {"name": row.firm.name, "vat_number": row.firm.vat_number,
+               "region": row.firm.office_region, "extra_eu_pct": row.firm.traffic_extra_eu_pct,
+               "extra_eu_countries": ", ".join(row.firm.extra_eu_countries or []),
+               "status": str(row.status), "status_label": delocalisation_label(row.status),
+               "problems": " ".join(row.problems)}
 
 
 # Demo data ----------------------------------------------------------------------------------

@@ -3,21 +3,22 @@ pending applications, filterable on them."""
 
 from __future__ import annotations
 
-import json
 import re
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
 
 from registry.db import today_in_rome
+from registry.errors import error_response
+from registry.extensions import limiter
 from registry.firms import notices
 from registry.firms.geography import REGIONS
 from registry.firms.labels import delocalisation_label
 from registry.firms.workflow import FLAGGED, DelocalisationStatus
 from registry.ministry import statistics
 from registry.public import register
-from registry.public.exports import csv_table, xlsx_table
 from registry.security import Role, private_blueprint, roles_required
+from registry.tabular import download, rate_limit
 
 bp = private_blueprint(Blueprint("ministry", __name__, url_prefix="/ministry"))
 
@@ -43,13 +44,6 @@ def index():
 
 
 # Art. 24-bis delocalisation -----------------------------------------------------------------
-DELOCALISATION_EXPORTS = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "json": "application/json",
-}
-
-
 def _delocalisation_filters() -> tuple[str | None, DelocalisationStatus | None, list[str]]:
     """The region and status asked for; unknown values are ignored and said so."""
     problems = []
@@ -81,22 +75,12 @@ def delocalisation():
 
 @bp.get("/delocalisation/export.<kind>")
 @roles_required(Role.MINISTRY)
+@limiter.limit(rate_limit, scope="staff-export")
 def delocalisation_export(kind: str):
-    if kind not in DELOCALISATION_EXPORTS:
-        abort(404)
     region, status, problems = _delocalisation_filters()
     if problems:
-        abort(400, " ".join(problems))
-    table = notices.export_table(notices.flagged_firms(region, status), delocalisation_label)
-    header = notices.EXPORT_HEADER
-    if kind == "csv":
-        body = csv_table(header, table)
-    elif kind == "xlsx":
-        body = xlsx_table("Delocalizzazioni", header, table)
-    else:
-        body = json.dumps([dict(zip(header, values, strict=True)) for values in table],
-                          ensure_ascii=False)
-    response = Response(body, mimetype=DELOCALISATION_EXPORTS[kind])
-    response.headers["Content-Disposition"] = \
-        f'attachment; filename="delocalizzazioni.{kind}"'
-    return response
+        return error_response(400, " ".join(problems))
+    rows = notices.flagged_firms(region, status)
+    return download(kind, "delocalizzazioni", notices.EXPORT_COLUMNS,
+                    lambda: notices.export_rows(rows), sheet="Delocalizzazioni",
+                    meta={"filters": {"region": region, "status": status}})

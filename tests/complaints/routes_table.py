@@ -24,7 +24,7 @@ COMPLAINT_ROUTES = {
     "complaints.act": ("POST", "/complaints/999999/act", only("officer", ok=404)),
     "complaints.attachment": ("GET", "/complaints/999999/attachment", only("officer", ok=404)),
     "complaints.overview": ("GET", "/complaints/overview", only("officer", "ministry", "admin")),
-    "complaint_exports.export": ("GET", "/complaints/export.csv", only("officer")),
+    "complaints.export": ("GET", "/complaints/export.csv", only("officer")),
     "complaints.firm_list": ("GET", "/firm/complaints", only("applicant")),
     "complaints.firm_detail": ("GET", "/firm/complaints/999999", only("applicant", ok=404)),
 }

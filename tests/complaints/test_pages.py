@@ -173,8 +173,10 @@ def test_the_staff_list_exports_with_its_filters(app, client, ids):
     assert len(lines) == 2 and "anonima" in lines[1]
     assert "'=1+1 Call" in lines[1]  # never a formula
     assert "riservato@example.it" not in csv_body and "HYPERLINK" not in csv_body
-    data = json.loads(officer.get("/complaints/export.json").get_data(as_text=True))
-    assert len(data) == 2 and {d["Tipo"] for d in data} >= {"segnalazione del pubblico"}
+    data = json.loads(officer.get("/complaints/export.json").get_data(as_text=True))["items"]
+    assert len(data) == 2
+    assert {d["kind_label"] for d in data} >= {"segnalazione del pubblico"}
+    assert {d["kind"] for d in data} == {"public", "worker"}  # the codes as machine fields
     xlsx = officer.get("/complaints/export.xlsx?state=received")
     assert xlsx.status_code == 200 and xlsx.data[:2] == b"PK"
     assert officer.get("/complaints/export.pdf").status_code == 404

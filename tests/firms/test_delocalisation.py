@@ -297,17 +297,17 @@ def test_the_exports_carry_the_list_formula_safe(client, login, users, ministry_
     login(users["ministry"])
     text = client.get("/ministry/delocalisation/export.csv?region=Lazio").data.decode("utf-8-sig")
     table = list(csv.reader(io.StringIO(text), delimiter=";"))
-    assert table[0][:3] == ["ragione_sociale", "partita_iva", "regione"]
+    assert table[0][:3] == ["Ragione sociale", "Partita IVA", "Regione"]  # words, not codes
     assert {row[0] for row in table[1:]} == {"'=Silenzio S.r.l.", "Sede Nascosta S.r.l."}
-    data = json.loads(client.get("/ministry/delocalisation/export.json").data)
-    assert {row["ragione_sociale"] for row in data} == {
+    data = json.loads(client.get("/ministry/delocalisation/export.json").data)["items"]
+    assert {row["name"] for row in data} == {
         "=Silenzio S.r.l.", "Ritardo S.r.l.", "Sede Nascosta S.r.l."}
-    assert next(r for r in data if r["ragione_sociale"] == "Ritardo S.r.l.")["stato"] == \
-        "comunicazione tardiva"
+    late = next(r for r in data if r["name"] == "Ritardo S.r.l.")
+    assert (late["status_label"], late["status"]) == ("comunicazione tardiva", "late")
     xlsx = client.get("/ministry/delocalisation/export.xlsx?status=late")
     sheet = load_workbook(io.BytesIO(xlsx.data)).active
     values = list(sheet.values)
-    assert values[0][0] == "ragione_sociale" and [v[0] for v in values[1:]] == ["Ritardo S.r.l."]
+    assert values[0][0] == "Ragione sociale" and [v[0] for v in values[1:]] == ["Ritardo S.r.l."]
     assert client.get("/ministry/delocalisation/export.pdf").status_code == 404
 
 
