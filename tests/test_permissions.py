@@ -60,11 +60,13 @@ ROUTES = {
 # Each feature keeps its own table beside its tests.
 from tests.applications.routes_table import APPLICATION_ROUTES  # noqa: E402
 from tests.firms.routes_table import FIRM_ROUTES  # noqa: E402
+from tests.ministry.routes_table import MINISTRY_ROUTES  # noqa: E402
 from tests.watching.routes_table import WATCHING_ROUTES  # noqa: E402
 
 ROUTES.update(FIRM_ROUTES)
 ROUTES.update(APPLICATION_ROUTES)
 ROUTES.update(WATCHING_ROUTES)
+ROUTES.update(MINISTRY_ROUTES)
 
 
 def test_every_endpoint_is_in_the_table(app):
