@@ -110,15 +110,21 @@ def _bar(data: list[dict], x_title: str, y_title: str, *, horizontal: bool = Fal
     order = [row["label"] for row in data]
     category = {"field": "label", "type": "nominal", "sort": order, "title": x_title}
     amount = {"field": "value", "type": "quantitative", "title": y_title,
-              "axis": {"tickMinStep": 1, "format": "d"}}
+              "axis": _whole_numbers(max((row["value"] for row in data), default=0))}
     encoding = ({"y": category, "x": amount} if horizontal else
                 {"x": {**category, "axis": {"labelAngle": 0}}, "y": amount})
-    return _spec(data, layer=[
+    return _spec(data, height=34 * len(data) if horizontal else 220, layer=[
         {"mark": {"type": "bar", "color": color}, "encoding": encoding},
         {"mark": {"type": "text", "align": "left" if horizontal else "center",
                   "baseline": "middle" if horizontal else "bottom",
                   "dx": 3 if horizontal else 0, "dy": 0 if horizontal else -2},
          "encoding": {**encoding, "text": {"field": "value", "type": "quantitative"}}}])
+
+
+def _whole_numbers(highest: int) -> dict:
+    # Counts have whole ticks only: Vega would put 0.5 between 0 and 1 and print it "1".
+    step = max(1, -(-highest // 5))
+    return {"values": list(range(0, highest + step, step)), "format": "d"}
 
 
 def _level_codes(filters: Filters) -> list[str]:
@@ -169,6 +175,9 @@ def regions_figure(filters: Filters) -> Figure:
               "label": f"{SHORT.get(region, region)}: {totals.get(region, 0)}"}
              for region, (x, y) in TILES.items()]
     size = 62
+    # White text on the darker half of the scale, black on the lighter one.
+    dark = {"condition": {"test": f"datum.value > {max(totals.values()) / 2}",
+                          "value": "white"}, "value": "black"}
     spec = _spec(tiles, width=6 * size, height=8 * size, layer=[
         {"mark": {"type": "rect", "stroke": "white", "strokeWidth": 2},
          "encoding": {
@@ -178,17 +187,17 @@ def regions_figure(filters: Filters) -> Figure:
                  range(8))}},
              "color": {"field": "value", "type": "quantitative", "title": _("Imprese"),
                        "scale": {"scheme": "blues", "domainMin": 0},
-                       "legend": {"format": "d", "tickMinStep": 1}}}},
+                       "legend": {"values": _whole_numbers(max(totals.values()))["values"],
+                                  "format": "d"}}}},
         {"mark": {"type": "text", "fontSize": 9, "dy": -7},
          "encoding": {"x": {"field": "x", "type": "ordinal"},
                       "y": {"field": "y", "type": "ordinal"},
-                      "text": {"field": "name", "type": "nominal"},
-                      "color": {"condition": {"test": "datum.value > 0", "value": "black"},
-                                "value": "#5c6f82"}}},
+                      "text": {"field": "name", "type": "nominal"}, "color": dark}},
         {"mark": {"type": "text", "fontSize": 12, "fontWeight": "bold", "dy": 8},
          "encoding": {"x": {"field": "x", "type": "ordinal"},
                       "y": {"field": "y", "type": "ordinal"},
-                      "text": {"field": "value", "type": "quantitative"}}}])
+                      "text": {"field": "value", "type": "quantitative"},
+                      "color": dark}}])
     notes = [_("La regione è quella della sede legale dichiarata oggi.")]
     return Figure("regioni", _("Imprese certificate per regione"), columns, rows, summary,
                   spec, notes=notes)
@@ -259,7 +268,7 @@ def movements_figure(filters: Filters, problem: str | None) -> Figure:
         "x": {"field": "period", "type": "ordinal", "sort": order, "title": _("Periodo"),
               "axis": {"labelAngle": -40}},
         "y": {"field": "value", "type": "quantitative", "title": _("Numero"),
-              "axis": {"tickMinStep": 1, "format": "d"}},
+              "axis": _whole_numbers(max(row["value"] for row in data))},
         "color": {"field": "kind", "type": "nominal", "sort": kind_order,
                   "title": _("Movimento"),
                   "scale": {"range": [BLUE, "#cc7a00", "#d1344c", "#5c6f82", "#008055"]}}})
@@ -342,7 +351,7 @@ def areas_figure(filters: Filters) -> Figure:
              "order": score, "value": row[2 + score]} for row in rows for score in SCORES]
     spec = _spec(data, mark="bar", encoding={
         "y": {"field": "label", "type": "nominal", "sort": [f"{r[0]} · {r[1]}" for r in rows],
-              "title": _("Area e livello")},
+              "title": None, "axis": {"labelLimit": 320}},
         "x": {"field": "value", "type": "quantitative", "stack": "normalize",
               "title": _("Quota dei punteggi"), "axis": {"format": "%"}},
         "color": {"field": "score", "type": "ordinal", "title": _("Punteggio"),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from pathlib import Path
 
 import pyotp
 from playwright.sync_api import expect
@@ -69,7 +70,7 @@ def test_ministry_official_reads_the_charts_and_downloads_a_table(chromium, live
             page.locator("#figura-stati").get_by_role("link", name="CSV").click()
         download = download_info.value
         assert download.suggested_filename == "statistiche-stati-2025-05-15.csv"
-        text = open(download.path(), encoding="utf-8-sig").read()
+        text = Path(download.path()).read_text(encoding="utf-8-sig")
         table = list(csv.reader(io.StringIO(text), delimiter=";"))
         assert table[0] == ["Stato", "Certificati"]
         assert ["valido", "2"] in table and ["sospeso", "0"] in table
