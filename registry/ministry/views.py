@@ -49,7 +49,7 @@ ALL_FIGURES = "tutte"
 def _figures(asked: history.Asked) -> list[charts.Figure]:
     if asked.blank:
         return charts.blank_figures(asked.blank)
-    return charts.figures(asked.filters, asked.no_range)
+    return charts.cached_figures(asked.filters, asked.no_range)
 
 
 @bp.get("/statistics")
