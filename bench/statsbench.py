@@ -105,8 +105,8 @@ def run(url: str, keys_folder: Path, search_query: str = "contact") -> dict:
     out: dict = {"runs": RUNS}
     with app.app_context():
         out["history"] = add_history(db)
-        official = create_user(f"statsbench{time.time_ns()}@bench.test", "Bench", "Bench-Statistics-2026",
-                               ["ministry"])
+        official = create_user(f"statsbench{time.time_ns()}@bench.test", "Bench",
+                               "Bench-Statistics-2026", ["ministry"])
         db.session.commit()
         official_id = official.id
     with app.test_request_context("/"):

@@ -1,7 +1,7 @@
 """The demo's statistics: every chart has something to draw, over several months."""
 
 from registry.db import today_in_rome
-from registry.demo import load_demo_data
+from registry.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, load_demo_data
 from registry.extensions import db
 from registry.ministry import charts, history
 from tests.steps import log_in_with_password
@@ -25,8 +25,6 @@ def test_every_chart_of_the_demo_has_data_over_several_months(app):
 
 
 def test_the_demo_ministry_user_opens_the_statistics(app):
-    from registry.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
-
     with app.app_context():
         load_demo_data()
         db.session.commit()

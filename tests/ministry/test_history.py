@@ -33,7 +33,8 @@ from registry.certificates.numbering import next_number
 from registry.extensions import db
 from registry.ministry import charts, history
 from registry.ministry.history import Filters
-from registry.ministry.workflow import Period
+from registry.ministry.labels import extra_eu_label, movement_label, period_label
+from registry.ministry.workflow import ExtraEuBand, Movement, Period
 from registry.models import (
     Application,
     ApplicationEvent,
@@ -355,3 +356,28 @@ def test_the_ministry_page_links_to_the_statistics(app, client, login):
     login(ministry)
     page = client.get("/ministry").get_data(as_text=True)
     assert 'href="/ministry/statistics"' in page
+
+
+def test_kept_figures_follow_every_change_on_record(app, client, login):
+    with app.app_context():
+        row = rows.certified_firm("Tenuta S.r.l.", level="L2", region="Lazio")
+        ministry = factories.make_user("ministry").id
+    login(ministry)
+    assert "valido 1, sospeso 0" in client.get("/ministry/statistics").get_data(as_text=True)
+    with app.app_context():
+        rows.change_status(row, "suspended")
+    assert "valido 0, sospeso 1" in client.get("/ministry/statistics").get_data(as_text=True)
+    with app.app_context():  # a firm moving its office: the map follows
+        firm = db.session.get(Firm, row.firm_id)
+        firm.office_province, firm.office_region = "BA", "Puglia"
+        rows.change_status(row, "valid")
+    assert "era Puglia (1)" in client.get("/ministry/statistics").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("lang", ["it", "en"])
+def test_every_statistics_code_has_a_word(app, lang):
+    with app.test_request_context(f"/?lang={lang}"):
+        for kind, label in ((Movement, movement_label), (Period, period_label),
+                            (ExtraEuBand, extra_eu_label)):
+            words = {label(member) for member in kind}
+            assert len(words) == len(kind) and not any("_" in word for word in words)
