@@ -96,10 +96,10 @@ def run(url: str, keys_folder: Path, search_query: str = "contact") -> dict:
     register search (in process, median of RUNS after one warm-up)."""
     from bench.generate import _app
     from registry.accounts.services import create_user
+    from registry.accounts.sessions import start_session
     from registry.db import today_in_rome
     from registry.extensions import db
     from registry.ministry import charts, history
-    from tests.steps import log_in
 
     app = _app(url, keys_folder)
     out: dict = {"runs": RUNS}
@@ -107,8 +107,11 @@ def run(url: str, keys_folder: Path, search_query: str = "contact") -> dict:
         out["history"] = add_history(db)
         official = create_user(f"statsbench{time.time_ns()}@bench.test", "Bench",
                                "Bench-Statistics-2026", ["ministry"])
+        # A server-side session passed with a second factor, as after the login form and
+        # the code (tests/steps.log_in does the same).
+        token = start_session(official, ip_address="127.0.0.1", user_agent="statsbench",
+                              second_factor="totp")
         db.session.commit()
-        official_id = official.id
     with app.test_request_context("/"):
         filters = history.read_filters({}, today_in_rome()).filters
         queries = {}
@@ -124,7 +127,9 @@ def run(url: str, keys_folder: Path, search_query: str = "contact") -> dict:
         out["figures_uncached_svg_ms"] = _median_ms(
             lambda: ([f.svg for f in charts.figures(filters)], charts.render.cache_clear()), 3)
     client = app.test_client()
-    log_in(client, official_id)
+    with client.session_transaction() as session:
+        session["_user_id"] = token
+        session["_fresh"] = True
     assert client.get("/ministry/statistics").status_code == 200
     kept = app.extensions["statistics_cache"]
 
@@ -134,7 +139,7 @@ def run(url: str, keys_folder: Path, search_query: str = "contact") -> dict:
 
     # Cold: the figures computed (the charts' SVG is kept by its own cache, as in service);
     # warm: an official reloading or filtering back, the figures' stamp unchanged.
-    out["page_cold_ms"] = _median_ms(cold)
+    out["page_cold_ms"] = _median_ms(cold, 3)
     out["page_ms"] = _median_ms(lambda: client.get("/ministry/statistics"))
     search = f"/register?q={urllib.parse.quote(search_query)}"
     assert client.get(search).status_code == 200
