@@ -340,14 +340,14 @@ def days_to_decision(filters: Filters) -> Counter:
     if filters.start > filters.at:
         return Counter()
     submitted = (select(ApplicationEvent.application_id,
-                        func.min(ApplicationEvent.at).label("submitted"))
+                        func.min(ApplicationEvent.at).label("first_sent"))
                  .where(ApplicationEvent.action == str(Action.SUBMIT))
                  .group_by(ApplicationEvent.application_id).subquery())
     decided = (select(ApplicationEvent.application_id,
                       func.min(ApplicationEvent.at).label("decided"))
                .where(ApplicationEvent.to_state.in_([str(s) for s in DECIDED]))
                .group_by(ApplicationEvent.application_id).subquery())
-    days = _days_between(submitted.c.submitted, decided.c.decided)
+    days = _days_between(submitted.c.first_sent, decided.c.decided)
     histogram: Counter = Counter()
     for length, count in db.session.execute(
             _applications().with_only_columns(days, func.count())
