@@ -5,11 +5,10 @@ second factor, so this module times them in process instead, with Flask's test c
 real server-side session (as tests/steps.log_in does), against the register search timed the
 same way on the same database — the "same budget" the issue asks for is read as that ratio.
 
-The generator writes certificates, decisions and status histories but no application events
-and no criterion scores; before measuring, `add_history` writes them with two INSERT … SELECT
-statements each (four events and one assessment per application, the scheme's criteria
-scored for every assessment), so the pipeline and score figures have the rows they will
-have in production. Run it after the HTTP measurements: it adds rows to the database.
+The generator writes certificates, decisions and status histories but no application events;
+before measuring, `add_history` writes four per decided application with INSERT … SELECT
+statements, so the pipeline figures have the rows they will have in production. Run it
+after the HTTP measurements: it adds rows to the database.
 
     python -m bench.statsbench --firms 10000 --database sqlite   # a small check on its own
 """
@@ -47,10 +46,8 @@ def _days_before(dialect: str, column: str, days: int) -> str:
 
 
 def add_history(db) -> dict:
-    """Application events, assessments and criterion scores for every generated application
-    that has none (SQL only: nothing is read into Python)."""
-    from audits.schemes_store import current_version, scheme_of
-
+    """Application events for every generated decision, unless the database has some already
+    (SQL only: nothing is read into Python)."""
     session = db.session
     dialect = session.get_bind().dialect.name
     started = time.perf_counter()
@@ -62,33 +59,15 @@ def add_history(db) -> dict:
             f"SELECT d.application_id, :action, :before, :after, "
             f"{_days_before(dialect, 'd.decided_at', days)} FROM decision d"),
             {"action": action, "before": before, "after": after})
-    session.execute(text(
-        "INSERT INTO assessment (application_id, state, audit_type, sites_visited, version_id) "
-        "SELECT a.id, 'submitted', 'initial', '[]', 1 FROM application a"))
-    criteria = [c.code for c in scheme_of(current_version()).criteria]
-    codes = " UNION ALL ".join(f"SELECT :c{i} AS code, {i} AS n" for i in range(len(criteria)))
-    session.execute(text(
-        "INSERT INTO criterion_score (assessment_id, criterion_code, score, not_applicable, "
-        "updated_at) SELECT s.id, c.code, (s.id * 7 + c.n * 3) % 5, :no, :now "
-        f"FROM assessment s CROSS JOIN ({codes}) c"),
-        {"no": False, "now": _now(), **{f"c{i}": code for i, code in enumerate(criteria)}})
     session.commit()
     if dialect == "postgresql":
-        for table in ("application_event", "assessment", "criterion_score"):
-            session.execute(text(f"ANALYZE {table}"))
+        session.execute(text("ANALYZE application_event"))
         session.commit()
     else:
         session.execute(text("ANALYZE"))
         session.commit()
     return {"added": True, "seconds": round(time.perf_counter() - started, 1),
-            "events": session.scalar(text("SELECT count(*) FROM application_event")),
-            "scores": session.scalar(text("SELECT count(*) FROM criterion_score"))}
-
-
-def _now():
-    from registry.db import utcnow
-
-    return utcnow().replace(tzinfo=None)
+            "events": session.scalar(text("SELECT count(*) FROM application_event"))}
 
 
 def run(url: str, keys_folder: Path, search_query: str = "contact") -> dict:
@@ -116,7 +95,7 @@ def run(url: str, keys_folder: Path, search_query: str = "contact") -> dict:
         filters = history.read_filters({}, today_in_rome()).filters
         queries = {}
         for name in ("snapshot", "movements", "applications_by_stage", "days_in_stage",
-                     "days_to_decision", "area_scores"):
+                     "days_to_decision", "area_bands"):
             function = getattr(history, name)
             function(filters)
             queries[name] = _median_ms(lambda function=function: function(filters))

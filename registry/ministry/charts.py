@@ -28,6 +28,7 @@ from markupsafe import Markup
 from sqlalchemy import text
 
 from audits.schemes_store import current_levels, current_version, level_of, scheme_of
+from audits.scoring import band_cutoffs
 from registry.applications.labels import state_label
 from registry.certificates.labels import level_label, level_words, status_label
 from registry.extensions import db
@@ -56,7 +57,6 @@ SHORT = {"Valle d'Aosta": "V. d'Aosta", "Trentino-Alto Adige": "Trentino-A.A.",
          "Friuli-Venezia Giulia": "Friuli-V.G.", "Emilia-Romagna": "Emilia-R."}
 # Days from first submission to decision, grouped for the chart: (first day, last day or None).
 DECISION_BANDS = ((0, 30), (31, 60), (61, 90), (91, 180), (181, None))
-SCORES = range(5)  # the scheme's scale, 0 to 4
 
 
 @dataclass
@@ -330,43 +330,46 @@ def decision_figure(filters: Filters, problem: str | None) -> Figure:
 
 
 def areas_figure(filters: Filters) -> Figure:
-    histograms = history.area_scores(filters)
-    names = _area_names(str(get_locale() or "it")) if histograms else {}
+    histograms = history.area_bands(filters)
+    scheme = scheme_of(current_version()) if histograms else None
+    names = {area.code: area.name(str(get_locale() or "it"))
+             for area in scheme.areas} if scheme else {}
+    # The scheme's bands, best first, and the letter below them all; any other found too.
+    letters = [letter for _minimum, letter in band_cutoffs(scheme)] if scheme else []
+    if letters:
+        letters.append(chr(ord(letters[-1]) + 1))
+    letters += sorted({b for h in histograms.values() for b in h} - set(letters))
     keys = sorted(histograms, key=lambda key: (list(names).index(key[0]) if key[0] in names
                                                else 99, _rank(key[1])))
-    rows = []
-    for area, level in keys:
-        histogram = histograms[(area, level)]
-        count = sum(histogram.values())
-        mean = sum(score * n for score, n in histogram.items()) / count
-        rows.append([names.get(area, area), level_label(level),
-                     *(histogram.get(score, 0) for score in SCORES), round(mean, 2)])
-    columns = [_("Area"), _("Livello"), *(_("punteggio %(score)d", score=score)
-                                          for score in SCORES), _("Media")]
-    title = _("Distribuzione dei punteggi per area e livello")
+    rows = [[names.get(area, area), level_label(level),
+             *(histograms[(area, level)].get(letter, 0) for letter in letters),
+             sum(histograms[(area, level)].values())] for area, level in keys]
+    columns = [_("Area"), _("Livello"), *(_("fascia %(band)s", band=letter)
+                                          for letter in letters), _("Totale")]
+    title = _("Distribuzione dei risultati per area e livello")
     if not rows:
         return Figure("aree", title, columns, rows, _nothing(), empty=_nothing())
-    lowest = min(rows, key=lambda row: row[-1])
-    summary = _("Nelle valutazioni dei certificati in vigore il %(day)s il punteggio medio "
-                "più basso è in «%(area)s» per %(level)s (%(mean)s su 4).",
-                day=_day(filters.at), area=lowest[0], level=lowest[1],
-                mean=format_decimal(lowest[-1]))
-    data = [{"label": f"{row[0]} · {row[1]}", "score": _("punteggio %(score)d", score=score),
-             "order": score, "value": row[2 + score]} for row in rows for score in SCORES]
+    totals = Counter()
+    for histogram in histograms.values():
+        totals.update(histogram)
+    summary = _("Il %(day)s i risultati d'area dei certificati in vigore erano: %(counts)s.",
+                day=_day(filters.at),
+                counts=_counted([(_("fascia %(band)s", band=letter), totals.get(letter, 0))
+                                 for letter in letters]))
+    data = [{"label": f"{row[0]} · {row[1]}", "band": _("fascia %(band)s", band=letter),
+             "order": index, "value": row[2 + index]}
+            for row in rows for index, letter in enumerate(letters)]
     spec = _spec(data, mark="bar", encoding={
         "y": {"field": "label", "type": "nominal", "sort": [f"{r[0]} · {r[1]}" for r in rows],
               "title": None, "axis": {"labelLimit": 320}},
         "x": {"field": "value", "type": "quantitative", "stack": "normalize",
-              "title": _("Quota dei punteggi"), "axis": {"format": "%"}},
-        "color": {"field": "score", "type": "ordinal", "title": _("Punteggio"),
-                  "scale": {"scheme": "redyellowblue"}},
+              "title": _("Quota dei certificati"), "axis": {"format": "%"}},
+        "color": {"field": "band", "type": "ordinal", "title": _("Fascia"),
+                  "sort": [_("fascia %(band)s", band=letter) for letter in letters],
+                  "scale": {"scheme": "blues", "reverse": True}},
         "order": {"field": "order", "type": "quantitative"}})
-    return Figure("aree", title, columns, rows, summary, spec)
-
-
-def _area_names(lang: str) -> dict[str, str]:
-    # The current scheme names the areas (in its order); an area it dropped keeps its code.
-    return {area.code: area.name(lang) for area in scheme_of(current_version()).areas}
+    notes = [_("Le fasce sono quelle stampate sul certificato per ciascuna area.")]
+    return Figure("aree", title, columns, rows, summary, spec, notes=notes)
 
 
 def extra_eu_figure(filters: Filters, groups: list[history.Snapshot]) -> Figure:
@@ -396,7 +399,7 @@ TITLES = {
     "movimenti": _l("Rilasci, sospensioni, revoche e scadenze nel tempo"),
     "fasi": _l("Domande per fase e tempo trascorso in ciascuna fase"),
     "decisioni": _l("Tempo dal primo invio alla decisione"),
-    "aree": _l("Distribuzione dei punteggi per area e livello"),
+    "aree": _l("Distribuzione dei risultati per area e livello"),
     "extra-ue": _l("Quota di traffico fuori dall'UE delle imprese certificate"),
 }
 FIGURE_KEYS = tuple(TITLES)

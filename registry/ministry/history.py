@@ -25,13 +25,12 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
-from sqlalchemy import Integer, and_, case, cast, func, select
+from sqlalchemy import Integer, and_, case, cast, func, select, true
 
 from audits.models import SchemeVersion
-from audits.schemes_store import level_of, scheme_of
+from audits.schemes_store import level_of
 from registry.applications.models import Application, ApplicationEvent
 from registry.applications.workflow import DECIDED, OPEN, Action, ApplicationState
-from registry.assessments.models import Assessment, CriterionScore
 from registry.certificates.models import Certificate, StatusChange
 from registry.certificates.status import CertificateStatus
 from registry.extensions import db
@@ -360,40 +359,30 @@ def days_to_decision(filters: Filters) -> Counter:
     return histogram
 
 
-def area_scores(filters: Filters) -> dict[tuple[str, str], Counter]:
-    """(area code, level): a histogram (score: how many criterion scores) of the scores the
-    assessments behind the certificates in force on `filters.at` gave the area's criteria.
-    Scores are grouped by criterion in SQL; criteria are mapped to their areas here, from
-    the scheme version each certificate was issued under."""
+def area_bands(filters: Filters) -> dict[tuple[str, str], Counter]:
+    """(area code, level): a histogram (band: how many certificates) of the area results
+    printed on the certificates in force on `filters.at` — the band (A, B, C…) each area
+    scored, as the certificate shows it. Read from the certificates' area lists in SQL
+    (json_each on SQLite, json_array_elements on PostgreSQL): a few rows per certificate,
+    where the criterion scores behind them would be dozens."""
     in_force = _in_force(filters)
+    if db.session.get_bind().dialect.name == "postgresql":
+        each = func.json_array_elements(Certificate.areas).table_valued("value")
+        code, band = each.c.value.op("->>")("code"), each.c.value.op("->>")("band")
+    else:
+        each = func.json_each(Certificate.areas).table_valued("value")
+        code = func.json_extract(each.c.value, "$.code")
+        band = func.json_extract(each.c.value, "$.band")
     histograms: dict[tuple[str, str], Counter] = {}
-    areas_of: dict[tuple[str, str], dict[str, str]] = {}
-    for scheme_code, version, criterion, level, score, count in db.session.execute(
-            select(Certificate.scheme_code, Certificate.scheme_version,
-                   CriterionScore.criterion_code, in_force.c.level, CriterionScore.score,
-                   func.count())
+    for area, level, letter, count in db.session.execute(
+            select(code, in_force.c.level, band, func.count())
             .select_from(in_force)
             .join(Certificate, Certificate.id == in_force.c.certificate_id)
-            .join(Assessment, Assessment.application_id == in_force.c.application_id)
-            .join(CriterionScore, CriterionScore.assessment_id == Assessment.id)
-            .where(CriterionScore.score.is_not(None))
-            .group_by(Certificate.scheme_code, Certificate.scheme_version,
-                      CriterionScore.criterion_code, in_force.c.level, CriterionScore.score)):
-        key = (scheme_code, version)
-        if key not in areas_of:
-            areas_of[key] = _criteria_areas(scheme_code, version)
-        area = areas_of[key].get(criterion)
-        if area is not None:
-            histograms.setdefault((area, level), Counter())[score] += count
+            .join(each, true())
+            .group_by(code, in_force.c.level, band)):
+        if area and letter:
+            histograms.setdefault((area, level), Counter())[letter] += count
     return histograms
-
-
-def _criteria_areas(code: str, version: str) -> dict[str, str]:
-    stored = db.session.scalar(select(SchemeVersion).where(
-        SchemeVersion.code == code, SchemeVersion.version == version))
-    if stored is None:
-        return {}
-    return {criterion.code: criterion.area for criterion in scheme_of(stored).criteria}
 
 
 def scheme_codes() -> list[str]:

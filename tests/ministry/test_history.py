@@ -28,7 +28,6 @@ from collections import Counter
 import pytest
 from openpyxl import load_workbook
 
-from audits.schemes_store import scheme_of
 from registry.certificates.numbering import next_number
 from registry.extensions import db
 from registry.ministry import charts, history
@@ -38,9 +37,7 @@ from registry.ministry.workflow import ExtraEuBand, Movement, Period
 from registry.models import (
     Application,
     ApplicationEvent,
-    Assessment,
     Certificate,
-    CriterionScore,
     Firm,
     StatusChange,
 )
@@ -100,21 +97,6 @@ def application(row, created: dt.date, steps: list[tuple[str, str, str, dt.date]
     db.session.commit()
 
 
-def scores(row, values: dict[str, list[int]]) -> None:
-    """Criterion scores of the assessment behind `row`'s certificate: area code → scores of
-    that area's first criteria."""
-    certificate = db.session.get(Certificate, row.certificate_id)
-    scheme = scheme_of(factories.default_scheme())
-    assessment = Assessment(application_id=certificate.application_id)
-    db.session.add(assessment)
-    db.session.flush()
-    for area, given in values.items():
-        for criterion, score in zip(scheme.criteria_of(area), given, strict=False):
-            db.session.add(CriterionScore(assessment_id=assessment.id,
-                                          criterion_code=criterion.code, score=score))
-    db.session.commit()
-
-
 @pytest.fixture
 def register(app):
     """The data set of the module docstring."""
@@ -154,8 +136,6 @@ def register(app):
             ("start_audit", "submitted", "under_audit", d(2025, 4, 13)),
             ("complete_assessment", "under_audit", "assessed", d(2025, 5, 3)),
             ("refuse", "assessed", "refused", d(2025, 5, 23))])
-        scores(p, {"MAN": [3, 4], "ORG": [2]})
-        scores(lazio, {"MAN": [2], "ORG": [2]})
         return {"P": p, "L": lazio, "R": r, "W": w, "S": s}
 
 
@@ -230,13 +210,18 @@ def test_pipeline_stages_times_and_decisions(app, register):
             ("draft", "submitted", "under_audit", "changes_requested", "assessed"), 0)
 
 
-def test_area_scores_and_extra_eu_share(app, register):
+def test_area_bands_and_extra_eu_share(app, register):
+    areas = ("MAN", "ORG", "FOR", "LEG")
     with app.app_context():
-        assert history.area_scores(at(JULY)) == {
-            ("MAN", "L3"): Counter({3: 1, 4: 1}), ("ORG", "L3"): Counter({2: 1})}
-        assert history.area_scores(at(dt.date(2025, 9, 1))) == {
-            ("MAN", "L3"): Counter({3: 1, 4: 1}), ("ORG", "L3"): Counter({2: 1}),
-            ("MAN", "L2"): Counter({2: 1}), ("ORG", "L2"): Counter({2: 1})}
+        # The bands rows print: ★ 66 % → C, ★★ 78 % → B, ★★★ 91 % → A, in every area.
+        assert history.area_bands(at(JULY)) == {
+            **{(area, "L3"): Counter({"A": 1}) for area in areas},
+            **{(area, "L2"): Counter({"B": 1}) for area in areas},
+            **{(area, "L1"): Counter({"C": 1}) for area in areas}}
+        # March 2026 in Lazio: L (★★, B) and R's renewal at ★★, which `renew` printed with
+        # the areas of R's first certificate (C).
+        assert history.area_bands(at(MARCH_26, region="Lazio")) == {
+            (area, "L2"): Counter({"B": 1, "C": 1}) for area in areas}
         assert history.extra_eu_bands(at(JULY)) == {
             "none": 1, "up_to_10": 1, "up_to_25": 0, "up_to_50": 0, "over_50": 1}
         assert history.extra_eu_bands(at(MARCH_26)) == {
