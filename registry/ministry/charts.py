@@ -170,7 +170,7 @@ def regions_figure(filters: Filters, groups: list[history.Snapshot]) -> Figure:
     if not firms:
         return Figure("regioni", _("Imprese certificate per regione"), columns, rows,
                       _nothing(), empty=_nothing())
-    top = max(REGIONS, key=lambda region: (totals.get(region, 0), region))
+    top = max(totals, key=lambda region: (totals[region], region != history.NO_REGION))
     summary = _("Il %(day)s le imprese certificate erano %(firms)s; la regione con più "
                 "imprese certificate era %(region)s (%(count)s).", day=_day(filters.at),
                 firms=format_decimal(firms), region=top, count=format_decimal(totals[top]))
