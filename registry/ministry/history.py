@@ -76,13 +76,25 @@ def end_of(day: dt.date) -> dt.datetime:
 
 def _days_between(start, end):
     """Whole days from `start` to `end` (two timestamp columns), in SQL."""
-    if db.session.get_bind().dialect.name == "postgresql":
+    if _postgresql():
         return cast(func.floor(func.extract("epoch", end - start) / 86400), Integer)
     return cast(func.julianday(end) - func.julianday(start), Integer)
 
 
+def _postgresql() -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
 def status_on(day: dt.date):
-    """(certificate_id, status): each certificate's last recorded status effective by `day`."""
+    """(certificate_id, status): each certificate's last recorded status effective by `day`.
+    PostgreSQL gets DISTINCT ON, which it estimates well (so it hash-joins the certificates
+    and firms); SQLite a ROW_NUMBER window."""
+    if _postgresql():
+        return (select(StatusChange.certificate_id, StatusChange.status)
+                .where(StatusChange.effective_on <= day)
+                .distinct(StatusChange.certificate_id)
+                .order_by(StatusChange.certificate_id, StatusChange.effective_on.desc(),
+                          StatusChange.id.desc()).subquery("status_on"))
     ranked = (select(StatusChange.certificate_id, StatusChange.status,
                      func.row_number().over(
                          partition_by=StatusChange.certificate_id,
@@ -114,7 +126,7 @@ def _in_force(filters: Filters):
     """Certificates valid on `filters.at` (status valid, within their dates), filtered."""
     current = status_on(filters.at)
     return (select(Certificate.id.label("certificate_id"), Certificate.firm_id,
-                   Certificate.level, Certificate.application_id)
+                   Certificate.level, Certificate.areas)
             .join(current, current.c.certificate_id == Certificate.id)
             .join(Firm, Firm.id == Certificate.firm_id)
             .where(current.c.status == str(C.VALID), Certificate.valid_from <= filters.at,
@@ -273,14 +285,21 @@ def _applications():
 def applications_by_stage(filters: Filters) -> dict[str, int]:
     """Open stage: applications in it at the end of `filters.at`."""
     end = end_of(filters.at)
-    ranked = (select(ApplicationEvent.application_id, ApplicationEvent.to_state,
-                     func.row_number().over(
-                         partition_by=ApplicationEvent.application_id,
-                         order_by=(ApplicationEvent.at.desc(),
-                                   ApplicationEvent.id.desc())).label("rank"))
-              .where(ApplicationEvent.at < end).subquery())
-    last = select(ranked.c.application_id, ranked.c.to_state).where(
-        ranked.c.rank == 1).subquery()
+    if _postgresql():
+        last = (select(ApplicationEvent.application_id, ApplicationEvent.to_state)
+                .where(ApplicationEvent.at < end)
+                .distinct(ApplicationEvent.application_id)
+                .order_by(ApplicationEvent.application_id, ApplicationEvent.at.desc(),
+                          ApplicationEvent.id.desc()).subquery())
+    else:
+        ranked = (select(ApplicationEvent.application_id, ApplicationEvent.to_state,
+                         func.row_number().over(
+                             partition_by=ApplicationEvent.application_id,
+                             order_by=(ApplicationEvent.at.desc(),
+                                       ApplicationEvent.id.desc())).label("rank"))
+                  .where(ApplicationEvent.at < end).subquery())
+        last = select(ranked.c.application_id, ranked.c.to_state).where(
+            ranked.c.rank == 1).subquery()
     # No event yet: the application is still in the state it was created in (a draft).
     stage = func.coalesce(last.c.to_state, Application.state)
     counts = {str(state): 0 for state in STAGES}
@@ -366,18 +385,17 @@ def area_bands(filters: Filters) -> dict[tuple[str, str], Counter]:
     (json_each on SQLite, json_array_elements on PostgreSQL): a few rows per certificate,
     where the criterion scores behind them would be dozens."""
     in_force = _in_force(filters)
-    if db.session.get_bind().dialect.name == "postgresql":
-        each = func.json_array_elements(Certificate.areas).table_valued("value")
+    if _postgresql():
+        each = func.json_array_elements(in_force.c.areas).table_valued("value")
         code, band = each.c.value.op("->>")("code"), each.c.value.op("->>")("band")
     else:
-        each = func.json_each(Certificate.areas).table_valued("value")
+        each = func.json_each(in_force.c.areas).table_valued("value")
         code = func.json_extract(each.c.value, "$.code")
         band = func.json_extract(each.c.value, "$.band")
     histograms: dict[tuple[str, str], Counter] = {}
     for area, level, letter, count in db.session.execute(
             select(code, in_force.c.level, band, func.count())
             .select_from(in_force)
-            .join(Certificate, Certificate.id == in_force.c.certificate_id)
             .join(each, true())
             .group_by(code, in_force.c.level, band)):
         if area and letter:
