@@ -31,7 +31,7 @@ import urllib.request
 from pathlib import Path
 
 from bench import generate as gen
-from bench import pdfbench
+from bench import pdfbench, statsbench
 from bench.load import WRK, WrkResult, run_wrk
 from bench.serve import (
     Server,
@@ -333,6 +333,9 @@ def bench_database(kind: str, args: argparse.Namespace, workdir: Path) -> dict:
             if kind == "sqlite" and label == "large":
                 out["sqlite_file_mib"] = round(
                     (workdir / "large.sqlite3").stat().st_size / 2**20, 1)
+            if label == "large":  # last: it adds application events and scores
+                log(f"{kind}: ministry statistics page, in process")
+                out["statistics"] = statsbench.run(url, keys, data.search_query)
     finally:
         for name in created:
             try:
@@ -481,6 +484,11 @@ def table(report: dict) -> str:
                            ("signed_ms", "certificate signed (render + sign_pdf)"),
                            ("sign_only_ms", "sign_pdf alone")):
             row(title, [f"{pdf[key]:.1f} ms"] + [""] * (len(kinds) - 1))
+
+    section(f"ministry statistics at {firms:,} firms (in process, logged in; median ms)")
+    row("page cold (figures computed) / warm (kept) / search",
+        per_db(lambda d: f"{d['statistics']['page_cold_ms']:g} / {d['statistics']['page_ms']:g}"
+               f" / {d['statistics']['search_ms']:g}"))
 
     section(f"memory: full CSV export ({EXPORT_PATH}), gunicorn worker peak RSS")
     row("worker VmHWM before → peak (growth)", per_db(_export_cell))

@@ -96,6 +96,8 @@ def load_demo_data(force: bool = False) -> bool:
     db.session.flush()
     for index, spec in enumerate(DEMO_FIRMS):
         _demo_firm(index, *spec)
+    from registry.ministry.demo_history import spread_demo_history
+    spread_demo_history()  # months of history for the ministry's statistics
     _demo_receipts()
     _demo_watching()
     _demo_public_firm_facts()

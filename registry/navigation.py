@@ -23,6 +23,7 @@ NAV_ITEMS = [
     ("certificates.index", _l("I miei certificati"), (Role.APPLICANT,)),
     ("ministry.index", _l("Registro completo"), (Role.MINISTRY,)),
     ("ministry.delocalisation", _l("Delocalizzazioni"), (Role.MINISTRY,)),
+    ("ministry.statistics_page", _l("Statistiche"), (Role.MINISTRY, Role.ADMIN)),
     ("decisions.admin_queue", _l("Domande in corso"), (Role.ADMIN,)),
     ("admin.users", _l("Utenti"), (Role.ADMIN,)),
     ("admin.schemes", _l("Schemi"), (Role.ADMIN,)),

@@ -63,6 +63,7 @@ from tests.assessments.routes_table import CALIBRATION_ROUTES  # noqa: E402
 from tests.complaints.routes_table import COMPLAINT_ROUTES  # noqa: E402
 from tests.firms.delocalisation_routes import DELOCALISATION_ROUTES  # noqa: E402
 from tests.firms.routes_table import FIRM_ROUTES  # noqa: E402
+from tests.ministry.routes_table import MINISTRY_ROUTES  # noqa: E402
 from tests.opendata.routes_table import OPENDATA_ROUTES  # noqa: E402
 from tests.watching.routes_table import WATCHING_ROUTES  # noqa: E402
 
@@ -73,6 +74,7 @@ ROUTES.update(DELOCALISATION_ROUTES)
 ROUTES.update(CALIBRATION_ROUTES)
 ROUTES.update(COMPLAINT_ROUTES)
 ROUTES.update(OPENDATA_ROUTES)
+ROUTES.update(MINISTRY_ROUTES)
 
 
 def test_every_endpoint_is_in_the_table(app):

@@ -1,11 +1,12 @@
 """The officials' register: public rows plus area results, traffic shares, numbers and
-pending applications, filterable on them."""
+pending applications, filterable on them; and the statistics page with its charts, "as of"
+any past day, and its tables as downloads."""
 
 from __future__ import annotations
 
 import re
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, Response, abort, jsonify, render_template, request
 from flask_babel import gettext as _
 
 from registry.db import today_in_rome
@@ -15,8 +16,10 @@ from registry.firms import notices
 from registry.firms.geography import REGIONS
 from registry.firms.labels import delocalisation_label
 from registry.firms.workflow import FLAGGED, DelocalisationStatus
-from registry.ministry import statistics
+from registry.ministry import charts, history, statistics
+from registry.ministry.labels import period_label
 from registry.public import register
+from registry.public.exports import csv_table, xlsx_table
 from registry.security import Role, private_blueprint, roles_required
 from registry.tabular import download, rate_limit
 
@@ -84,3 +87,52 @@ def delocalisation_export(kind: str):
     return download(kind, "delocalizzazioni", notices.EXPORT_COLUMNS,
                     lambda: notices.export_rows(rows), sheet="Delocalizzazioni",
                     meta={"filters": {"region": region, "status": status}})
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOWNLOADS = {"csv": "text/csv", "xlsx": XLSX_TYPE, "json": "application/json"}
+ALL_FIGURES = "tutte"
+
+
+def _figures(asked: history.Asked) -> list[charts.Figure]:
+    if asked.blank:
+        return charts.blank_figures(asked.blank)
+    return charts.cached_figures(asked.filters, asked.no_range)
+
+
+@bp.get("/statistics")
+@roles_required(Role.MINISTRY, Role.ADMIN)
+def statistics_page():
+    asked = history.read_filters(request.args, today_in_rome())
+    return render_template(
+        "ministry/statistics.html", asked=asked, filters=asked.filters,
+        figures=_figures(asked), args=history.query_args(asked.filters),
+        regions=sorted(REGIONS), levels=statistics.level_codes(),
+        schemes=history.scheme_codes(), periods=list(history.Period),
+        period_label=period_label,
+        today=today_in_rome()), 400 if asked.problems else 200
+
+
+@bp.get("/statistics/<key>.<kind>")
+@roles_required(Role.MINISTRY, Role.ADMIN)
+def statistics_download(key: str, kind: str):
+    if kind not in DOWNLOADS or (key not in charts.FIGURE_KEYS and key != ALL_FIGURES):
+        abort(404)
+    asked = history.read_filters(request.args, today_in_rome())
+    if asked.problems:
+        return error_response(400, " ".join(asked.problems))
+    figures = _figures(asked)
+    if key == ALL_FIGURES:
+        if kind != "json":
+            abort(404)
+        response = jsonify([figure.as_json(asked.filters) for figure in figures])
+    else:
+        figure = next(figure for figure in figures if figure.key == key)
+        if kind == "json":
+            response = jsonify(figure.as_json(asked.filters))
+        elif kind == "csv":
+            response = Response(csv_table(figure.columns, figure.rows), mimetype="text/csv")
+        else:
+            response = Response(xlsx_table(figure.key, figure.columns, figure.rows),
+                                mimetype=XLSX_TYPE)
+    name = f"statistiche-{key}-{asked.filters.at.isoformat()}.{kind}"
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

@@ -1,0 +1,498 @@
+"""The register's figures as they stood on a past day, from the status history.
+
+Every figure here is read from the append-only history tables, never from today's columns:
+a certificate's status on day D is the last `certificate_status_change` effective on or
+before D (a valid certificate past its end date counts as expired, as the verify page shows
+it); an application's stage on D is the `to_state` of its last `application_event` before
+the end of D (an application created by then with no event yet is in the state it was
+created in: a draft). So the same
+question asked later gets the same answer, whatever happened since.
+
+Each figure is one or two GROUP BY queries whatever the register's size: rows come back per
+region, level, status, day or score, never per firm, and the few hundred groups are shaped
+in Python (periods, medians from a histogram of whole days). Window functions
+(ROW_NUMBER, LEAD) run on SQLite 3.25+ and PostgreSQL alike.
+
+Two things have no history and are read as they are today: a firm's region (its registered
+office) and its declared extra-EU share of traffic. The page says so.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from flask_babel import gettext as _
+from sqlalchemy import Integer, and_, case, cast, func, select, true
+
+from audits.models import SchemeVersion
+from audits.schemes_store import level_of
+from registry.applications.models import Application, ApplicationEvent
+from registry.applications.workflow import DECIDED, OPEN, Action, ApplicationState
+from registry.certificates.models import Certificate, StatusChange
+from registry.certificates.status import CertificateStatus
+from registry.extensions import db
+from registry.firms.geography import REGIONS
+from registry.firms.models import Firm
+from registry.inputs import iso_date
+from registry.ministry.workflow import EXTRA_EU_BOUNDS, ExtraEuBand, Movement, Period
+
+ROME = ZoneInfo("Europe/Rome")
+C = CertificateStatus
+# The statuses a certificate can be counted in on a day (a superseded revision is replaced by
+# its successor, which carries the number on).
+COUNTED_STATUSES = (C.VALID, C.SUSPENDED, C.WITHDRAWN, C.EXPIRED, C.RENOUNCED)
+# The status changes each movement counts (an issuance is counted from `issued_on`).
+MOVED_TO = {Movement.SUSPENDED: C.SUSPENDED, Movement.WITHDRAWN: C.WITHDRAWN,
+            Movement.EXPIRED: C.EXPIRED, Movement.RENOUNCED: C.RENOUNCED}
+# Stages whose time the pipeline measures, in the order an application passes them.
+STAGES = (ApplicationState.DRAFT, ApplicationState.SUBMITTED, ApplicationState.UNDER_AUDIT,
+          ApplicationState.CHANGES_REQUESTED, ApplicationState.ASSESSED)
+NO_REGION = "—"  # a firm abroad or a profile still without an address
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the officials ask: the day the figures stand on (`at`), the first day of the
+    periods counted, their length, and the region, level and scheme (empty = all)."""
+
+    at: dt.date
+    start: dt.date
+    period: Period = Period.MONTH
+    region: str = ""
+    level: str = ""
+    scheme: str = ""
+
+
+# --- the pieces every figure shares ------------------------------------------------------
+
+def end_of(day: dt.date) -> dt.datetime:
+    """The first instant after `day` in Rome, in UTC (history times are stored in UTC)."""
+    midnight = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=ROME)
+    return midnight.astimezone(dt.UTC)
+
+
+def _days_between(start, end):
+    """Whole days from `start` to `end` (two timestamp columns), in SQL."""
+    if _postgresql():
+        return cast(func.floor(func.extract("epoch", end - start) / 86400), Integer)
+    return cast(func.julianday(end) - func.julianday(start), Integer)
+
+
+def _postgresql() -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+def status_on(day: dt.date):
+    """(certificate_id, status): each certificate's last recorded status effective by `day`.
+    PostgreSQL gets DISTINCT ON, which it estimates well (so it hash-joins the certificates
+    and firms); SQLite a ROW_NUMBER window."""
+    if _postgresql():
+        return (select(StatusChange.certificate_id, StatusChange.status)
+                .where(StatusChange.effective_on <= day)
+                .distinct(StatusChange.certificate_id)
+                .order_by(StatusChange.certificate_id, StatusChange.effective_on.desc(),
+                          StatusChange.id.desc()).subquery("status_on"))
+    ranked = (select(StatusChange.certificate_id, StatusChange.status,
+                     func.row_number().over(
+                         partition_by=StatusChange.certificate_id,
+                         order_by=(StatusChange.effective_on.desc(),
+                                   StatusChange.id.desc())).label("rank"))
+              .where(StatusChange.effective_on <= day).subquery())
+    return (select(ranked.c.certificate_id, ranked.c.status)
+            .where(ranked.c.rank == 1).subquery("status_on"))
+
+
+def _certificate_filters(filters: Filters) -> list:
+    conditions = []
+    if filters.region:
+        conditions.append(Firm.office_region == filters.region)
+    if filters.level:
+        conditions.append(Certificate.level == filters.level)
+    if filters.scheme:
+        conditions.append(Certificate.scheme_code == filters.scheme)
+    return conditions
+
+
+def _shown_status(status_column, day: dt.date):
+    # A valid certificate past its end date reads as expired before the nightly job says so.
+    return case((and_(status_column == str(C.VALID), Certificate.valid_until < day),
+                 str(C.EXPIRED)), else_=status_column)
+
+
+def _in_force(filters: Filters):
+    """Certificates valid on `filters.at` (status valid, within their dates), filtered."""
+    current = status_on(filters.at)
+    return (select(Certificate.id.label("certificate_id"), Certificate.firm_id,
+                   Certificate.level, Certificate.areas)
+            .join(current, current.c.certificate_id == Certificate.id)
+            .join(Firm, Firm.id == Certificate.firm_id)
+            .where(current.c.status == str(C.VALID), Certificate.valid_from <= filters.at,
+                   Certificate.valid_until >= filters.at, *_certificate_filters(filters))
+            .subquery("in_force"))
+
+
+def median(histogram: Counter) -> float | None:
+    """The median of values counted in `histogram` (value: how many), None when empty."""
+    total = sum(histogram.values())
+    if not total:
+        return None
+    middle = [(total - 1) // 2, total // 2]
+    found, seen = [], 0
+    for value in sorted(histogram):
+        count = histogram[value]
+        while middle and middle[0] < seen + count:
+            found.append(value)
+            middle.pop(0)
+        seen += count
+    return sum(found) / len(found)
+
+
+def period_start(day: dt.date, period: Period) -> dt.date:
+    """The first day of the month or quarter `day` falls in."""
+    if period == Period.QUARTER:
+        return dt.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+    return day.replace(day=1)
+
+
+def periods(start: dt.date, end: dt.date, period: Period) -> list[dt.date]:
+    """The first days of every month or quarter from `start` to `end`, both included."""
+    step = 3 if period == Period.QUARTER else 1
+    first, found = period_start(start, period), []
+    while first <= end:
+        found.append(first)
+        month = first.month - 1 + step
+        first = dt.date(first.year + month // 12, month % 12 + 1, 1)
+    return found
+
+
+# --- the figures -------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One group of certificates on a day: their status as shown that day, whether they were
+    in force (valid and within their dates), their firms' region, level and extra-EU band;
+    how many certificates and how many distinct firms."""
+
+    status: str
+    in_force: bool
+    region: str
+    level: str
+    band: str
+    certificates: int
+    firms: int
+
+
+def snapshot(filters: Filters) -> list[Snapshot]:
+    """The register on `filters.at` in one GROUP BY: the figures by region, level, status
+    and extra-EU band are sums over these groups (one pass over the history, not four)."""
+    current = status_on(filters.at)
+    shown = _shown_status(current.c.status, filters.at)
+    in_force = case((and_(current.c.status == str(C.VALID),
+                          Certificate.valid_from <= filters.at,
+                          Certificate.valid_until >= filters.at), 1), else_=0)
+    share = Firm.traffic_extra_eu_pct
+    band = case(*((and_(share >= low, share <= high), str(name))
+                  for name, (low, high) in EXTRA_EU_BOUNDS.items()),
+                else_=str(ExtraEuBand.OVER_50))
+    found = db.session.execute(
+        select(shown, in_force, Firm.office_region, Certificate.level, band, func.count(),
+               func.count(func.distinct(Certificate.firm_id)))
+        .select_from(Certificate)
+        .join(current, current.c.certificate_id == Certificate.id)
+        .join(Firm, Firm.id == Certificate.firm_id)
+        .where(current.c.status != str(C.SUPERSEDED), *_certificate_filters(filters))
+        .group_by(shown, in_force, Firm.office_region, Certificate.level, band))
+    return [Snapshot(status, bool(flag), region or NO_REGION, level, name, certificates, firms)
+            for status, flag, region, level, name, certificates, firms in found]
+
+
+def firms_by_region_and_level(filters: Filters,
+                              groups: list[Snapshot] | None = None) -> dict[tuple[str, str], int]:
+    """(region, level): firms holding a certificate in force on `filters.at`."""
+    counts: Counter = Counter()
+    for group in snapshot(filters) if groups is None else groups:
+        if group.in_force:
+            counts[(group.region, group.level)] += group.firms
+    return dict(counts)
+
+
+def certificates_by_status(filters: Filters,
+                           groups: list[Snapshot] | None = None) -> dict[str, int]:
+    """Status: certificates (one per number: superseded revisions left out) with that status
+    on `filters.at` (a valid one past its end date reads as expired)."""
+    counts = dict.fromkeys((str(s) for s in COUNTED_STATUSES), 0)
+    for group in snapshot(filters) if groups is None else groups:
+        counts[group.status] = counts.get(group.status, 0) + group.certificates
+    return counts
+
+
+def extra_eu_bands(filters: Filters, groups: list[Snapshot] | None = None) -> dict[str, int]:
+    """Band: firms holding a certificate in force on `filters.at` whose declared extra-EU
+    share of traffic (today's declaration: it has no history) falls in the band."""
+    counts = {str(name): 0 for name in ExtraEuBand}
+    for group in snapshot(filters) if groups is None else groups:
+        if group.in_force:
+            counts[group.band] += group.firms
+    return counts
+
+
+def movements(filters: Filters) -> dict[tuple[dt.date, str], int]:
+    """(first day of the period, movement): issuances (first revisions, by `issued_on`) and
+    status changes to suspended, withdrawn, expired or renounced (by the day they took
+    effect), from `filters.start` to `filters.at`. Read per day, shaped into periods here."""
+    counts: Counter = Counter()
+    if filters.start > filters.at:
+        return {}
+    days = and_(Certificate.issued_on >= filters.start, Certificate.issued_on <= filters.at)
+    for day, count in db.session.execute(
+            select(Certificate.issued_on, func.count())
+            .join(Firm, Firm.id == Certificate.firm_id)
+            .where(days, Certificate.revision == 1, *_certificate_filters(filters))
+            .group_by(Certificate.issued_on)):
+        counts[(period_start(day, filters.period), str(Movement.ISSUED))] += count
+    by_status = {str(status): str(movement) for movement, status in MOVED_TO.items()}
+    for day, status, count in db.session.execute(
+            select(StatusChange.effective_on, StatusChange.status, func.count())
+            .join(Certificate, Certificate.id == StatusChange.certificate_id)
+            .join(Firm, Firm.id == Certificate.firm_id)
+            .where(StatusChange.effective_on >= filters.start,
+                   StatusChange.effective_on <= filters.at,
+                   StatusChange.status.in_(list(by_status)), *_certificate_filters(filters))
+            .group_by(StatusChange.effective_on, StatusChange.status)):
+        counts[(period_start(day, filters.period), by_status[status])] += count
+    return dict(counts)
+
+
+def _application_filters(filters: Filters) -> list:
+    # The level is decided at the end: applications in progress have none, so the pipeline
+    # is filtered by region and scheme only (the page says so).
+    conditions = []
+    if filters.region:
+        conditions.append(Firm.office_region == filters.region)
+    if filters.scheme:
+        conditions.append(SchemeVersion.code == filters.scheme)
+    return conditions
+
+
+def _applications():
+    return (select(Application.id).join(Firm, Firm.id == Application.firm_id)
+            .join(SchemeVersion, SchemeVersion.id == Application.scheme_version_id))
+
+
+def applications_by_stage(filters: Filters) -> dict[str, int]:
+    """Open stage: applications in it at the end of `filters.at`."""
+    end = end_of(filters.at)
+    if _postgresql():
+        last = (select(ApplicationEvent.application_id, ApplicationEvent.to_state)
+                .where(ApplicationEvent.at < end)
+                .distinct(ApplicationEvent.application_id)
+                .order_by(ApplicationEvent.application_id, ApplicationEvent.at.desc(),
+                          ApplicationEvent.id.desc()).subquery())
+    else:
+        ranked = (select(ApplicationEvent.application_id, ApplicationEvent.to_state,
+                         func.row_number().over(
+                             partition_by=ApplicationEvent.application_id,
+                             order_by=(ApplicationEvent.at.desc(),
+                                       ApplicationEvent.id.desc())).label("rank"))
+                  .where(ApplicationEvent.at < end).subquery())
+        last = select(ranked.c.application_id, ranked.c.to_state).where(
+            ranked.c.rank == 1).subquery()
+    # No event yet: the application is still in the state it was created in (a draft).
+    stage = func.coalesce(last.c.to_state, Application.state)
+    counts = {str(state): 0 for state in STAGES}
+    for state, count in db.session.execute(
+            _applications().with_only_columns(stage, func.count())
+            .outerjoin(last, last.c.application_id == Application.id)
+            .where(Application.created_at < end, *_application_filters(filters))
+            .group_by(stage)):
+        if state in OPEN:
+            counts[state] = count
+    return counts
+
+
+def days_in_stage(filters: Filters) -> dict[str, Counter]:
+    """Stage: a histogram (whole days: how many stays) of the stays in that stage that
+    ended between `filters.start` and the end of `filters.at`. A draft's stay runs from the
+    application's creation to its first event."""
+    end, begin = end_of(filters.at), end_of(filters.start - dt.timedelta(days=1))
+    histograms: dict[str, Counter] = {str(state): Counter() for state in STAGES}
+    if filters.start > filters.at:
+        return histograms
+    stays = (select(ApplicationEvent.application_id, ApplicationEvent.to_state.label("stage"),
+                    ApplicationEvent.at.label("since"),
+                    func.lead(ApplicationEvent.at).over(
+                        partition_by=ApplicationEvent.application_id,
+                        order_by=(ApplicationEvent.at, ApplicationEvent.id)).label("until"))
+             .where(ApplicationEvent.at < end).subquery())
+    days = _days_between(stays.c.since, stays.c.until)
+    for stage, length, count in db.session.execute(
+            _applications().with_only_columns(stays.c.stage, days, func.count())
+            .join(stays, stays.c.application_id == Application.id)
+            .where(stays.c.until.is_not(None), stays.c.until >= begin,
+                   *_application_filters(filters))
+            .group_by(stays.c.stage, days)):
+        if stage in histograms:
+            histograms[stage][max(length, 0)] += count
+    first = (select(ApplicationEvent.application_id,
+                    func.min(ApplicationEvent.at).label("first_at"))
+             .group_by(ApplicationEvent.application_id).subquery())
+    days = _days_between(Application.created_at, first.c.first_at)
+    for length, count in db.session.execute(
+            _applications().with_only_columns(days, func.count())
+            .join(first, first.c.application_id == Application.id)
+            .where(first.c.first_at >= begin, first.c.first_at < end,
+                   *_application_filters(filters))
+            .group_by(days)):
+        histograms[str(ApplicationState.DRAFT)][max(length, 0)] += count
+    return histograms
+
+
+def days_to_decision(filters: Filters) -> Counter:
+    """A histogram (whole days: how many applications) of the time from an application's
+    first submission to its decision, for decisions taken from `filters.start` to
+    `filters.at`."""
+    end, begin = end_of(filters.at), end_of(filters.start - dt.timedelta(days=1))
+    if filters.start > filters.at:
+        return Counter()
+    submitted = (select(ApplicationEvent.application_id,
+                        func.min(ApplicationEvent.at).label("first_sent"))
+                 .where(ApplicationEvent.action == str(Action.SUBMIT))
+                 .group_by(ApplicationEvent.application_id).subquery())
+    decided = (select(ApplicationEvent.application_id,
+                      func.min(ApplicationEvent.at).label("decided"))
+               .where(ApplicationEvent.to_state.in_([str(s) for s in DECIDED]))
+               .group_by(ApplicationEvent.application_id).subquery())
+    days = _days_between(submitted.c.first_sent, decided.c.decided)
+    histogram: Counter = Counter()
+    for length, count in db.session.execute(
+            _applications().with_only_columns(days, func.count())
+            .join(submitted, submitted.c.application_id == Application.id)
+            .join(decided, decided.c.application_id == Application.id)
+            .where(decided.c.decided >= begin, decided.c.decided < end,
+                   *_application_filters(filters))
+            .group_by(days)):
+        histogram[max(length, 0)] += count
+    return histogram
+
+
+def area_bands(filters: Filters) -> dict[tuple[str, str], Counter]:
+    """(area code, level): a histogram (band: how many certificates) of the area results
+    printed on the certificates in force on `filters.at` — the band (A, B, C…) each area
+    scored, as the certificate shows it. Read from the certificates' area lists in SQL
+    (json_each on SQLite, json_array_elements on PostgreSQL): a few rows per certificate,
+    where the criterion scores behind them would be dozens."""
+    in_force = _in_force(filters)
+    if _postgresql():
+        each = func.json_array_elements(in_force.c.areas).table_valued("value")
+        code, band = each.c.value.op("->>")("code"), each.c.value.op("->>")("band")
+    else:
+        each = func.json_each(in_force.c.areas).table_valued("value")
+        code = func.json_extract(each.c.value, "$.code")
+        band = func.json_extract(each.c.value, "$.band")
+    histograms: dict[tuple[str, str], Counter] = {}
+    for area, level, letter, count in db.session.execute(
+            select(code, in_force.c.level, band, func.count())
+            .select_from(in_force)
+            .join(each, true())
+            .group_by(code, in_force.c.level, band)):
+        if area and letter:
+            histograms.setdefault((area, level), Counter())[letter] += count
+    return histograms
+
+
+def scheme_codes() -> list[str]:
+    """The codes of every scheme loaded (a certificate names one of them), for the filter."""
+    return sorted(db.session.scalars(select(SchemeVersion.code).distinct()))
+
+
+# --- what the officials ask ----------------------------------------------------------------
+
+MAX_YEARS = 20  # periods beyond this are no chart anyone reads
+
+
+def _months_before(day: dt.date, months: int) -> dt.date:
+    month = day.year * 12 + day.month - 1 - months
+    return dt.date(month // 12, month % 12 + 1, 1)
+
+
+def _day(raw: str) -> dt.date | None:
+    try:
+        return iso_date(raw)
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class Asked:
+    """The filters read from a request: `problems` are unknown filter values (a 400 with the
+    message); `blank` says why no figure can be drawn (an impossible day) and `no_range` why
+    the figures over a period cannot (an empty or impossible range): both answer 200."""
+
+    filters: Filters
+    problems: list[str]
+    blank: str | None = None
+    no_range: str | None = None
+
+
+def read_filters(args, today: dt.date) -> Asked:
+    """The statistics' filters from a page's or a download's arguments (`at`, `from`,
+    `period`, `region`, `level`, `scheme`); empty values mean the defaults: today, the
+    twelve months up to `at`, by month, everything."""
+    problems: list[str] = []
+    region = args.get("region", "")
+    known_region = next((r for r in REGIONS if r.casefold() == region.casefold()), None)
+    if region and known_region is None:
+        problems.append(_("Regione sconosciuta: «%(value)s».", value=region[:40]))
+    level = args.get("level", "")
+    if level and level_of(level) is None:
+        problems.append(_("Livello sconosciuto: «%(value)s».", value=level[:40]))
+        level = ""
+    scheme = args.get("scheme", "")
+    if scheme and scheme not in scheme_codes():
+        problems.append(_("Schema sconosciuto: «%(value)s».", value=scheme[:40]))
+        scheme = ""
+    period = args.get("period", "") or str(Period.MONTH)
+    if period not in set(Period):
+        problems.append(_("Periodo sconosciuto: «%(value)s» (mese o trimestre).",
+                          value=period[:40]))
+        period = str(Period.MONTH)
+
+    blank = no_range = None
+    raw_at = args.get("at", "")
+    at = _day(raw_at) if raw_at else today
+    if at is None:
+        blank = _("La data «%(value)s» non esiste: scrivi una data vera nel formato "
+                  "AAAA-MM-GG.", value=raw_at[:40])
+        at = today
+    elif at > today:
+        blank = _("La data %(day)s è nel futuro: le statistiche arrivano fino a oggi.",
+                  day=at.strftime("%d/%m/%Y"))
+        at = today
+    raw_start = args.get("from", "")
+    start = _day(raw_start) if raw_start else _months_before(at, 11)
+    if start is None:
+        no_range = _("La data d'inizio «%(value)s» non esiste: scrivi una data vera nel "
+                     "formato AAAA-MM-GG.", value=raw_start[:40])
+        start = _months_before(at, 11)
+    elif start > at:
+        no_range = _("Il periodo scelto è vuoto: la data d'inizio viene dopo la data delle "
+                     "statistiche.")
+        start = at
+    elif start.year < at.year - MAX_YEARS:
+        no_range = _("Il periodo scelto è troppo lungo: al massimo %(years)d anni.",
+                     years=MAX_YEARS)
+        start = _months_before(at, 11)
+    filters = Filters(at=at, start=start, period=Period(period), region=known_region or "",
+                      level=level, scheme=scheme)
+    return Asked(filters, problems, blank, no_range)
+
+
+def query_args(filters: Filters) -> dict[str, str]:
+    """The filters as URL arguments (for the download links)."""
+    values = {"at": filters.at.isoformat(), "from": filters.start.isoformat(),
+              "period": str(filters.period), "region": filters.region,
+              "level": filters.level, "scheme": filters.scheme}
+    return {key: value for key, value in values.items() if value}
