@@ -20,6 +20,7 @@ from registry.extensions import db
 from registry.firms import notices as delocalisation_notices
 from registry.firms.identifiers import normalise_name
 from registry.firms.models import CallingNumber, Firm, Site
+from registry.ministry.demo_history import spread_demo_history
 from registry.opendata.dump import seed_demo_dump
 from registry.security import Role
 
@@ -96,7 +97,6 @@ def load_demo_data(force: bool = False) -> bool:
     db.session.flush()
     for index, spec in enumerate(DEMO_FIRMS):
         _demo_firm(index, *spec)
-    from registry.ministry.demo_history import spread_demo_history
     spread_demo_history()  # months of history for the ministry's statistics
     _demo_receipts()
     _demo_watching()
