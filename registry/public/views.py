@@ -26,9 +26,10 @@ from registry.db import today_in_rome
 from registry.errors import error_response
 from registry.extensions import csrf, limiter
 from registry.firms.forms import CHANNEL_LABELS, SERVICE_TYPE_LABELS
-from registry.firms.geography import REGIONS, country_name, province_choices
+from registry.firms.geography import country_name
 from registry.inputs import iso_date
 from registry.public import badge, exports, feeds, firm_facts, register, verify_cache
+from registry.public import register_page as register_page_parts
 from registry.public import scheme as public_scheme
 from registry.public.openapi import document as openapi_document
 
@@ -111,13 +112,15 @@ def api_headers(response):
 @bp.get("/register")
 def register_page():
     query, problems = register.read_query(request.args)
-    rows, total = register.search(query)
-    answers = {c.id: lookup.listed(c) for _f, c in rows}
+    rows, total, next_after = register.listing(query)
+    day = today_in_rome()
     # A filter the register does not know is named on the page, not silently dropped.
     return render_template("public/register.html", query=query, rows=rows, total=total,
-                           answers=answers, page_size=register.PAGE_SIZE, problems=problems,
-                           regions=sorted(set(REGIONS)), provinces=province_choices(),
-                           service_types=SERVICE_TYPE_LABELS, channels=CHANNEL_LABELS,
+                           verdicts=[str(lookup.listed(row, day).verdict) for row in rows],
+                           fixed=register_page_parts.fixed(), next_after=next_after,
+                           firm_url=url_for("public.register_page") + "/",
+                           verify_url=url_for("public.verify", number="-")[:-1],
+                           page_size=register.PAGE_SIZE, problems=problems,
                            ), 400 if problems else 200
 
 
@@ -163,15 +166,18 @@ def api_register():
     query, problems = register.read_query(request.args)
     if problems:
         return error_response(400, " ".join(problems), "bad_request")
-    rows, total = register.search(query, with_history=True)
+    rows, total = register.search_page(query, with_history=True)
     items = [{"firm": {"id": f.id, "name": f.name, "vat_number": f.vat_number,
                        "region": f.office_region, "province": f.office_province,
                        "traffic": firm_facts.traffic_json(f),
                        "sites": firm_facts.sites_json(f)},
-              "certificate": lookup.as_json(lookup.listed(c))} for f, c in rows]
-    more = query.page * register.PAGE_SIZE < total
+              "certificate": lookup.as_json(lookup.listed(c))} for f, c, *_keys in rows]
+    # The next page starts after this page's last row (keyset): no offset to skip, however
+    # deep; `page` still counts pages, and `?page=N` alone still works.
+    after = register.next_cursor(query, rows, total)
     next_url = url_for("public.api_register", _external=True,
-                       **{**request.args.to_dict(), "page": query.page + 1}) if more else None
+                       **{**request.args.to_dict(), "page": query.page + 1, "after": after}
+                       ) if after else None
     return jsonify({"items": items, "total": total, "next": next_url})
 
 
