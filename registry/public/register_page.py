@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from registry.certificates.labels import level_option, level_stars
+from registry.certificates.status import CertificateStatus as Status
 from registry.certificates.verdict import Verdict
 from registry.firms.forms import CHANNEL_LABELS, SERVICE_TYPE_LABELS
 from registry.firms.geography import REGIONS, province_choices
@@ -55,9 +56,9 @@ def _build() -> Fixed:
     """In the request's language (every label is translated here, once)."""
     regions = sorted(set(REGIONS))
     selects = {
-        "status": _choices([("valid", _("Valido")), ("suspended", _("Sospeso")),
-                            ("withdrawn", _("Revocato")), ("expired", _("Scaduto")),
-                            ("renounced", _("Rinunciato"))]),
+        "status": _choices([(Status.VALID, _("Valido")), (Status.SUSPENDED, _("Sospeso")),
+                            (Status.WITHDRAWN, _("Revocato")), (Status.EXPIRED, _("Scaduto")),
+                            (Status.RENOUNCED, _("Rinunciato"))]),
         "region": _choices((region, region) for region in regions),
         "level": _choices((level, level_option(level)) for level in LEVELS),
         "site_region": _choices((region, region) for region in regions),
