@@ -22,7 +22,7 @@ from sqlalchemy.orm import lazyload, selectinload
 
 from audits.models import SchemeVersion
 from audits.schemes_store import level_of
-from registry.certificates.models import Certificate
+from registry.certificates.models import Certificate, StatusChange
 from registry.certificates.numbering import is_number
 from registry.certificates.status import LISTED, CertificateStatus
 from registry.extensions import db
@@ -254,6 +254,73 @@ def search_page(query: Query, min_extra_eu: int = 0, with_history: bool = False)
     options = (selectinload(Certificate.history), selectinload(Firm.sites),
                lazyload(Firm.numbers_in_use)) if with_history else ()
     return _page_rows(query, min_extra_eu, (Firm, Certificate), options)
+
+
+# The API's rows: what `lookup.as_json` and `firm_facts` read, as plain rows (no objects:
+# loading full firms and certificates was more than half of the API's time).
+API_FIRM_COLUMNS = (Firm.id.label("firm_id"), Firm.name.label("firm_row_name"),
+                    Firm.vat_number.label("firm_vat_number"), Firm.office_region,
+                    Firm.office_province, Firm.traffic_italy_pct, Firm.traffic_eu_pct,
+                    Firm.traffic_extra_eu_pct)
+API_CERTIFICATE_COLUMNS = (Certificate.id, Certificate.number, Certificate.revision,
+                           Certificate.status, Certificate.firm_name, Certificate.vat_number,
+                           Certificate.scheme_code, Certificate.scheme_version,
+                           Certificate.level, Certificate.valid_from, Certificate.valid_until,
+                           Certificate.areas, Certificate.predecessor_number,
+                           Certificate.token)
+
+
+@dataclass
+class ListedCertificate:
+    """A certificate as the API lists it: its row, with its history (`lookup.as_json`)."""
+
+    id: int
+    number: str
+    revision: int
+    status: str
+    firm_id: int
+    firm_name: str
+    vat_number: str
+    scheme_code: str
+    scheme_version: str
+    level: str
+    valid_from: dt.date
+    valid_until: dt.date
+    areas: list
+    predecessor_number: str | None
+    token: str
+    history: list
+
+
+def api_page(query: Query) -> tuple[list[tuple], int, str | None]:
+    """The API's page: (firm row, certificate, open sites) per firm, the exact total and
+    the next page's cursor. Three statements whatever the page: the page, the sites and the
+    status histories of its twenty firms (plus the stamp when the count is kept)."""
+    rows, total = _page_rows(query, 0, (*API_FIRM_COLUMNS, *API_CERTIFICATE_COLUMNS))
+    firm_ids = [row.firm_id for row in rows]
+    sites: dict[int, list] = {firm_id: [] for firm_id in firm_ids}
+    history: dict[int, list] = {row.id: [] for row in rows}
+    if rows:
+        for site in db.session.execute(
+                select(Site.firm_id, Site.comune, Site.province, Site.country,
+                       Site.service_types, Site.channels)
+                .where(Site.firm_id.in_(firm_ids), Site.closed_on.is_(None))
+                .order_by(Site.id)):
+            sites[site.firm_id].append(site)
+        for change in db.session.execute(
+                select(StatusChange.certificate_id, StatusChange.effective_on,
+                       StatusChange.status, StatusChange.public_reason)
+                .where(StatusChange.certificate_id.in_(list(history)))
+                .order_by(StatusChange.id)):
+            history[change.certificate_id].append(change)
+    items = []
+    for row in rows:
+        values = row._mapping
+        certificate = ListedCertificate(
+            firm_id=row.firm_id, history=history[row.id],
+            **{column.key: values[column.key] for column in API_CERTIFICATE_COLUMNS})
+        items.append((row, certificate, sites[row.firm_id]))
+    return items, total, next_cursor(query, rows, total)
 
 
 def next_cursor(query: Query, rows, total: int) -> str | None:

@@ -166,15 +166,14 @@ def api_register():
     query, problems = register.read_query(request.args)
     if problems:
         return error_response(400, " ".join(problems), "bad_request")
-    rows, total = register.search_page(query, with_history=True)
-    items = [{"firm": {"id": f.id, "name": f.name, "vat_number": f.vat_number,
+    rows, total, after = register.api_page(query)
+    items = [{"firm": {"id": f.firm_id, "name": f.firm_row_name, "vat_number": f.firm_vat_number,
                        "region": f.office_region, "province": f.office_province,
                        "traffic": firm_facts.traffic_json(f),
-                       "sites": firm_facts.sites_json(f)},
-              "certificate": lookup.as_json(lookup.listed(c))} for f, c, *_keys in rows]
+                       "sites": firm_facts.sites_json_of(sites)},
+              "certificate": lookup.as_json(lookup.listed(c))} for f, c, sites in rows]
     # The next page starts after this page's last row (keyset): no offset to skip, however
     # deep; `page` still counts pages, and `?page=N` alone still works.
-    after = register.next_cursor(query, rows, total)
     next_url = url_for("public.api_register", _external=True,
                        **{**request.args.to_dict(), "page": query.page + 1, "after": after}
                        ) if after else None
