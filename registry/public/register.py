@@ -481,12 +481,16 @@ def scheme_codes() -> set[str]:
 
 
 def firm_page(firm_id: int) -> tuple[Firm, list[Certificate]] | None:
-    """A firm of the register with all its certificates (every revision), newest first."""
-    firm = db.session.get(Firm, firm_id)
+    """A firm of the register with all its certificates (every revision), newest first,
+    their histories and the firm's sites loaded with them (one statement each, not one per
+    certificate); its numbers in use, which the page does not show, are not loaded."""
+    firm = db.session.get(Firm, firm_id, options=[lazyload(Firm.numbers_in_use),
+                                                  selectinload(Firm.sites)])
     if firm is None:
         return None
     certificates = db.session.scalars(select(Certificate).where(
-        Certificate.firm_id == firm.id).order_by(Certificate.id.desc())).all()
+        Certificate.firm_id == firm.id).order_by(Certificate.id.desc())
+        .options(selectinload(Certificate.history))).all()
     if not certificates:
         return None
     return firm, list(certificates)
