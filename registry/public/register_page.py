@@ -40,11 +40,12 @@ class Fixed:
         return Markup("".join([chosen if value == selected else plain  # noqa: S704
                                for value, plain, chosen in self.selects[name]]))
 
-    def star(self, level: str) -> Markup:
-        return self.stars.get(level) or level_stars(level)
 
-    def badge(self, verdict: str) -> Markup:
-        return self.badges[verdict]
+class _Stars(dict):
+    """Stars per level code; a level the scheme adds later is drawn when first asked."""
+
+    def __missing__(self, level: str) -> Markup:
+        return level_stars(level)
 
 
 def _choices(pairs) -> tuple[tuple[str, Markup, Markup], ...]:
@@ -72,7 +73,7 @@ def _build() -> Fixed:
     # The badges come from the autoescaping template every other page includes.
     badges = {str(verdict): Markup(render_template_string(_BADGE, v=str(verdict)))  # noqa: S704
               for verdict in Verdict}
-    return Fixed(selects=selects, stars={level: level_stars(level) for level in LEVELS},
+    return Fixed(selects=selects, stars=_Stars({level: level_stars(level) for level in LEVELS}),
                  badges=badges)
 
 

@@ -113,11 +113,12 @@ def api_headers(response):
 def register_page():
     query, problems = register.read_query(request.args)
     rows, total, next_after = register.listing(query)
-    day = today_in_rome()
+    day, fixed = today_in_rome(), register_page_parts.fixed()
     # A filter the register does not know is named on the page, not silently dropped.
     return render_template("public/register.html", query=query, rows=rows, total=total,
-                           verdicts=[str(lookup.listed(row, day).verdict) for row in rows],
-                           fixed=register_page_parts.fixed(), next_after=next_after,
+                           badges=[fixed.badges[lookup.listed(row, day).verdict]
+                                   for row in rows],
+                           fixed=fixed, next_after=next_after,
                            firm_url=url_for("public.register_page") + "/",
                            verify_url=url_for("public.verify", number="-")[:-1],
                            page_size=register.PAGE_SIZE, problems=problems,
