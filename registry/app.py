@@ -88,7 +88,7 @@ def register_blueprints(app: Flask) -> None:
     from registry.firms.views import bp as firms_bp
     from registry.ministry.views import bp as ministry_bp
     from registry.opendata.views import bp as opendata_bp
-    from registry.public import verify_cache
+    from registry.public import register_stamp, verify_cache
     from registry.public.checks import bp as checks_bp
     from registry.public.phone_views import bp as phone_bp
     from registry.public.views import bp as public_bp
@@ -108,6 +108,7 @@ def register_blueprints(app: Flask) -> None:
     assessments_views.init_app(app)  # the audit report, before the decision, on the page
     decisions_views.init_app(app)
     verify_cache.init_app(app)
+    register_stamp.init_app(app)  # the register's kept counts
     outbox.init_app(app)  # certificate events become outbox rows (webhooks, emails)
 
 

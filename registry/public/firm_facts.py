@@ -107,9 +107,15 @@ def facts(firm: Firm, certificate: Certificate, lang: str = "it") -> FirmFacts:
 
 def sites_json(firm: Firm) -> list[dict]:
     """The open operating sites as the public sees them (no street address)."""
+    return sites_json_of(firm.open_sites)
+
+
+def sites_json_of(sites) -> list[dict]:
+    """`sites_json` of open sites given as objects or rows (comune, province, country,
+    service_types, channels)."""
     return [{"comune": site.comune, "province": site.province, "country": site.country,
              "service_types": list(site.service_types or []),
-             "channels": list(site.channels or [])} for site in firm.open_sites]
+             "channels": list(site.channels or [])} for site in sites]
 
 
 def traffic_json(firm: Firm) -> dict:

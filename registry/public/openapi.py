@@ -47,6 +47,10 @@ def filters(levels: list[str]) -> list[dict]:
         {"name": "sort", "in": "query", "schema": {"type": "string", "enum": list(SORTS)}},
         {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1,
                                                    "maximum": MAX_PAGE}},
+        {"name": "after", "in": "query", "schema": {"type": "string"},
+         "description": "Opaque cursor that `next` carries: the page starts after the "
+                        "previous page's last row (any depth at the cost of the first page); "
+                        "`page` then only numbers it."},
     ]
 
 

@@ -26,9 +26,10 @@ from registry.db import today_in_rome, utcnow
 from registry.errors import error_response
 from registry.extensions import csrf, limiter
 from registry.firms.forms import CHANNEL_LABELS, SERVICE_TYPE_LABELS
-from registry.firms.geography import REGIONS, country_name, province_choices
+from registry.firms.geography import country_name
 from registry.inputs import iso_date
 from registry.public import badge, exports, feeds, firm_facts, register, verify_cache
+from registry.public import register_page as register_page_parts
 from registry.public import scheme as public_scheme
 from registry.public.openapi import document as openapi_document
 
@@ -111,17 +112,20 @@ def api_headers(response):
 @bp.get("/register")
 def register_page():
     query, problems = register.read_query(request.args)
-    rows, total = register.search(query)
-    answers = {c.id: lookup.listed(c) for _f, c in rows}
+    rows, total, next_after = register.listing(query)
+    day, fixed = today_in_rome(), register_page_parts.fixed()
     # A filter the register does not know is named on the page, not silently dropped.
     return render_template("public/register.html", query=query, rows=rows, total=total,
-                           answers=answers, page_size=register.PAGE_SIZE, problems=problems,
-                           regions=sorted(set(REGIONS)), provinces=province_choices(),
-                           service_types=SERVICE_TYPE_LABELS, channels=CHANNEL_LABELS,
+                           badges=[fixed.badges[lookup.listed(row, day).verdict]
+                                   for row in rows],
+                           fixed=fixed, next_after=next_after,
+                           firm_url=url_for("public.register_page") + "/",
+                           verify_url=url_for("public.verify", number="-")[:-1],
+                           page_size=register.PAGE_SIZE, problems=problems,
                            # the download links carry the filters, not the page
                            export_args={k: v for k, v in request.args.items()
-                                        if k not in ("page", "kind")},
-                           ), 400 if problems else 200
+                                        if k not in ("page", "kind", "after")}), \
+        400 if problems else 200
 
 
 @bp.get("/register/<int:firm_id>")
@@ -166,15 +170,17 @@ def api_register():
     query, problems = register.read_query(request.args)
     if problems:
         return error_response(400, " ".join(problems), "bad_request")
-    rows, total = register.search(query, with_history=True)
-    items = [{"firm": {"id": f.id, "name": f.name, "vat_number": f.vat_number,
+    rows, total, after = register.api_page(query)
+    items = [{"firm": {"id": f.firm_id, "name": f.firm_row_name, "vat_number": f.firm_vat_number,
                        "region": f.office_region, "province": f.office_province,
                        "traffic": firm_facts.traffic_json(f),
-                       "sites": firm_facts.sites_json(f)},
-              "certificate": lookup.as_json(lookup.listed(c))} for f, c in rows]
-    more = query.page * register.PAGE_SIZE < total
+                       "sites": firm_facts.sites_json_of(sites)},
+              "certificate": lookup.as_json(lookup.listed(c))} for f, c, sites in rows]
+    # The next page starts after this page's last row (keyset): no offset to skip, however
+    # deep; `page` still counts pages, and `?page=N` alone still works.
     next_url = url_for("public.api_register", _external=True,
-                       **{**request.args.to_dict(), "page": query.page + 1}) if more else None
+                       **{**request.args.to_dict(), "page": query.page + 1, "after": after}
+                       ) if after else None
     return jsonify({"items": items, "total": total, "next": next_url})
 
 
