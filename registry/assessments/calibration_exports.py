@@ -131,8 +131,10 @@ TABLES: dict[str, Table] = {
     ], criterion_rows),
     "agreement": Table("calibrazione-accordo-per-criterio", "Accordo", [
         Column("criterion_title", _l("Criterio")), Column("pairs", _l("Coppie")),
-        Column("kappa", _l("Kappa pesato")), Column("low", _l("Intervallo di confidenza: limite inferiore")),
-        Column("high", _l("Intervallo di confidenza: limite superiore")), Column("same_pct", _l("Stesso punteggio (%)")),
+        Column("kappa", _l("Kappa pesato")),
+        Column("low", _l("Intervallo di confidenza: limite inferiore")),
+        Column("high", _l("Intervallo di confidenza: limite superiore")),
+        Column("same_pct", _l("Stesso punteggio (%)")),
         Column("guide", _l("Guida al punteggio")),
     ], agreement_rows),
     "disagreements": Table("calibrazione-disaccordi", "Disaccordi", [

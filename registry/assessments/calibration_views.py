@@ -10,8 +10,8 @@ from flask_login import current_user
 
 from registry import storage
 from registry.assessments import calibration, double_scoring
-from registry.assessments.forms import second_scoring_form
 from registry.assessments.calibration_exports import TABLES
+from registry.assessments.forms import second_scoring_form
 from registry.assessments.labels import second_scoring_label
 from registry.extensions import limiter
 from registry.forms import run_use_case
