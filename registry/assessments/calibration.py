@@ -31,9 +31,10 @@ from dataclasses import dataclass, field
 import numpy as np
 from flask import current_app
 from scipy.stats import mannwhitneyu
-from sqlalchemy.orm import selectinload
 from statsmodels.stats.inter_rater import cohens_kappa
 
+from audits import scoring
+from audits.models import SchemeVersion
 from audits.schemes_store import current_version, scheme_of
 from registry.accounts.models import User
 from registry.applications.models import Application
@@ -310,20 +311,40 @@ def _days(start: dt.datetime, end: dt.datetime) -> float:
 
 def assessment_outcomes() -> dict[int, list[tuple[str | None, dt.datetime | None, int]]]:
     """Per submitting auditor, each submitted assessment's level (None: not certifiable),
-    submission moment and application, as the engine gives them on its scores. The engine
-    runs on every assessment, so the scores and applications are loaded in two queries
-    rather than one per assessment."""
-    assessments = db.session.scalars(db.select(Assessment).where(
-        Assessment.state == AssessmentState.SUBMITTED,
-        Assessment.submitted_by_id.is_not(None))
-        .options(selectinload(Assessment.scores), selectinload(Assessment.application))
+    submission moment and application, as the engine gives them on its scores
+    (services.evaluate). The scores are read as plain rows in one query, not as one ORM
+    object each; a surveillance, which carries the previous audit's scores over, goes
+    through services.evaluate itself."""
+    heads = db.session.execute(
+        db.select(Assessment.id, Assessment.submitted_by_id, Assessment.submitted_at,
+                  Assessment.application_id, Assessment.criteria_sample,
+                  Application.scheme_version_id)
+        .join(Application, Assessment.application_id == Application.id)
+        .where(Assessment.state == AssessmentState.SUBMITTED,
+               Assessment.submitted_by_id.is_not(None))
         .order_by(Assessment.id)).all()
+    scores: dict[int, dict[str, int | None]] = defaultdict(dict)
+    for assessment_id, code, score, not_applicable in db.session.execute(
+            db.select(CriterionScore.assessment_id, CriterionScore.criterion_code,
+                      CriterionScore.score, CriterionScore.not_applicable)
+            .join(Assessment, CriterionScore.assessment_id == Assessment.id)
+            .where(Assessment.state == AssessmentState.SUBMITTED,
+                   Assessment.submitted_by_id.is_not(None),
+                   CriterionScore.not_applicable.is_(True) | CriterionScore.score.is_not(None))):
+        # As services.score_map: None for N/A, absent when not yet scored.
+        scores[assessment_id][code] = None if not_applicable else score
+    versions = {v.id: v for v in db.session.scalars(db.select(SchemeVersion).where(
+        SchemeVersion.id.in_({head.scheme_version_id for head in heads})))}
     per: dict[int, list] = defaultdict(list)
-    for assessment in assessments:
-        result = evaluate(assessment, assessment.application)
-        per[assessment.submitted_by_id].append(
-            (result.level_code if result.certifiable else None, assessment.submitted_at,
-             assessment.application_id))
+    for assessment_id, who, submitted_at, application_id, sample, version_id in heads:
+        if sample is None:
+            result = scoring.evaluate(scheme_of(versions[version_id]),
+                                      scores.get(assessment_id, {}))
+        else:
+            assessment = db.session.get(Assessment, assessment_id)
+            result = evaluate(assessment, assessment.application)
+        per[who].append((result.level_code if result.certifiable else None, submitted_at,
+                         application_id))
     return dict(per)
 
 
