@@ -116,6 +116,14 @@ def _text(value) -> str | int | float | None:
     return str(value)
 
 
+def _csv_cell(value) -> str | int | float:
+    # A number is written as it is (a negative figure is a number, not a formula); text is
+    # made formula-safe.
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value
+    return csv_text(value)
+
+
 def csv_stream(columns: list[Column], rows: Iterable[dict], deadline: float) -> Iterator[str]:
     """CSV with the labels as header, formula-safe cells; a chunk every 500 rows."""
     buffer = io.StringIO()
@@ -126,7 +134,7 @@ def csv_stream(columns: list[Column], rows: Iterable[dict], deadline: float) -> 
     buffer.seek(0)
     buffer.truncate()
     for index, row in enumerate(_bounded(rows, deadline), 1):
-        writer.writerow([csv_text(_text(row.get(c.key))) for c in columns])
+        writer.writerow([_csv_cell(_text(row.get(c.key))) for c in columns])
         if index % 500 == 0:
             yield buffer.getvalue()
             buffer.seek(0)

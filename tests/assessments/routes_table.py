@@ -20,3 +20,5 @@ CALIBRATION_ROUTES = {
         "GET", "/audit/second-scorings/999999/documents/1/versions/1", only("auditor", 404)),
 }
 CALIBRATION_ROUTES["calibration.draw"] = ("POST", "/admin/calibration/draw", only("admin", 302))
+CALIBRATION_ROUTES["calibration.export"] = ("GET", "/admin/calibration/agreement.csv",
+                                             only("admin", 200))

@@ -1,12 +1,18 @@
 """Auditor calibration: outlier flags (never on thin data), weighted kappa against published
 worked examples, and the scheme owner's page on generated data."""
 
+import csv
+import io
+import json
+
 import numpy as np
 import pytest
+from openpyxl import load_workbook
 
 from registry.assessments import calibration
 from registry.assessments.calibration import Settings, compare, kappa_of_table, weighted_kappa
 from registry.assessments.calibration_demo import seed_calibration_demo
+from registry.assessments.models import CriterionScore
 from registry.extensions import db
 from tests import factories
 from tests.steps import client_for
@@ -156,3 +162,128 @@ def test_the_demo_auditors_are_flagged_and_the_page_shows_counts(app, demo_rows)
     assert "Segnalato: più generoso dei pari" in page
     assert "n = 8, media" in page  # the count behind every figure
     assert "Da riscrivere" in page and "Disaccordi da esaminare" in page
+
+
+# --- the page's tables as downloads ------------------------------------------------------
+def _read(response, kind: str) -> list[dict]:
+    """A download read back as rows keyed by the header people read (CSV, XLSX) or by the
+    machine keys (JSON)."""
+    assert response.status_code == 200, response.status_code
+    assert response.headers["Cache-Control"] == "no-store"
+    if kind == "json":
+        return json.loads(response.data)["items"]
+    if kind == "csv":
+        text = response.data.decode("utf-8-sig")
+        return list(csv.DictReader(io.StringIO(text), delimiter=";"))
+    sheet = load_workbook(io.BytesIO(response.data)).active
+    values = list(sheet.values)
+    return [dict(zip(values[0], row, strict=True)) for row in values[1:]]
+
+
+def _number(value):
+    return None if value in (None, "") else float(value)
+
+
+@pytest.fixture
+def admin_client(app, demo_rows):
+    with app.app_context():
+        admin_id = db.session.scalar(db.select(calibration.User.id).where(
+            calibration.User.email == "capo@registry.it"))
+    return client_for(app, admin_id)
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx", "json"])
+def test_every_table_downloads_with_the_page_figures(app, admin_client, kind):
+    with app.app_context(), app.test_request_context():
+        report = calibration.report()
+        titles = calibration.criterion_titles("it")
+    page = admin_client.get("/admin/calibration").get_data(as_text=True)
+    for table in ("auditors", "criteria", "agreement", "disagreements"):
+        assert f"/admin/calibration/{table}.{kind}" in page  # a link beside the table
+
+    auditors = _read(admin_client.get(f"/admin/calibration/auditors.{kind}"), kind)
+    assert len(auditors) == len(report.auditors)
+    for row, summary in zip(auditors, report.auditors, strict=True):
+        if kind == "json":
+            assert (row["auditor"], row["assessments"], row["certifiable"], row["flagged"]) \
+                == (summary.auditor.name, summary.assessments, summary.certifiable,
+                    summary.flagged)
+            assert row["median_days"] == pytest.approx(summary.median_days)
+            assert sum(row["levels"].values()) == summary.assessments
+        else:
+            assert row["Valutatore"] == summary.auditor.name
+            assert int(row["Valutazioni inviate"]) == summary.assessments
+            assert int(row["Certificabili"]) == summary.certifiable
+            assert int(row["Criteri segnalati"]) == summary.flagged
+            assert _number(row["Giorni dall'incarico all'invio (mediana)"]) == \
+                pytest.approx(summary.median_days)
+            assert "★" not in (row["Livelli"] or "") and "_" not in (row["Livelli"] or "")
+
+    criteria = _read(admin_client.get(f"/admin/calibration/criteria.{kind}"), kind)
+    expected = [(s.auditor.name, c) for s in report.auditors
+                for c in report.comparisons.get(s.auditor.id, [])]
+    assert len(criteria) == len(expected)
+    for row, (name, c) in zip(criteria, expected, strict=True):
+        if kind == "json":
+            assert (row["auditor"], row["criterion"], row["mine_n"], row["peers_n"],
+                    row["flagged"]) == (name, c.criterion, c.mine.n, c.peers.n, c.flagged)
+            assert row["mine_counts"] == list(c.mine.counts)
+            assert row["effect"] == pytest.approx(c.effect, abs=1e-4)
+        else:
+            assert row["Valutatore"] == name
+            assert row["Criterio"] == titles.get(c.criterion, c.criterion)
+            assert int(row["Punteggi del valutatore"]) == c.mine.n
+            assert int(row["Punteggi dei pari"]) == c.peers.n
+            assert _number(row["Media del valutatore"]) == pytest.approx(c.mine.mean, abs=1e-4)
+            assert _number(row["Scarto (deviazioni standard dei pari)"]) == pytest.approx(
+                c.effect, abs=1e-4)
+            assert row["Esito"].startswith("Segnalato") == c.flagged
+
+    agreement = _read(admin_client.get(f"/admin/calibration/agreement.{kind}"), kind)
+    assert len(agreement) == len(report.agreements)
+    for row, g in zip(agreement, report.agreements, strict=True):
+        if kind == "json":
+            assert (row["criterion"], row["pairs"], row["needs_rewrite"]) == (
+                g.criterion, g.kappa.n, g.needs_rewrite)
+            kappa, low = row["kappa"], row["low"]
+        else:
+            assert row["Criterio"] == titles.get(g.criterion, g.criterion)
+            assert int(row["Coppie"]) == g.kappa.n
+            assert (row["Guida al punteggio"] == "Da riscrivere") == g.needs_rewrite
+            kappa = _number(row["Kappa pesato"])
+            low = _number(row["Intervallo di confidenza: limite inferiore"])
+        assert kappa == (pytest.approx(g.kappa.kappa, abs=1e-4) if g.kappa.kappa is not None
+                         else None)
+        assert low == (pytest.approx(g.kappa.low, abs=1e-4) if g.kappa.low is not None
+                       else None)
+
+    disagreements = _read(admin_client.get(f"/admin/calibration/disagreements.{kind}"), kind)
+    assert len(disagreements) == len(report.disagreements) > 0
+    for row, d in zip(disagreements, report.disagreements, strict=True):
+        first, second = (("first", "second") if kind == "json" else
+                         ("Punteggio del primo valutatore", "Punteggio della doppia valutazione"))
+        assert str(row[first]) == (str(d.first) if d.first is not None else "N/A")
+        assert str(row[second]) == (str(d.second) if d.second is not None else "N/A")
+        assert row["firm" if kind == "json" else "Azienda"]  # the firm's name
+
+
+def test_an_unknown_table_or_kind_is_not_found(admin_client):
+    assert admin_client.get("/admin/calibration/everything.csv").status_code == 404
+    assert admin_client.get("/admin/calibration/auditors.pdf").status_code == 404
+
+
+def test_the_cached_report_follows_a_changed_score(app, demo_rows):
+    """The heavy part is kept while nothing changes, and recomputed after a score edit."""
+    with app.app_context(), app.test_request_context():
+        before = calibration.report()
+        assert calibration.report().auditors[0].flagged == before.auditors[0].flagged
+        row = db.session.scalar(db.select(CriterionScore).where(
+            CriterionScore.score.is_not(None)).order_by(CriterionScore.id).limit(1))
+        who = row.updated_by_id
+        old = next(c for c in before.comparisons[who] if c.criterion == row.criterion_code)
+        row.score = 4 if row.score != 4 else 0
+        db.session.commit()
+        after = calibration.report()
+        new = next(c for c in after.comparisons[who] if c.criterion == row.criterion_code)
+        assert new.mine.mean != old.mine.mean
+        assert after.auditors == calibration.report().auditors
