@@ -42,12 +42,13 @@ from tests.steps import assessed, client_for, log_in
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES") or 0)
 ROUTE_EXAMPLES = EXAMPLES or 800
 FORM_EXAMPLES = EXAMPLES or 600
-PAGES_PER_PERSON = 40
-# The footer's pages (legal texts, API documentation, open data) and the lists' downloads
-# have no form: not worth a page of the crawl's budget for every person.
+PAGES_PER_PERSON = 50
+# The footer's pages (legal texts, API documentation, open data) and downloads (the lists'
+# exports, the statistics' tables, documents, images) have no form: not worth a page of the
+# crawl's budget for every person.
 SKIPPED_LINKS = re.compile(
     r"^/(static/|lang/|account/logout|accessibility$|privacy$|legal$|contacts$|api$|opendata)"
-    r"|/export\.")
+    r"|/export\.|\.(csv|xlsx|json|jsonld|pdf|svg|png|gz|atom)(\?|$)")
 SKIPPED_FORMS = re.compile(r"^/account/logout")  # would end the session being fuzzed
 
 
