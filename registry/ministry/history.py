@@ -86,23 +86,26 @@ def _postgresql() -> bool:
 
 
 def status_on(day: dt.date):
-    """(certificate_id, status): each certificate's last recorded status effective by `day`.
-    PostgreSQL gets DISTINCT ON, which it estimates well (so it hash-joins the certificates
-    and firms); SQLite a ROW_NUMBER window."""
-    if _postgresql():
-        return (select(StatusChange.certificate_id, StatusChange.status)
-                .where(StatusChange.effective_on <= day)
-                .distinct(StatusChange.certificate_id)
-                .order_by(StatusChange.certificate_id, StatusChange.effective_on.desc(),
-                          StatusChange.id.desc()).subquery("status_on"))
-    ranked = (select(StatusChange.certificate_id, StatusChange.status,
-                     func.row_number().over(
-                         partition_by=StatusChange.certificate_id,
-                         order_by=(StatusChange.effective_on.desc(),
-                                   StatusChange.id.desc())).label("rank"))
-              .where(StatusChange.effective_on <= day).subquery())
-    return (select(ranked.c.certificate_id, ranked.c.status)
-            .where(ranked.c.rank == 1).subquery("status_on"))
+    """Each certificate's last recorded status effective by `day` (NULL when it has none
+    yet), as a column of `Certificate`: a correlated lookup that is one seek per certificate
+    down ix_certificate_status_change_as_of, where a window or DISTINCT ON over the whole
+    history sorted every change the register ever recorded."""
+    change = StatusChange.__table__.alias("change_as_of")
+    return (select(change.c.status)
+            .where(change.c.certificate_id == Certificate.id, change.c.effective_on <= day)
+            .order_by(change.c.effective_on.desc(), change.c.id.desc())
+            .limit(1).correlate(Certificate).scalar_subquery())
+
+
+def _certificates_on(filters: Filters, *columns):
+    """The certificates `filters` select (region, level, scheme) with their firm's columns
+    and `columns`, and their status on `filters.at` (column `status`), as a subquery: the
+    status is looked up once per certificate, after the cheap filters."""
+    return (select(Certificate.id.label("certificate_id"), *columns,
+                   status_on(filters.at).label("status"))
+            .join(Firm, Firm.id == Certificate.firm_id)
+            .where(*_certificate_filters(filters))
+            .subquery("certificates_on"))
 
 
 def _certificate_filters(filters: Filters) -> list:
@@ -116,21 +119,15 @@ def _certificate_filters(filters: Filters) -> list:
     return conditions
 
 
-def _shown_status(status_column, day: dt.date):
-    # A valid certificate past its end date reads as expired before the nightly job says so.
-    return case((and_(status_column == str(C.VALID), Certificate.valid_until < day),
-                 str(C.EXPIRED)), else_=status_column)
-
-
 def _in_force(filters: Filters):
     """Certificates valid on `filters.at` (status valid, within their dates), filtered."""
-    current = status_on(filters.at)
-    return (select(Certificate.id.label("certificate_id"), Certificate.firm_id,
-                   Certificate.level, Certificate.areas)
-            .join(current, current.c.certificate_id == Certificate.id)
-            .join(Firm, Firm.id == Certificate.firm_id)
-            .where(current.c.status == str(C.VALID), Certificate.valid_from <= filters.at,
-                   Certificate.valid_until >= filters.at, *_certificate_filters(filters))
+    current = _certificates_on(
+        filters, Certificate.firm_id, Certificate.level, Certificate.areas,
+        Certificate.valid_from, Certificate.valid_until)
+    return (select(current.c.certificate_id, current.c.firm_id, current.c.level,
+                   current.c.areas)
+            .where(current.c.status == str(C.VALID), current.c.valid_from <= filters.at,
+                   current.c.valid_until >= filters.at)
             .subquery("in_force"))
 
 
@@ -188,23 +185,25 @@ class Snapshot:
 def snapshot(filters: Filters) -> list[Snapshot]:
     """The register on `filters.at` in one GROUP BY: the figures by region, level, status
     and extra-EU band are sums over these groups (one pass over the history, not four)."""
-    current = status_on(filters.at)
-    shown = _shown_status(current.c.status, filters.at)
-    in_force = case((and_(current.c.status == str(C.VALID),
-                          Certificate.valid_from <= filters.at,
-                          Certificate.valid_until >= filters.at), 1), else_=0)
-    share = Firm.traffic_extra_eu_pct
+    current = _certificates_on(
+        filters, Certificate.firm_id, Certificate.level, Certificate.valid_from,
+        Certificate.valid_until, Firm.office_region, Firm.traffic_extra_eu_pct)
+    at = filters.at
+    # A valid certificate past its end date reads as expired before the nightly job says so.
+    shown = case((and_(current.c.status == str(C.VALID), current.c.valid_until < at),
+                  str(C.EXPIRED)), else_=current.c.status)
+    in_force = case((and_(current.c.status == str(C.VALID), current.c.valid_from <= at,
+                          current.c.valid_until >= at), 1), else_=0)
+    share = current.c.traffic_extra_eu_pct
     band = case(*((and_(share >= low, share <= high), str(name))
                   for name, (low, high) in EXTRA_EU_BOUNDS.items()),
                 else_=str(ExtraEuBand.OVER_50))
+    # No status yet on the day (issued later): not counted, as a superseded revision.
     found = db.session.execute(
-        select(shown, in_force, Firm.office_region, Certificate.level, band, func.count(),
-               func.count(func.distinct(Certificate.firm_id)))
-        .select_from(Certificate)
-        .join(current, current.c.certificate_id == Certificate.id)
-        .join(Firm, Firm.id == Certificate.firm_id)
-        .where(current.c.status != str(C.SUPERSEDED), *_certificate_filters(filters))
-        .group_by(shown, in_force, Firm.office_region, Certificate.level, band))
+        select(shown, in_force, current.c.office_region, current.c.level, band, func.count(),
+               func.count(func.distinct(current.c.firm_id)))
+        .where(current.c.status != str(C.SUPERSEDED))
+        .group_by(shown, in_force, current.c.office_region, current.c.level, band))
     return [Snapshot(status, bool(flag), region or NO_REGION, level, name, certificates, firms)
             for status, flag, region, level, name, certificates, firms in found]
 
