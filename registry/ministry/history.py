@@ -10,8 +10,11 @@ question asked later gets the same answer, whatever happened since.
 
 Each figure is one or two GROUP BY queries whatever the register's size: rows come back per
 region, level, status, day or score, never per firm, and the few hundred groups are shaped
-in Python (periods, medians from a histogram of whole days). Window functions
-(ROW_NUMBER, LEAD) run on SQLite 3.25+ and PostgreSQL alike.
+in Python (periods, medians from a histogram of whole days). "The last change of each
+certificate by D" and "the last event of each application before D" are one seek per row
+down the composite indexes ix_certificate_status_change_as_of and ix_application_event_as_of
+(SQLite), or one DISTINCT ON / window pass over the history (PostgreSQL, where a lookup per
+row costs more than a sort); the figures' statements run with PostgreSQL's JIT off.
 
 Two things have no history and are read as they are today: a firm's region (its registered
 office) and its declared extra-EU share of traffic. The page says so.
