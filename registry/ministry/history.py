@@ -10,8 +10,11 @@ question asked later gets the same answer, whatever happened since.
 
 Each figure is one or two GROUP BY queries whatever the register's size: rows come back per
 region, level, status, day or score, never per firm, and the few hundred groups are shaped
-in Python (periods, medians from a histogram of whole days). Window functions
-(ROW_NUMBER, LEAD) run on SQLite 3.25+ and PostgreSQL alike.
+in Python (periods, medians from a histogram of whole days). "The last change of each
+certificate by D" and "the last event of each application before D" are one seek per row
+down the composite indexes ix_certificate_status_change_as_of and ix_application_event_as_of
+(SQLite), or one DISTINCT ON / window pass over the history (PostgreSQL, where a lookup per
+row costs more than a sort); the figures' statements run with PostgreSQL's JIT off.
 
 Two things have no history and are read as they are today: a firm's region (its registered
 office) and its declared extra-EU share of traffic. The page says so.
@@ -25,7 +28,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
-from sqlalchemy import Integer, and_, case, cast, func, select, true
+from sqlalchemy import Integer, and_, case, cast, func, or_, select, text, true
 
 from audits.models import SchemeVersion
 from audits.schemes_store import level_of
@@ -86,23 +89,52 @@ def _postgresql() -> bool:
 
 
 def status_on(day: dt.date):
-    """(certificate_id, status): each certificate's last recorded status effective by `day`.
-    PostgreSQL gets DISTINCT ON, which it estimates well (so it hash-joins the certificates
-    and firms); SQLite a ROW_NUMBER window."""
+    """Each certificate's last recorded status effective by `day` (NULL when it has none
+    yet), as a column of `Certificate`: a correlated lookup that is one seek per certificate
+    down ix_certificate_status_change_as_of, where a window or DISTINCT ON over the whole
+    history sorted every change the register ever recorded."""
+    change = StatusChange.__table__.alias("change_as_of")
+    return (select(change.c.status)
+            .where(change.c.certificate_id == Certificate.id, change.c.effective_on <= day)
+            .order_by(change.c.effective_on.desc(), change.c.id.desc())
+            .limit(1).correlate(Certificate).scalar_subquery())
+
+
+# The per-row lookups below sit in MATERIALIZED common table expressions: inlined into the
+# outer GROUP BY (both databases flatten a plain subquery), each lookup would run once per
+# mention of its column — four or five times per certificate.
+
+def _certificates_on(filters: Filters, *columns):
+    """The certificates `filters` select (region, level, scheme) with their firm's columns
+    and `columns`, and their status on `filters.at` (column `status`), as a subquery: the
+    status is looked up once per certificate, after the cheap filters. PostgreSQL reads the
+    last change of every certificate in one DISTINCT ON pass (cheaper there than a lookup
+    per row); SQLite seeks each certificate's down ix_certificate_status_change_as_of."""
     if _postgresql():
-        return (select(StatusChange.certificate_id, StatusChange.status)
-                .where(StatusChange.effective_on <= day)
+        last = (select(StatusChange.certificate_id, StatusChange.status)
+                .where(StatusChange.effective_on <= filters.at)
                 .distinct(StatusChange.certificate_id)
                 .order_by(StatusChange.certificate_id, StatusChange.effective_on.desc(),
-                          StatusChange.id.desc()).subquery("status_on"))
-    ranked = (select(StatusChange.certificate_id, StatusChange.status,
-                     func.row_number().over(
-                         partition_by=StatusChange.certificate_id,
-                         order_by=(StatusChange.effective_on.desc(),
-                                   StatusChange.id.desc())).label("rank"))
-              .where(StatusChange.effective_on <= day).subquery())
-    return (select(ranked.c.certificate_id, ranked.c.status)
-            .where(ranked.c.rank == 1).subquery("status_on"))
+                          StatusChange.id.desc()).subquery("last_change"))
+        return (select(Certificate.id.label("certificate_id"), *columns, last.c.status)
+                .join(Firm, Firm.id == Certificate.firm_id)
+                .join(last, last.c.certificate_id == Certificate.id)
+                .where(*_certificate_filters(filters))
+                .cte("certificates_on").prefix_with("MATERIALIZED"))
+    return (select(Certificate.id.label("certificate_id"), *columns,
+                   status_on(filters.at).label("status"))
+            .join(Firm, Firm.id == Certificate.firm_id)
+            .where(*_certificate_filters(filters))
+            .cte("certificates_on").prefix_with("MATERIALIZED"))
+
+
+def _run(statement):
+    """Execute one of the figures' statements. PostgreSQL's JIT compiler judges these
+    whole-register GROUP BYs costly enough to compile, and compiling takes longer than
+    running them (hundreds of ms at 30,000 firms): it is off for the transaction."""
+    if _postgresql():
+        db.session.execute(text("SET LOCAL jit = off"))
+    return db.session.execute(statement)
 
 
 def _certificate_filters(filters: Filters) -> list:
@@ -116,21 +148,15 @@ def _certificate_filters(filters: Filters) -> list:
     return conditions
 
 
-def _shown_status(status_column, day: dt.date):
-    # A valid certificate past its end date reads as expired before the nightly job says so.
-    return case((and_(status_column == str(C.VALID), Certificate.valid_until < day),
-                 str(C.EXPIRED)), else_=status_column)
-
-
 def _in_force(filters: Filters):
-    """Certificates valid on `filters.at` (status valid, within their dates), filtered."""
-    current = status_on(filters.at)
+    """Certificates valid on `filters.at` (status valid, within their dates), filtered.
+    Their area lists (the widest column) are read only for those in force."""
+    current = _certificates_on(filters, Certificate.valid_from, Certificate.valid_until)
     return (select(Certificate.id.label("certificate_id"), Certificate.firm_id,
                    Certificate.level, Certificate.areas)
             .join(current, current.c.certificate_id == Certificate.id)
-            .join(Firm, Firm.id == Certificate.firm_id)
-            .where(current.c.status == str(C.VALID), Certificate.valid_from <= filters.at,
-                   Certificate.valid_until >= filters.at, *_certificate_filters(filters))
+            .where(current.c.status == str(C.VALID), current.c.valid_from <= filters.at,
+                   current.c.valid_until >= filters.at)
             .subquery("in_force"))
 
 
@@ -188,23 +214,25 @@ class Snapshot:
 def snapshot(filters: Filters) -> list[Snapshot]:
     """The register on `filters.at` in one GROUP BY: the figures by region, level, status
     and extra-EU band are sums over these groups (one pass over the history, not four)."""
-    current = status_on(filters.at)
-    shown = _shown_status(current.c.status, filters.at)
-    in_force = case((and_(current.c.status == str(C.VALID),
-                          Certificate.valid_from <= filters.at,
-                          Certificate.valid_until >= filters.at), 1), else_=0)
-    share = Firm.traffic_extra_eu_pct
+    current = _certificates_on(
+        filters, Certificate.firm_id, Certificate.level, Certificate.valid_from,
+        Certificate.valid_until, Firm.office_region, Firm.traffic_extra_eu_pct)
+    at = filters.at
+    # A valid certificate past its end date reads as expired before the nightly job says so.
+    shown = case((and_(current.c.status == str(C.VALID), current.c.valid_until < at),
+                  str(C.EXPIRED)), else_=current.c.status)
+    in_force = case((and_(current.c.status == str(C.VALID), current.c.valid_from <= at,
+                          current.c.valid_until >= at), 1), else_=0)
+    share = current.c.traffic_extra_eu_pct
     band = case(*((and_(share >= low, share <= high), str(name))
                   for name, (low, high) in EXTRA_EU_BOUNDS.items()),
                 else_=str(ExtraEuBand.OVER_50))
-    found = db.session.execute(
-        select(shown, in_force, Firm.office_region, Certificate.level, band, func.count(),
-               func.count(func.distinct(Certificate.firm_id)))
-        .select_from(Certificate)
-        .join(current, current.c.certificate_id == Certificate.id)
-        .join(Firm, Firm.id == Certificate.firm_id)
-        .where(current.c.status != str(C.SUPERSEDED), *_certificate_filters(filters))
-        .group_by(shown, in_force, Firm.office_region, Certificate.level, band))
+    # No status yet on the day (issued later): not counted, as a superseded revision.
+    found = _run(
+        select(shown, in_force, current.c.office_region, current.c.level, band, func.count(),
+               func.count(func.distinct(current.c.firm_id)))
+        .where(current.c.status != str(C.SUPERSEDED))
+        .group_by(shown, in_force, current.c.office_region, current.c.level, band))
     return [Snapshot(status, bool(flag), region or NO_REGION, level, name, certificates, firms)
             for status, flag, region, level, name, certificates, firms in found]
 
@@ -247,14 +275,14 @@ def movements(filters: Filters) -> dict[tuple[dt.date, str], int]:
     if filters.start > filters.at:
         return {}
     days = and_(Certificate.issued_on >= filters.start, Certificate.issued_on <= filters.at)
-    for day, count in db.session.execute(
+    for day, count in _run(
             select(Certificate.issued_on, func.count())
             .join(Firm, Firm.id == Certificate.firm_id)
             .where(days, Certificate.revision == 1, *_certificate_filters(filters))
             .group_by(Certificate.issued_on)):
         counts[(period_start(day, filters.period), str(Movement.ISSUED))] += count
     by_status = {str(status): str(movement) for movement, status in MOVED_TO.items()}
-    for day, status, count in db.session.execute(
+    for day, status, count in _run(
             select(StatusChange.effective_on, StatusChange.status, func.count())
             .join(Certificate, Certificate.id == StatusChange.certificate_id)
             .join(Firm, Firm.id == Certificate.firm_id)
@@ -282,32 +310,28 @@ def _applications():
             .join(SchemeVersion, SchemeVersion.id == Application.scheme_version_id))
 
 
+def _event_before(end: dt.datetime, column):
+    """`column` of each application's last event before `end` (NULL when none), as a column
+    of `Application`: one seek per application down ix_application_event_as_of."""
+    event = ApplicationEvent.__table__.alias("event_before")
+    return (select(event.c[column])
+            .where(event.c.application_id == Application.id, event.c.at < end)
+            .order_by(event.c.at.desc(), event.c.id.desc())
+            .limit(1).correlate(Application).scalar_subquery())
+
+
 def applications_by_stage(filters: Filters) -> dict[str, int]:
     """Open stage: applications in it at the end of `filters.at`."""
     end = end_of(filters.at)
-    if _postgresql():
-        last = (select(ApplicationEvent.application_id, ApplicationEvent.to_state)
-                .where(ApplicationEvent.at < end)
-                .distinct(ApplicationEvent.application_id)
-                .order_by(ApplicationEvent.application_id, ApplicationEvent.at.desc(),
-                          ApplicationEvent.id.desc()).subquery())
-    else:
-        ranked = (select(ApplicationEvent.application_id, ApplicationEvent.to_state,
-                         func.row_number().over(
-                             partition_by=ApplicationEvent.application_id,
-                             order_by=(ApplicationEvent.at.desc(),
-                                       ApplicationEvent.id.desc())).label("rank"))
-                  .where(ApplicationEvent.at < end).subquery())
-        last = select(ranked.c.application_id, ranked.c.to_state).where(
-            ranked.c.rank == 1).subquery()
     # No event yet: the application is still in the state it was created in (a draft).
-    stage = func.coalesce(last.c.to_state, Application.state)
+    asked = (_applications().with_only_columns(
+                 func.coalesce(_event_before(end, "to_state"), Application.state)
+                 .label("stage"))
+             .where(Application.created_at < end, *_application_filters(filters))
+             .cte("asked").prefix_with("MATERIALIZED"))
     counts = {str(state): 0 for state in STAGES}
-    for state, count in db.session.execute(
-            _applications().with_only_columns(stage, func.count())
-            .outerjoin(last, last.c.application_id == Application.id)
-            .where(Application.created_at < end, *_application_filters(filters))
-            .group_by(stage)):
+    for state, count in _run(
+            select(asked.c.stage, func.count()).group_by(asked.c.stage)):
         if state in OPEN:
             counts[state] = count
     return counts
@@ -316,7 +340,94 @@ def applications_by_stage(filters: Filters) -> dict[str, int]:
 def days_in_stage(filters: Filters) -> dict[str, Counter]:
     """Stage: a histogram (whole days: how many stays) of the stays in that stage that
     ended between `filters.start` and the end of `filters.at`. A draft's stay runs from the
-    application's creation to its first event."""
+    application's creation to its first event.
+
+    A stay ends with an event in the range and began with the application's event just
+    before it (by time, then id): the events in the range are read, and each one's
+    predecessor is one seek down ix_application_event_as_of — not the whole history
+    (SQLite; PostgreSQL runs a window over the history instead, faster there)."""
+    if _postgresql():
+        return _days_in_stage_in_one_pass(filters)
+    end, begin = end_of(filters.at), end_of(filters.start - dt.timedelta(days=1))
+    histograms: dict[str, Counter] = {str(state): Counter() for state in STAGES}
+    if filters.start > filters.at:
+        return histograms
+    ending = ApplicationEvent.__table__.alias("ending")
+    before = ApplicationEvent.__table__.alias("before")
+
+    def previous(column):
+        return (select(before.c[column])
+                .where(before.c.application_id == ending.c.application_id,
+                       or_(before.c.at < ending.c.at,
+                           and_(before.c.at == ending.c.at, before.c.id < ending.c.id)))
+                .order_by(before.c.at.desc(), before.c.id.desc())
+                .limit(1).correlate(ending).scalar_subquery())
+
+    stays = (_applications().with_only_columns(
+                 previous("to_state").label("stage"), previous("at").label("since"),
+                 ending.c.at.label("until"))
+             .join(ending, ending.c.application_id == Application.id)
+             .where(ending.c.at >= begin, ending.c.at < end, *_application_filters(filters))
+             .cte("stays").prefix_with("MATERIALIZED"))
+    days = _days_between(stays.c.since, stays.c.until)
+    for stage, length, count in _run(
+            select(stays.c.stage, days, func.count())
+            .where(stays.c.since.is_not(None))
+            .group_by(stays.c.stage, days)):
+        if stage in histograms:
+            histograms[stage][max(length, 0)] += count
+    event = ApplicationEvent.__table__.alias("first_event")
+    first_at = (select(event.c.at).where(event.c.application_id == Application.id)
+                .order_by(event.c.at, event.c.id).limit(1)
+                .correlate(Application).scalar_subquery())
+    drafts = (_applications().with_only_columns(
+                  Application.created_at.label("created_at"), first_at.label("first_at"))
+              .where(*_application_filters(filters)).cte("drafts").prefix_with("MATERIALIZED"))
+    days = _days_between(drafts.c.created_at, drafts.c.first_at)
+    for length, count in _run(
+            select(days, func.count())
+            .where(drafts.c.first_at >= begin, drafts.c.first_at < end)
+            .group_by(days)):
+        histograms[str(ApplicationState.DRAFT)][max(length, 0)] += count
+    return histograms
+
+
+def days_to_decision(filters: Filters) -> Counter:
+    """A histogram (whole days: how many applications) of the time from an application's
+    first submission to its decision, for decisions taken from `filters.start` to
+    `filters.at`. Both instants are looked up per application down
+    ix_application_event_as_of (SQLite; PostgreSQL groups the whole history instead)."""
+    if _postgresql():
+        return _days_to_decision_in_one_pass(filters)
+    end, begin = end_of(filters.at), end_of(filters.start - dt.timedelta(days=1))
+    if filters.start > filters.at:
+        return Counter()
+    sent, taken = (ApplicationEvent.__table__.alias(name) for name in ("sent", "taken"))
+    first_sent = (select(func.min(sent.c.at))
+                  .where(sent.c.application_id == Application.id,
+                         sent.c.action == str(Action.SUBMIT))
+                  .correlate(Application).scalar_subquery())
+    decided = (select(func.min(taken.c.at))
+               .where(taken.c.application_id == Application.id,
+                      taken.c.to_state.in_([str(s) for s in DECIDED]))
+               .correlate(Application).scalar_subquery())
+    asked = (_applications().with_only_columns(first_sent.label("first_sent"),
+                                               decided.label("decided"))
+             .where(*_application_filters(filters)).cte("asked").prefix_with("MATERIALIZED"))
+    days = _days_between(asked.c.first_sent, asked.c.decided)
+    histogram: Counter = Counter()
+    for length, count in _run(
+            select(days, func.count())
+            .where(asked.c.first_sent.is_not(None), asked.c.decided >= begin,
+                   asked.c.decided < end)
+            .group_by(days)):
+        histogram[max(length, 0)] += count
+    return histogram
+
+
+def _days_in_stage_in_one_pass(filters: Filters) -> dict[str, Counter]:
+    """`days_in_stage` on PostgreSQL: windows and GROUP BYs over the whole history,
+    which it hashes and sorts faster than it runs a lookup per row."""
     end, begin = end_of(filters.at), end_of(filters.start - dt.timedelta(days=1))
     histograms: dict[str, Counter] = {str(state): Counter() for state in STAGES}
     if filters.start > filters.at:
@@ -328,7 +439,7 @@ def days_in_stage(filters: Filters) -> dict[str, Counter]:
                         order_by=(ApplicationEvent.at, ApplicationEvent.id)).label("until"))
              .where(ApplicationEvent.at < end).subquery())
     days = _days_between(stays.c.since, stays.c.until)
-    for stage, length, count in db.session.execute(
+    for stage, length, count in _run(
             _applications().with_only_columns(stays.c.stage, days, func.count())
             .join(stays, stays.c.application_id == Application.id)
             .where(stays.c.until.is_not(None), stays.c.until >= begin,
@@ -340,7 +451,7 @@ def days_in_stage(filters: Filters) -> dict[str, Counter]:
                     func.min(ApplicationEvent.at).label("first_at"))
              .group_by(ApplicationEvent.application_id).subquery())
     days = _days_between(Application.created_at, first.c.first_at)
-    for length, count in db.session.execute(
+    for length, count in _run(
             _applications().with_only_columns(days, func.count())
             .join(first, first.c.application_id == Application.id)
             .where(first.c.first_at >= begin, first.c.first_at < end,
@@ -350,10 +461,9 @@ def days_in_stage(filters: Filters) -> dict[str, Counter]:
     return histograms
 
 
-def days_to_decision(filters: Filters) -> Counter:
-    """A histogram (whole days: how many applications) of the time from an application's
-    first submission to its decision, for decisions taken from `filters.start` to
-    `filters.at`."""
+def _days_to_decision_in_one_pass(filters: Filters) -> Counter:
+    """`days_to_decision` on PostgreSQL: windows and GROUP BYs over the whole history,
+    which it hashes and sorts faster than it runs a lookup per row."""
     end, begin = end_of(filters.at), end_of(filters.start - dt.timedelta(days=1))
     if filters.start > filters.at:
         return Counter()
@@ -367,7 +477,7 @@ def days_to_decision(filters: Filters) -> Counter:
                .group_by(ApplicationEvent.application_id).subquery())
     days = _days_between(submitted.c.first_sent, decided.c.decided)
     histogram: Counter = Counter()
-    for length, count in db.session.execute(
+    for length, count in _run(
             _applications().with_only_columns(days, func.count())
             .join(submitted, submitted.c.application_id == Application.id)
             .join(decided, decided.c.application_id == Application.id)
@@ -393,7 +503,7 @@ def area_bands(filters: Filters) -> dict[tuple[str, str], Counter]:
         code = func.json_extract(each.c.value, "$.code")
         band = func.json_extract(each.c.value, "$.band")
     histograms: dict[tuple[str, str], Counter] = {}
-    for area, level, letter, count in db.session.execute(
+    for area, level, letter, count in _run(
             select(code, in_force.c.level, band, func.count())
             .select_from(in_force)
             .join(each, true())

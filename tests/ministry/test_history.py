@@ -210,6 +210,19 @@ def test_pipeline_stages_times_and_decisions(app, register):
             ("draft", "submitted", "under_audit", "changes_requested", "assessed"), 0)
 
 
+def test_the_per_row_lookups_and_the_one_pass_queries_agree(app, register):
+    # SQLite seeks each application's events; PostgreSQL groups the whole history: both
+    # readings of the history must give the same figures, on any day and filter.
+    with app.app_context():
+        for day in (dt.date(2025, 7, 10), JULY, MARCH_26):
+            for region in ("", "Puglia"):
+                asked = at(day, region=region)
+                assert history.days_in_stage(asked) == \
+                    history._days_in_stage_in_one_pass(asked)
+                assert history.days_to_decision(asked) == \
+                    history._days_to_decision_in_one_pass(asked)
+
+
 def test_area_bands_and_extra_eu_share(app, register):
     areas = ("MAN", "ORG", "FOR", "LEG")
     with app.app_context():
