@@ -3,14 +3,14 @@ of each certificate on or before a day and the last event of each application be
 instant become one index seek per certificate or application (new indexes only).
 
 Revision ID: a7f3d2c1b9e8
-Revises: 3b558ba5decb
+Revises: e3f1a9c2b7d4
 Create Date: 2026-11-29 06:40:00
 """
 
 from alembic import op
 
 revision = 'a7f3d2c1b9e8'
-down_revision = '3b558ba5decb'
+down_revision = 'e3f1a9c2b7d4'
 branch_labels = None
 depends_on = None
 
