@@ -10,11 +10,15 @@ from __future__ import annotations
 import threading
 
 import pytest
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import expect, sync_playwright
 from werkzeug.serving import make_server
 
 from tests.loopback import CHROMIUM, free_port
 from tests.steps import log_in
+
+# Assertions wait as long as page actions do: on a loaded 2-core machine a navigation and its
+# rendering can take longer than Playwright's default 5 s for `expect`.
+expect.set_options(timeout=10_000)
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
                  "--no-first-run", "--disable-background-networking",
