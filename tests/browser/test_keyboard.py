@@ -102,12 +102,12 @@ def test_a_firm_completes_and_sends_its_application_with_the_keyboard_only(live_
         application = factories.make_application(firm, owner, complete=True)
         ids = (owner.id, application.id)
     page = page_as(ids[0])
-    page.goto(f"{live_server.url}/applications/{ids[1]}/criteria/LEG-01",
-              wait_until="domcontentloaded")
+    # "load": every script has run, so no element is re-rendered under the focus.
+    page.goto(f"{live_server.url}/applications/{ids[1]}/criteria/LEG-01", wait_until="load")
     tab_to(page, "ev-title")
     page.keyboard.type("DURC in corso di validità")
     tab_to(page, "ev-file")
-    with page.expect_file_chooser() as chooser:  # the upload is reachable and opens
+    with page.expect_file_chooser(timeout=20_000) as chooser:  # the upload opens
         page.keyboard.press("Space")
     assert chooser.value.element.get_attribute("id") == "ev-file"
     tab_to(page, "note-note")
