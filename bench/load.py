@@ -7,6 +7,7 @@ Both are parsed; the table uses the Lua line and keeps wrk's own text as a cross
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -102,14 +103,17 @@ def parse(output: str, result: WrkResult) -> WrkResult:
 
 
 def run_wrk(name: str, url: str, *, duration_s: float, connections: int = 16, threads: int = 2,
-            timeout_s: float = 30) -> WrkResult:
+            timeout_s: float = 30, bust: bool = False) -> WrkResult:
     """`wrk -t2 -c16 -d<duration> --latency` on `url`. The per-request timeout is long so
-    that slow responses are measured instead of being dropped as socket timeouts."""
+    that slow responses are measured instead of being dropped as socket timeouts. `bust`
+    adds a random `_=` parameter to every request (the register ignores unknown parameter
+    names), so no request finds a kept page: the rendering path's own cost."""
     threads = min(threads, connections)
     command = [WRK, f"-t{threads}", f"-c{connections}", f"-d{duration_s:g}s", "--latency",
                "--timeout", f"{timeout_s:g}s", "-s", str(LUA), url]
+    env = {**os.environ, "BENCH_BUST": "1" if bust else ""}
     completed = subprocess.run(command, capture_output=True, text=True, check=False,
-                               timeout=duration_s + timeout_s + 30)
+                               timeout=duration_s + timeout_s + 30, env=env)
     if completed.returncode != 0:
         raise RuntimeError(f"wrk failed ({completed.returncode}): {completed.stderr.strip()}")
     result = WrkResult(name=name, url=url, connections=connections, duration_s=duration_s)

@@ -1,3 +1,12 @@
+-- BENCH_BUST=1: every request carries a new random `_=` parameter, so none finds a kept page.
+if os.getenv("BENCH_BUST") == "1" then
+  math.randomseed(os.time())
+  request = function()
+    local sep = string.find(wrk.path, "?", 1, true) and "&" or "?"
+    return wrk.format(nil, wrk.path .. sep .. "_=" .. math.random(1, 2000000000))
+  end
+end
+
 -- wrk `done` hook: one machine-readable line with exact percentiles (microseconds),
 -- including the 95th that wrk's --latency table leaves out.
 done = function(summary, latency, requests)

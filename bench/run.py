@@ -64,7 +64,11 @@ READ_PATHS = (("search", "search  /register?q="), ("browse", "browse  /register"
               ("deep", "deep    /register?page=<deep>"), ("firm", "firm    /register/<id>"),
               ("api_search", "api     /api/v1/register?q="),
               ("api_list", "api     /api/v1/register"),
-              ("api_deep", "api     /api/v1/register?page=<deep>"))
+              ("api_deep", "api     /api/v1/register?page=<deep>"),
+              # each request a new URL: never a kept page, the rendering path's own cost
+              ("search_rendered", "search  /register?q= rendered"),
+              ("deep_rendered", "deep    /register?page=<deep> rendered"),
+              ("api_list_rendered", "api     /api/v1/register rendered"))
 READ_TARGETS = ("search", "browse", "deep", "api_search", "api_list", "api_deep")
 
 
@@ -196,27 +200,32 @@ def _sanity(server: Server, data: gen.Result) -> dict:
 
 
 def _endpoints(data: gen.Result, large: bool, firm_id: int,
-               firms: int) -> list[tuple[str, str, int]]:
-    """(name, path, connections) measured on a database."""
+               firms: int) -> list[tuple[str, str, int, bool]]:
+    """(name, path, connections, bust) measured on a database; `bust`: each request a new
+    URL, so the register's kept pages are never used (the rendering path)."""
     q = urllib.parse.quote(data.search_query)
     deep = deep_page(firms)
-    endpoints = [("hello", "/healthz", 16)]
+    endpoints = [("hello", "/healthz", 16, False)]
     if large:
-        endpoints.append(("verify", f"/v/{data.verify_number}?t={data.verify_token}", 16))
-    endpoints.append(("search", f"/register?q={q}", 16))
+        endpoints.append(("verify", f"/v/{data.verify_number}?t={data.verify_token}", 16,
+                          False))
+    endpoints.append(("search", f"/register?q={q}", 16, False))
     if large:
-        endpoints.append(("browse", "/register?page=500", 16))
-    endpoints.append(("api_search", f"/api/v1/register?q={q}", 16))
+        endpoints.append(("browse", "/register?page=500", 16, False))
+    endpoints.append(("api_search", f"/api/v1/register?q={q}", 16, False))
     # One connection: each page's own service time and CPU, without queueing behind 15
     # others; /healthz first, so every path has its floor from the same run.
-    endpoints += [("hello_c1", "/healthz", 1),
-                  ("search_c1", f"/register?q={q}", 1),
-                  ("browse_c1", "/register", 1),
-                  ("deep_c1", f"/register?page={deep}", 1),
-                  ("firm_c1", f"/register/{firm_id}", 1),
-                  ("api_search_c1", f"/api/v1/register?q={q}", 1),
-                  ("api_list_c1", "/api/v1/register", 1),
-                  ("api_deep_c1", f"/api/v1/register?page={deep}", 1)]
+    endpoints += [("hello_c1", "/healthz", 1, False),
+                  ("search_c1", f"/register?q={q}", 1, False),
+                  ("browse_c1", "/register", 1, False),
+                  ("deep_c1", f"/register?page={deep}", 1, False),
+                  ("firm_c1", f"/register/{firm_id}", 1, False),
+                  ("api_search_c1", f"/api/v1/register?q={q}", 1, False),
+                  ("api_list_c1", "/api/v1/register", 1, False),
+                  ("api_deep_c1", f"/api/v1/register?page={deep}", 1, False),
+                  ("search_rendered_c1", f"/register?q={q}", 1, True),
+                  ("deep_rendered_c1", f"/register?page={deep}", 1, True),
+                  ("api_list_rendered_c1", "/api/v1/register", 1, True)]
     return endpoints
 
 
@@ -226,14 +235,14 @@ def _measure(server: Server, data: gen.Result, duration: float, large: bool, fir
     previous run queued before the next one starts, so runs do not leak into each other."""
     results = {}
     warm_up = 1.0 if duration < 10 else 2.0
-    for name, path, connections in _endpoints(data, large, firm_id, firms):
+    for name, path, connections, bust in _endpoints(data, large, firm_id, firms):
         url = server.base + path
         server.wait_idle()
-        run_wrk(name, url, duration_s=warm_up, connections=connections)
+        run_wrk(name, url, duration_s=warm_up, connections=connections, bust=bust)
         server.wait_idle()
         load = os.getloadavg()[0]
         cpu = server.cpu_seconds()
-        result = run_wrk(name, url, duration_s=duration, connections=connections)
+        result = run_wrk(name, url, duration_s=duration, connections=connections, bust=bust)
         cpu = server.cpu_seconds() - cpu
         result.load_average = round(load, 2)
         if result.requests:
@@ -289,9 +298,13 @@ def export_route_exists() -> bool:
     return endpoint is not None
 
 
-def export_memory(server: Server, limit_s: float = 600) -> dict:
-    """Peak RSS (VmHWM) of the gunicorn workers while one full CSV export is streamed
-    (stopped, and marked incomplete, after `limit_s` seconds)."""
+EXPORT_KINDS = ("csv", "json", "xlsx")
+
+
+def export_memory(server: Server, limit_s: float = 600, kind: str = "csv") -> dict:
+    """Time, and peak RSS (VmHWM) of the gunicorn workers, while one full export of the
+    register in `kind` is downloaded (stopped, and marked incomplete, after `limit_s`
+    seconds)."""
     if not export_route_exists():
         return {"available": False}
     server.wait_idle()
@@ -301,7 +314,7 @@ def export_memory(server: Server, limit_s: float = 600) -> dict:
     size = lines = 0
     started = time.perf_counter()
     complete = True
-    request = urllib.request.Request(server.base + EXPORT_PATH)
+    request = urllib.request.Request(server.base + EXPORT_PATH.replace(".csv", f".{kind}"))
     try:
         with urllib.request.urlopen(request, timeout=120) as response:
             status = response.status
@@ -360,9 +373,13 @@ def bench_database(kind: str, args: argparse.Namespace, workdir: Path) -> dict:
                     name: result.as_dict() for name, result in results.items()}
                 if label == "large":
                     out["verify_pairs"] = paired_ratio(server, data, max(3.0, args.duration / 2))
-                    log(f"{kind}: CSV export memory")
-                    out["export"] = export_memory(server, 120 if args.quick else 600)
-                    server.wait_idle()
+                    out["exports"] = {}
+                    for export_kind in EXPORT_KINDS:
+                        log(f"{kind}: {export_kind.upper()} export time and memory")
+                        out["exports"][export_kind] = export_memory(
+                            server, 120 if args.quick else 600, export_kind)
+                        server.wait_idle()
+                    out["export"] = out["exports"]["csv"]
                 if "[CRITICAL]" in server.log_tail(200) or "Traceback" in server.log_tail(200):
                     out.setdefault("server_log", {})[label] = server.log_tail(40)
             if label == "large" and 4 in VERIFY_WORKERS:
@@ -551,7 +568,7 @@ def table(report: dict) -> str:
     for key, title in names:
         if key in ("verify", "browse"):
             continue
-        if key in ("deep_c1", "api_deep_c1"):
+        if key in ("deep_c1", "api_deep_c1", "deep_rendered_c1"):
             title = title.replace("<deep>", str(deep_page(SMALL_FIRMS)))
         row(title, per_db(lambda d, key=key: WrkResult(**_wrk_fields(d["http_1k"][key])).cell()))
 
@@ -597,8 +614,13 @@ def table(report: dict) -> str:
         per_db(lambda d: f"{d['statistics']['page_cold_ms']:g} / {d['statistics']['page_ms']:g}"
                f" / {d['statistics']['search_ms']:g}"))
 
-    section(f"memory: full CSV export ({EXPORT_PATH}), gunicorn worker peak RSS")
-    row("worker VmHWM before → peak (growth)", per_db(_export_cell))
+    section("full exports (/register/export.<kind>): gunicorn worker VmHWM before → peak "
+            "(growth), rows, time")
+    for export_kind in EXPORT_KINDS:
+        row(f"{export_kind.upper()} export", per_db(
+            lambda d, k=export_kind: _export_cell({"export": d.get("exports", {}).get(k)}
+                                                  if "exports" in d else d)),
+            "< 5 s" if export_kind != "xlsx" else "(reported)")
 
     header = ["metric", *[heads[k] for k in kinds], "target", "result"]
     body = [r for r in rows if not r[0].startswith("-- ")]
@@ -627,7 +649,8 @@ def _export_cell(data: dict) -> str:
         return f"HTTP {export.get('status')}"
     mib = 1024
     return (f"{export['worker_rss_before_kib'] / mib:.0f} → {export['worker_peak_kib'] / mib:.0f}"
-            f" MiB (+{export['worker_growth_kib'] / mib:.0f}), {export['lines']:,} lines "
+            f" MiB (+{export['worker_growth_kib'] / mib:.0f}), {export['bytes'] / 2**20:.1f} MiB, "
+            f"{export['lines']:,} lines "
             f"in {export['seconds']:.1f} s" + ("" if export.get("complete", True)
                                                else " (stopped: too slow)"))
 

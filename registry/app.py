@@ -88,7 +88,7 @@ def register_blueprints(app: Flask) -> None:
     from registry.firms.views import bp as firms_bp
     from registry.ministry.views import bp as ministry_bp
     from registry.opendata.views import bp as opendata_bp
-    from registry.public import register_stamp, verify_cache
+    from registry.public import register_cache, register_stamp, verify_cache
     from registry.public.checks import bp as checks_bp
     from registry.public.phone_views import bp as phone_bp
     from registry.public.views import bp as public_bp
@@ -109,18 +109,21 @@ def register_blueprints(app: Flask) -> None:
     decisions_views.init_app(app)
     verify_cache.init_app(app)
     register_stamp.init_app(app)  # the register's kept counts
+    register_cache.init_app(app)  # the register's kept pages
     outbox.init_app(app)  # certificate events become outbox rows (webhooks, emails)
 
 
 def register_handlers(app: Flask) -> None:
     from registry.certificates.revisions import register_revisions
     from registry.errors import register_error_handlers
+    from registry.layout import register_layout
     from registry.navigation import register_navigation
     from registry.security import register_security_headers
 
     register_error_handlers(app)
     register_security_headers(app)
     register_navigation(app)
+    register_layout(app)  # after the navigation: its kept links replace nav_links
     register_revisions(app)
 
 

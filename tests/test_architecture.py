@@ -39,6 +39,7 @@ LAYERS: dict[int, tuple[str, ...]] = {
     1: ("registry.extensions", "registry.db", "registry.errors", "registry.security",
         "registry.auditlog", "registry.mail", "registry.forms", "registry.i18n", "registry.links",
         "registry.config", "registry.tokens", "registry.stamped_cache", "registry.navigation",
+        "registry.layout",
         "registry.storage", "registry.storage.*", "registry.filetypes", "registry.inputs",
         "registry.tabular"),
     2: ("audits.schemes_store", "audits.schemes", "audits.models"),  # the scheme store

@@ -28,7 +28,15 @@ from registry.extensions import csrf, limiter
 from registry.firms.forms import CHANNEL_LABELS, SERVICE_TYPE_LABELS
 from registry.firms.geography import country_name
 from registry.inputs import iso_date
-from registry.public import badge, exports, feeds, firm_facts, register, verify_cache
+from registry.public import (
+    badge,
+    exports,
+    feeds,
+    firm_facts,
+    register,
+    register_cache,
+    verify_cache,
+)
 from registry.public import register_page as register_page_parts
 from registry.public import scheme as public_scheme
 from registry.public.openapi import document as openapi_document
@@ -111,9 +119,15 @@ def api_headers(response):
 
 @bp.get("/register")
 def register_page():
+    day = today_in_rome()
+    body, status = register_cache.serve("html", day, lambda: _render_register(day))
+    return Response(body, status, mimetype="text/html")
+
+
+def _render_register(day: dt.date) -> tuple[str, int]:
     query, problems = register.read_query(request.args)
     rows, total, next_after = register.listing(query)
-    day, fixed = today_in_rome(), register_page_parts.fixed()
+    fixed = register_page_parts.fixed()
     # A filter the register does not know is named on the page, not silently dropped.
     return render_template("public/register.html", query=query, rows=rows, total=total,
                            badges=[fixed.badges[lookup.listed(row, day).verdict]
@@ -170,6 +184,12 @@ def api_register():
     query, problems = register.read_query(request.args)
     if problems:
         return error_response(400, " ".join(problems), "bad_request")
+    body, status = register_cache.serve("api", today_in_rome(),
+                                        lambda: (_render_api_register(query), 200))
+    return Response(body, status, mimetype="application/json")
+
+
+def _render_api_register(query) -> str:
     rows, total, after = register.api_page(query)
     items = [{"firm": {"id": f.firm_id, "name": f.firm_row_name, "vat_number": f.firm_vat_number,
                        "region": f.office_region, "province": f.office_province,
@@ -181,7 +201,8 @@ def api_register():
     next_url = url_for("public.api_register", _external=True,
                        **{**request.args.to_dict(), "page": query.page + 1, "after": after}
                        ) if after else None
-    return jsonify({"items": items, "total": total, "next": next_url})
+    return current_app.json.response({"items": items, "total": total, "next": next_url}
+                                     ).get_data(as_text=True)
 
 
 EXPORT_TYPES = {

@@ -57,11 +57,71 @@ def test_statements_per_page_do_not_grow_with_the_rows(app, client, certified_fi
 
 def test_public_pages_take_one_statement_and_a_stamp(app, client, certified_firm):
     firms(certified_firm, 25)
+    app.config["REGISTER_CACHE"] = False  # the rendering path itself
     # A text search: the page and its total in one statement.
     assert statements(app, client, "/register?q=impresa") == 1
     # Browsing: the page, and the stamp that revalidates the kept count.
     assert statements(app, client, "/register") == 2
     assert statements(app, client, "/register?page=2&region=Lazio") == 2
+
+
+@pytest.mark.parametrize("path", ["/register?q=impresa", "/register", "/register?page=2",
+                                  "/api/v1/register", "/api/v1/register?q=impresa"])
+def test_a_kept_page_costs_the_stamp_alone(app, client, certified_firm, path):
+    firms(certified_firm, 25)
+    assert statements(app, client, path) == 1
+
+
+def test_a_kept_page_changes_at_the_next_request(app, client, certified_firm):
+    """A suspension, a firm's new name and a new firm each show at the very next request,
+    on the HTML list and on the API; the kept page is the same bytes until then."""
+    made = firms(certified_firm, 3)
+    first = client.get("/register?q=impresa").get_data(as_text=True)
+    assert client.get("/register?q=impresa").get_data(as_text=True) == first
+    assert first.count("Valido") >= 3
+    api = client.get("/api/v1/register?q=impresa").get_json()
+    assert {item["certificate"]["status"] for item in api["items"]} == {"valid"}
+    with app.app_context():
+        rows.change_status(made[0], "suspended")
+    page = client.get("/register?q=impresa").get_data(as_text=True)
+    assert page != first and "Sospeso" in page
+    api = client.get("/api/v1/register?q=impresa").get_json()
+    assert sorted(item["certificate"]["status"] for item in api["items"]) == [
+        "suspended", "valid", "valid"]
+    with app.app_context():
+        db.session.get(Firm, made[1].firm_id).name = "Impresa Rinominata S.r.l."
+        db.session.commit()
+    assert "Impresa Rinominata S.r.l." in client.get("/register?q=impresa").get_data(
+        as_text=True)
+    certified_firm("Impresa Nuova S.r.l.")
+    assert client.get("/api/v1/register?q=impresa").get_json()["total"] == 4
+
+
+def test_a_kept_page_expires_with_the_day(app, client, certified_firm, monkeypatch):
+    """The day is part of the key: a certificate whose last day was yesterday is not shown
+    valid from a page kept yesterday, though nothing was recorded overnight."""
+    today = dt.date.today()
+    certified_firm("Impresa Scadente S.r.l.", valid_until=today)
+    assert "Valido" in client.get("/register?q=scadente").get_data(as_text=True)
+    monkeypatch.setattr("registry.public.views.today_in_rome",
+                        lambda: today + dt.timedelta(days=1))
+    monkeypatch.setattr("registry.certificates.lookup.today_in_rome",
+                        lambda: today + dt.timedelta(days=1))
+    page = client.get("/register?q=scadente").get_data(as_text=True)
+    assert "Scaduto" in page
+
+
+def test_signed_in_people_and_errors_are_never_kept(app, client, certified_firm, login,
+                                                    users):
+    firms(certified_firm, 2)
+    assert client.get("/register?after=%25%25%25").status_code == 400
+    assert client.get("/register").status_code == 200
+    cache = app.extensions["register_cache"]
+    assert [key[0] for key in cache.entries] == ["html"]
+    assert all(key[2] == "/register?" for key in cache.entries)
+    login(users["ministry"])
+    assert client.get("/register?q=impresa").status_code == 200
+    assert len(cache.entries) == 1
 
 
 @pytest.mark.parametrize("sort", sorted(register.SORTS))

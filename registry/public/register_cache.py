@@ -1,0 +1,56 @@
+"""Rendered register pages (HTML list and API list), kept per worker and revalidated by the
+register's stamp on every hit.
+
+The register's list and search are the same bytes for every anonymous visitor asking the
+same question on the same day. A hit costs one lookup of the stamp (the newest row of
+`register_change`, a primary key's maximum) and a dictionary read; any transaction that
+changes a firm, a site, a calling number, a certificate or a status moves the stamp, so the
+next request renders afresh, in every worker: a suspension never lingers in a kept page.
+The day (in Rome) is part of the key, as on the verify page, so a certificate that expires
+at midnight leaves the kept pages with no change on record. Signed-in people (their pages
+carry their own navigation) and error answers are never kept.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from flask import current_app, request
+from flask_babel import get_locale
+
+from registry.public import register_stamp
+from registry.public.verify_cache import Cache, Entry
+
+MAX_ENTRIES = 512
+
+
+def init_app(app) -> None:
+    app.config.setdefault("REGISTER_CACHE", True)
+    app.extensions["register_cache"] = Cache(MAX_ENTRIES)
+
+
+def _cacheable() -> bool:
+    return (current_app.config["REGISTER_CACHE"]
+            and current_app.config["SESSION_COOKIE_NAME"] not in request.cookies)
+
+
+def serve(kind: str, day: dt.date, render: Callable[[], tuple[str, int]]) -> tuple[bytes, int]:
+    """The page of `kind` ("html" or "api") for this request's URL: kept while the
+    register's stamp holds, else rendered. The stamp is read before rendering, so a change
+    landing in between leaves a stale stamp on the kept page, never a stale page."""
+    if not _cacheable():
+        body, status = render()
+        return body.encode(), status
+    cache: Cache = current_app.extensions["register_cache"]
+    # The host is in the key: the API's `next` link is absolute.
+    key = (kind, request.host, request.full_path, str(get_locale()), day)
+    current = (register_stamp.stamp(),)
+    entry = cache.get(key, current)
+    if entry is not None:
+        return entry.body, entry.status
+    body, status = render()
+    encoded = body.encode()
+    if status == 200:
+        cache.put(key, Entry(current, status, encoded))
+    return encoded, status
