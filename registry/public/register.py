@@ -100,7 +100,8 @@ def _order_by(keys):
     return [column.desc() if descending else column for column, descending in keys]
 
 
-def filtered(query: Query, min_extra_eu: int = 0, columns=(Firm.id,)):
+def filtered(query: Query, min_extra_eu: int = 0, columns=(Firm.id,),
+             with_certificate: bool = False):
     """SELECT `columns` of the firms matching every filter (with their current certificate
     when a filter, the sort or `columns` need it), unordered. `min_extra_eu` (ministry only)
     keeps firms handling at least that share of traffic outside the EU."""
@@ -119,7 +120,7 @@ def filtered(query: Query, min_extra_eu: int = 0, columns=(Firm.id,)):
             Certificate.number == compact)))
     elif words := query_words(text):
         stmt = stmt.where(name_condition(words))
-    certificate_needed = (any(c is Certificate for c in columns)
+    certificate_needed = (with_certificate or any(c is Certificate for c in columns)
                           or query.sort in ("valid_until", "level")
                           or query.status in STATUSES or query.level or query.scheme)
     if certificate_needed:
@@ -370,11 +371,44 @@ def count(query: Query, min_extra_eu: int = 0) -> int:
         filtered(query, min_extra_eu, (func.count(),))) or 0)
 
 
-def iterate(query: Query, batch: int = 1000):
-    """Every matching (firm, certificate), fetched in batches (exports: memory stays flat)."""
-    stmt = filtered(query, columns=(Firm, Certificate)).order_by(*_order_by(_sort(query)))
+# What an export prints, as plain columns (no ORM objects: at 100,000 rows building and
+# tracking two objects per row was four fifths of the export's time).
+EXPORT_COLUMNS = (
+    Firm.id.label("firm_id"), Firm.name.label("name"), Firm.vat_number.label("vat_number"),
+    Firm.office_comune.label("office_comune"), Firm.office_province.label("office_province"),
+    Firm.office_region.label("office_region"), Certificate.number.label("number"),
+    Certificate.revision.label("revision"), Certificate.scheme_code.label("scheme_code"),
+    Certificate.scheme_version.label("scheme_version"), Certificate.level.label("level"),
+    Certificate.status.label("status"), Certificate.valid_from.label("valid_from"),
+    Certificate.valid_until.label("valid_until"))
+WIDE_EXPORT_COLUMNS = (
+    Certificate.areas.label("areas"), Firm.traffic_italy_pct.label("traffic_italy_pct"),
+    Firm.traffic_eu_pct.label("traffic_eu_pct"),
+    Firm.traffic_extra_eu_pct.label("traffic_extra_eu_pct"),
+    Firm.extra_eu_countries.label("extra_eu_countries"), Firm.pec.label("pec"),
+    Firm.headcount.label("headcount"), Firm.fte.label("fte"))
+
+
+def iterate(query: Query, wide: bool = False, batch: int = 1000):
+    """Every matching firm with its current certificate, as plain rows (`EXPORT_COLUMNS`,
+    and `WIDE_EXPORT_COLUMNS` when `wide`), fetched in batches so memory stays flat; each
+    comes with the firm's calling numbers in use (one query per batch) when `wide`, else
+    None."""
+    columns = EXPORT_COLUMNS + (WIDE_EXPORT_COLUMNS if wide else ())
+    stmt = filtered(query, columns=columns, with_certificate=True).order_by(
+        *_order_by(_sort(query)))
     result = db.session.execute(stmt.execution_options(yield_per=batch))
-    yield from (tuple(row) for row in result)
+    for rows in result.partitions():
+        numbers: dict[int, list[str]] = {}
+        if wide:
+            for firm_id, number in db.session.execute(
+                    select(CallingNumber.firm_id, CallingNumber.number)
+                    .where(CallingNumber.firm_id.in_([row.firm_id for row in rows]),
+                           CallingNumber.valid_until.is_(None))
+                    .order_by(CallingNumber.number)):
+                numbers.setdefault(firm_id, []).append(number)
+        for row in rows:
+            yield row, (numbers.get(row.firm_id, []) if wide else None)
 
 
 def certified_on(day: dt.date) -> ColumnElement[bool]:
