@@ -18,9 +18,14 @@ $(STAMP): setup.cfg pyproject.toml | $(BIN)/python
 
 install: $(STAMP) translations
 
-# Compiled catalogues are build output; the .po files are the source.
-translations: $(STAMP)
-	$(BIN)/pybabel compile -d $(TRANSLATIONS) >/dev/null
+# Compiled catalogues are build output; the .po files are the source. Compiled only when a
+# catalogue changed, so that two `make test` running at once (CI) never rewrite a .mo that
+# the other is reading.
+MO_FILES := $(TRANSLATIONS)/it/LC_MESSAGES/messages.mo $(TRANSLATIONS)/en/LC_MESSAGES/messages.mo
+translations: $(MO_FILES)
+
+$(TRANSLATIONS)/%/LC_MESSAGES/messages.mo: $(TRANSLATIONS)/%/LC_MESSAGES/messages.po | $(STAMP)
+	$(BIN)/pybabel compile -l $* -d $(TRANSLATIONS) >/dev/null
 
 # Re-extract strings and merge them into both catalogues (developers only).
 messages: $(STAMP)
