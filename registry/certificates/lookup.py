@@ -17,7 +17,7 @@ from registry.certificates.verdict import Change, Verdict, verdict
 from registry.db import today_in_rome
 from registry.errors import NotFound
 from registry.extensions import db
-from registry.links import external_url
+from registry.links import external_url_of_values
 from registry.security import OVERSIGHT, has_any_role
 
 
@@ -115,7 +115,8 @@ def revisions(number: str) -> list[Certificate]:
 
 def verify_url(certificate: Certificate) -> str:
     """The address printed in the QR code."""
-    return external_url("public.verify", number=certificate.number, t=certificate.token)
+    return external_url_of_values("public.verify", number=certificate.number,
+                                  t=certificate.token)
 
 
 def as_json(answer: Answer) -> dict:
@@ -139,7 +140,7 @@ def as_json(answer: Answer) -> dict:
         "areas": [{"code": a["code"], "band": a["band"]} for a in cert.areas],
         "history": [{"date": c.effective_on.isoformat(), "status": c.status,
                      "reason": c.public_reason} for c in cert.history],
-        "pdf_url": external_url("public.certificate_pdf", number=cert.number),
+        "pdf_url": external_url_of_values("public.certificate_pdf", number=cert.number),
         "predecessor": cert.predecessor_number,
         "verify_url": verify_url(cert),
     }
