@@ -96,16 +96,41 @@ def database_url(database_template, tmp_path):
         yield f"sqlite:///{path}"
 
 
+_cleanup: dict = {}
+
+
 def _empty_postgres(url: str) -> None:
-    engine = create_engine(url)
+    """Empty every table after a test, and restart every id sequence (tests may count ids
+    from 1, as on a fresh SQLite copy). Only the tables the test wrote to are emptied, with
+    DELETE and the foreign-key and append-only triggers off for this one transaction
+    (`session_replication_role`, the server's superuser in CI): a TRUNCATE of all 44
+    tables cost about 200 ms per test, a quarter of the PostgreSQL suite; this costs about
+    15. Without the privilege it falls back to TRUNCATE of the tables written to."""
+    if url not in _cleanup:
+        engine = create_engine(url)
+        with engine.connect() as conn:
+            tables = [row[0] for row in conn.execute(text(
+                "SELECT tablename FROM pg_tables WHERE schemaname='public' "
+                "AND tablename <> 'alembic_version'"))]
+        _cleanup[url] = (engine, text(" UNION ALL ".join(
+            f"SELECT '{t}' WHERE EXISTS (SELECT 1 FROM \"{t}\")"  # noqa: S608 (catalogue names)
+            for t in tables)))
+    engine, written = _cleanup[url]
     with engine.begin() as conn:
-        tables = [row[0] for row in conn.execute(text(
-            "SELECT tablename FROM pg_tables WHERE schemaname='public' "
-            "AND tablename <> 'alembic_version'"))]
+        tables = [row[0] for row in conn.execute(written)]
         if tables:
-            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables)
-                              + " RESTART IDENTITY CASCADE"))
-    engine.dispose()
+            try:
+                with conn.begin_nested():
+                    conn.execute(text("SET LOCAL session_replication_role = replica"))
+            except Exception:  # not a superuser: TRUNCATE needs no such privilege
+                conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables)
+                                  + " CASCADE"))
+            else:
+                for table in tables:
+                    conn.execute(text(f'DELETE FROM "{table}"'))  # noqa: S608 (catalogue names)
+        conn.execute(text(
+            "SELECT setval(c.oid, 1, false) FROM pg_class c JOIN pg_namespace n "
+            "ON n.oid = c.relnamespace WHERE c.relkind = 'S' AND n.nspname = 'public'"))
 
 
 @pytest.fixture
