@@ -31,6 +31,7 @@ from collections.abc import Iterator
 from flask_babel import gettext as _
 from openpyxl import Workbook
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 
 from registry.certificates.verdict import Change, verdict
 from registry.db import today_in_rome
@@ -57,6 +58,7 @@ LICENCE_ID = "CC-BY-4.0"
 LICENCE_NAME = "Creative Commons Attribuzione 4.0 Internazionale (CC BY 4.0)"
 LICENCE_URL = "https://creativecommons.org/licenses/by/4.0/"
 DEADLINE_EVERY = 100  # rows between two looks at the clock
+QUERY_CANCELED = "57014"  # PostgreSQL's SQLSTATE for a statement stopped by its timeout
 
 
 class ExportTooLong(DomainError):
@@ -127,10 +129,17 @@ def rows(query: register.Query, wide: bool, deadline: float) -> Iterator[dict]:
     """The export's rows, read in batches; ExportTooLong once `deadline` has passed."""
     day = today_in_rome()
     _bound_database_time(deadline)
-    for index, (row, numbers) in enumerate(register.iterate(query, wide)):
-        if index % DEADLINE_EVERY == 0 and time.monotonic() > deadline:
-            raise _too_long()
-        yield _row(row, numbers, day)
+    try:
+        for index, (row, numbers) in enumerate(register.iterate(query, wide)):
+            if index % DEADLINE_EVERY == 0 and time.monotonic() > deadline:
+                raise _too_long()
+            yield _row(row, numbers, day)
+    except OperationalError as error:
+        # PostgreSQL stopped the statement at the deadline (statement_timeout): the same
+        # answer as a deadline seen between rows, never a 500.
+        if getattr(error.orig, "sqlstate", None) == QUERY_CANCELED:
+            raise _too_long() from error
+        raise
 
 
 def csv_stream(query: register.Query, wide: bool, deadline: float) -> Iterator[str]:

@@ -8,10 +8,11 @@ import zipfile
 
 import pytest
 from openpyxl import load_workbook
+from sqlalchemy import text
 
 from registry.extensions import db
 from registry.firms.models import Firm
-from registry.public import exports
+from registry.public import exports, register
 from tests import factories, rows
 
 PRIVATE = ("traffico", "numerazioni", "pec", "paesi_extra_ue", "aree", "dipendenti", "fte")
@@ -168,3 +169,20 @@ def test_exports_refuse_unknown_filters(client):
     response = client.get("/register/export.csv?region=Atlantide")
     assert response.status_code == 400
     assert "Atlantide" in response.get_data(as_text=True)
+
+
+@pytest.mark.postgres
+def test_a_statement_stopped_by_the_server_is_the_time_limit_not_a_500(make_app, monkeypatch):
+    """PostgreSQL's statement_timeout (set from the export's deadline) cancels the statement:
+    the answer is the time-limit page, as when the deadline is seen between rows."""
+    app = make_app()
+
+    def slow_rows(_query, _wide):
+        db.session.execute(text("SET LOCAL statement_timeout = 1"))
+        db.session.execute(text("SELECT pg_sleep(1)"))
+        yield from ()
+
+    monkeypatch.setattr(register, "iterate", slow_rows)
+    response = app.test_client().get("/register/export.xlsx")
+    assert response.status_code == 503
+    assert "tempo massimo" in response.get_data(as_text=True)
