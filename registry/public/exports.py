@@ -73,34 +73,24 @@ def _too_long() -> ExportTooLong:
                            "la ricerca con i filtri e riprova."))
 
 
-def _row(row, numbers: list[str] | None, day) -> dict:
-    """One export row from a plain row of `register.iterate` (and, for the ministry's wide
-    export, the firm's calling numbers in use)."""
+def _values(row, numbers: list[str] | None, day) -> list:
+    """One export row's values, in `columns()` order, from a plain row of
+    `register.iterate` (and, for the ministry's wide export, the firm's calling numbers in
+    use). A list, not a dict: at 100,000 rows every per-row allocation shows."""
     # Unpacked by position (register.EXPORT_COLUMNS' order): a row's attributes by name
     # cost more than the rest of the row's work.
     (_firm_id, name, vat_number, comune, province, region, number, revision, scheme_code,
      scheme_version, level, status, valid_from, valid_until, *wide) = row
     # Today's verdict from dates and the recorded status: no per-row history query, so the
     # export stays one streaming SELECT.
-    out = {
-        "ragione_sociale": name, "partita_iva": vat_number, "comune": comune,
-        "provincia": province, "regione": region, "numero_certificato": number,
-        "revisione": revision, "schema": scheme_code, "versione_schema": scheme_version,
-        "livello": level, "stato": status, "valido_dal": valid_from.isoformat(),
-        "valido_al": valid_until.isoformat(),
-        "esito_verifica_oggi": str(verdict(valid_from, valid_until,
-                                           [Change(status, valid_from)], day)),
-    }
+    values = [name, vat_number, comune, province, region, number, revision, scheme_code,
+              scheme_version, level, status, valid_from.isoformat(), valid_until.isoformat(),
+              str(verdict(valid_from, valid_until, [Change(status, valid_from)], day))]
     if numbers is not None:
         areas, italy, eu, extra_eu, countries, pec, headcount, fte = wide
-        out.update({
-            "aree": " ".join(f"{a['code']}:{a['band']}" for a in areas),
-            "traffico_italia_pct": italy, "traffico_ue_pct": eu,
-            "traffico_extra_ue_pct": extra_eu, "paesi_extra_ue": " ".join(countries or []),
-            "numerazioni": " ".join(numbers), "pec": pec, "dipendenti": headcount,
-            "fte": str(fte),
-        })
-    return out
+        values += [" ".join(f"{a['code']}:{a['band']}" for a in areas), italy, eu, extra_eu,
+                   " ".join(countries or []), " ".join(numbers), pec, headcount, str(fte)]
+    return values
 
 
 def sees_private_columns(user) -> bool:
@@ -125,15 +115,16 @@ def _bound_database_time(deadline: float) -> None:
         db.session.execute(select(func.set_config("statement_timeout", str(remaining), True)))
 
 
-def rows(query: register.Query, wide: bool, deadline: float) -> Iterator[dict]:
-    """The export's rows, read in batches; ExportTooLong once `deadline` has passed."""
+def rows(query: register.Query, wide: bool, deadline: float) -> Iterator[list]:
+    """The export's rows (values in `columns(wide)` order), read in batches;
+    ExportTooLong once `deadline` has passed."""
     day = today_in_rome()
     _bound_database_time(deadline)
     try:
         for index, (row, numbers) in enumerate(register.iterate(query, wide)):
             if index % DEADLINE_EVERY == 0 and time.monotonic() > deadline:
                 raise _too_long()
-            yield _row(row, numbers, day)
+            yield _values(row, numbers, day)
     except OperationalError as error:
         # PostgreSQL stopped the statement at the deadline (statement_timeout): the same
         # answer as a deadline seen between rows, never a 500.
@@ -152,9 +143,8 @@ def csv_stream(query: register.Query, wide: bool, deadline: float) -> Iterator[s
     yield buffer.getvalue()
     buffer.seek(0)
     buffer.truncate()
-    header = columns(wide)
-    for index, row in enumerate(rows(query, wide, deadline), 1):
-        writer.writerow([csv_text(row[key]) for key in header])
+    for index, values in enumerate(rows(query, wide, deadline), 1):
+        writer.writerow([csv_text(value) for value in values])
         if index % 500 == 0:
             yield buffer.getvalue()
             buffer.seek(0)
@@ -178,8 +168,19 @@ def json_stream(query: register.Query, wide: bool, deadline: float,
     and the time the data were read (`licenza`, `dati_al`)."""
     extra = stamp(as_of) if as_of else {}
     yield "["
-    for index, row in enumerate(rows(query, wide, deadline)):
-        yield ("," if index else "") + json.dumps({**row, **extra}, ensure_ascii=False)
+    header = columns(wide)
+    encode = json.JSONEncoder(ensure_ascii=False).encode
+    # Items go out 500 at a time, as CSV rows do: not one write to the socket per item.
+    batch: list[str] = []
+    for index, values in enumerate(rows(query, wide, deadline)):
+        item = dict(zip(header, values, strict=True))
+        item.update(extra)
+        batch.append(("," if index else "") + encode(item))
+        if len(batch) == 500:
+            yield "".join(batch)
+            batch.clear()
+    if batch:
+        yield "".join(batch)
     yield "]"
 
 
@@ -202,8 +203,8 @@ def xlsx_file(query: register.Query, wide: bool, deadline: float,
     out = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115 - returned open
     try:
         sheet.append(columns(wide))
-        for row in rows(query, wide, deadline):
-            sheet.append([_xlsx_cell(sheet, value) for value in row.values()])
+        for values in rows(query, wide, deadline):
+            sheet.append([_xlsx_cell(sheet, value) for value in values])
         if time.monotonic() > deadline:
             raise _too_long()
         if as_of:
