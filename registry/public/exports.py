@@ -39,7 +39,7 @@ from registry.errors import DomainError
 from registry.extensions import db
 from registry.public import register
 from registry.security import Role, has_any_role
-from registry.tabular import csv_text
+from registry.tabular import FORMULA_STARTS, csv_text
 from registry.tabular import remove_row_file as _remove_row_file
 from registry.tabular import xlsx_cell as _xlsx_cell
 
@@ -144,7 +144,10 @@ def csv_stream(query: register.Query, wide: bool, deadline: float) -> Iterator[s
     buffer.seek(0)
     buffer.truncate()
     for index, values in enumerate(rows(query, wide, deadline), 1):
-        writer.writerow([csv_text(value) for value in values])
+        # A text that cannot be read as a formula goes as it is; anything else (numbers,
+        # None, a risky text) through csv_text: the same cells, a call fewer per cell.
+        writer.writerow([value if type(value) is str and not value.startswith(FORMULA_STARTS)
+                         else csv_text(value) for value in values])
         if index % 500 == 0:
             yield buffer.getvalue()
             buffer.seek(0)

@@ -397,8 +397,9 @@ def iterate(query: Query, wide: bool = False, batch: int = 1000):
     columns = EXPORT_COLUMNS + (WIDE_EXPORT_COLUMNS if wide else ())
     stmt = filtered(query, columns=columns, with_certificate=True).order_by(
         *_order_by(_sort(query)))
-    result = db.session.execute(stmt.execution_options(yield_per=batch))
-    for rows in result.partitions():
+    # Through the session's connection, not the ORM: plain rows need none of its loading.
+    result = db.session.connection().execution_options(stream_results=True).execute(stmt)
+    for rows in result.partitions(batch):
         numbers: dict[int, list[str]] = {}
         if wide:
             for firm_id, number in db.session.execute(
