@@ -2,11 +2,11 @@
 
 Every page carries the same head links, brand, menu buttons and footer: some forty
 `url_for` and translation calls that give the same text for every request in a language
-(about a third of a register page's rendering). They live in `templates/layout/` and
-are rendered on first use per (part, language, script root), then served from memory for
-the life of the worker. Nothing in those templates may depend on the request or the
-person: those parts (language switch, sign-in zone, menu items, messages) stay in
-`base.html`. The navigation links are likewise kept per language and set of roles.
+(by cProfile, about a fifth of a rendered register search page's time). They live in
+`templates/layout/` and are rendered on first use per (part, language, script root), then
+served from memory for the life of the worker. Nothing in those templates may depend on
+the request or the person: those parts (language switch, sign-in zone, menu items,
+messages) stay in `base.html`. The navigation links are likewise kept per language and set of roles.
 """
 
 from __future__ import annotations
