@@ -123,7 +123,7 @@ def register_handlers(app: Flask) -> None:
     register_error_handlers(app)
     register_security_headers(app)
     register_navigation(app)
-    register_layout(app)  # after the navigation: its kept links replace nav_links
+    register_layout(app)  # the layout's kept parts and the menu's links (nav_links)
     register_revisions(app)
 
 

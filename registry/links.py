@@ -9,6 +9,7 @@ from flask import current_app
 # Characters no URL encoding changes, in a path segment or in a query value.
 _UNRESERVED = re.compile(r"[A-Za-z0-9._~-]*")
 _SLOT = "ZZslot{}ZZ"
+_SLOTS = re.compile(r"ZZslot(\d+)ZZ")
 
 
 def _adapter():
@@ -36,11 +37,12 @@ def external_url_of_values(endpoint: str, **values) -> str:
         return external_url(endpoint, **values)
     names = tuple(values)
     key = ("external_url_template", endpoint, names)
-    template = current_app.extensions.get(key)
-    if template is None:
-        template = external_url(endpoint, **{name: _SLOT.format(index)
-                                             for index, name in enumerate(names)})
-        current_app.extensions[key] = template
-    for index, name in enumerate(names):
-        template = template.replace(_SLOT.format(index), values[name])
-    return template
+    pieces = current_app.extensions.get(key)
+    if pieces is None:
+        # The link with a marker per value, cut at the markers: literal, index, literal…
+        built = external_url(endpoint, **{name: _SLOT.format(index)
+                                          for index, name in enumerate(names)})
+        pieces = _SLOTS.split(built)
+        current_app.extensions[key] = pieces
+    return "".join(values[names[int(piece)]] if index % 2 else piece
+                   for index, piece in enumerate(pieces))

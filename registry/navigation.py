@@ -58,6 +58,5 @@ def nav_links() -> list[tuple[str, str]]:
 
 
 def register_navigation(app: Flask) -> None:
-    app.jinja_env.globals["nav_links"] = nav_links
     # When the page was made: a printed page (verify, firm) says when it was consulted.
     app.jinja_env.globals["page_time"] = utcnow

@@ -26,3 +26,9 @@ def test_certificate_numbers_and_tokens_take_the_template(app):
                                       t="eyJhbGciOiJFZERTQSJ9.e30.c2ln-_")
         assert link == "http://registry.test/v/BB-2026-00001?t=eyJhbGciOiJFZERTQSJ9.e30.c2ln-_"
         assert ("external_url_template", "public.verify", ("number", "t")) in app.extensions
+
+
+def test_a_value_that_looks_like_a_placeholder_is_written_as_it_is(app):
+    with app.test_request_context():
+        assert external_url_of_values("public.verify", number="ZZslot1ZZ", t="ZZslot0ZZ") == \
+            external_url("public.verify", number="ZZslot1ZZ", t="ZZslot0ZZ")

@@ -20,7 +20,7 @@ from flask import current_app, request
 from flask_babel import get_locale
 
 from registry.public import register_stamp
-from registry.public.verify_cache import Cache, Entry
+from registry.public.verify_cache import Cache, serve_kept
 
 MAX_ENTRIES = 512
 
@@ -42,15 +42,7 @@ def serve(kind: str, day: dt.date, render: Callable[[], tuple[str, int]]) -> tup
     if not _cacheable():
         body, status = render()
         return body.encode(), status
-    cache: Cache = current_app.extensions["register_cache"]
     # The host is in the key: the API's `next` link is absolute.
-    key = (kind, request.host, request.full_path, str(get_locale()), day)
-    current = (register_stamp.stamp(),)
-    entry = cache.get(key, current)
-    if entry is not None:
-        return entry.body, entry.status
-    body, status = render()
-    encoded = body.encode()
-    if status == 200:
-        cache.put(key, Entry(current, status, encoded))
-    return encoded, status
+    return serve_kept(current_app.extensions["register_cache"],
+                      (kind, request.host, request.full_path, str(get_locale()), day),
+                      (register_stamp.stamp(),), render, keep=lambda status: status == 200)

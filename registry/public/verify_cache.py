@@ -87,19 +87,25 @@ def cacheable() -> bool:
             and current_app.config["SESSION_COOKIE_NAME"] not in request.cookies)
 
 
-def serve(number: str, day: dt.date, render: Callable[[], tuple[str, int]]) -> tuple[bytes, int]:
-    """The page for this request: from the cache when its stamp still holds, else rendered
-    (and kept for the next visitor). The stamp is read before rendering, so a change that
-    lands in between makes the stored stamp stale, never the page."""
-    if not cacheable():
-        body, status = render()
-        return body.encode(), status
-    cache: Cache = current_app.extensions["verify_cache"]
-    key = (request.full_path, str(get_locale()), day)
-    current = stamp(number)
+def serve_kept(cache: Cache, key: tuple, current: tuple, render: Callable[[], tuple[str, int]],
+               keep: Callable[[int], bool] = lambda _status: True) -> tuple[bytes, int]:
+    """The page kept under `key` if it was kept at the stamp `current`, else rendered (and
+    kept when `keep(status)`). The caller reads `current` before calling: a change landing
+    during the render makes the kept stamp stale, never the page."""
     entry = cache.get(key, current)
     if entry is None:
         body, status = render()
         entry = Entry(current, status, body.encode())
-        cache.put(key, entry)
+        if keep(status):
+            cache.put(key, entry)
     return entry.body, entry.status
+
+
+def serve(number: str, day: dt.date, render: Callable[[], tuple[str, int]]) -> tuple[bytes, int]:
+    """The page for this request: from the cache when its stamp still holds, else rendered
+    (and kept for the next visitor)."""
+    if not cacheable():
+        body, status = render()
+        return body.encode(), status
+    return serve_kept(current_app.extensions["verify_cache"],
+                      (request.full_path, str(get_locale()), day), stamp(number), render)
