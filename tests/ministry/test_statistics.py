@@ -96,3 +96,12 @@ def test_ministry_page_links_to_the_next_page(app, client, login, monkeypatch):
     assert "page=2" in first
     second = client.get("/ministry?page=2").get_data(as_text=True)
     assert "page=1" in second and "page=3" not in second
+
+
+def test_a_kind_in_the_register_address_is_not_a_500(client, login, users):
+    """Found by the fuzz test: `?kind=` went into the download links beside their own."""
+    login(users["ministry"])
+    page = client.get("/ministry?kind=9&page=6")
+    assert page.status_code == 200
+    body = page.get_data(as_text=True)
+    assert "/register/export.csv" in body and "kind=9" not in body.split("export.csv")[1][:40]
