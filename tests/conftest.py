@@ -22,11 +22,13 @@ from sqlalchemy import create_engine, text
 
 from registry import create_app
 from registry.extensions import db, limiter
-from tests import factories, rows
+from tests import factories, route_builders, rows
 from tests.firms.routes_table import firm_route_objects
 from tests.loopback import free_port
 from tests.steps import log_in
 from tests.watching.routes_table import watching_route_objects
+
+route_builders.install()
 
 PG_URL = os.environ.get("REGISTRY_TEST_DATABASE_URL", "").strip()
 ON_POSTGRES = PG_URL.startswith("postgresql")

@@ -73,9 +73,10 @@ class Figure:
     empty: str | None = None
     notes: list[str] = field(default_factory=list)
 
-    @property
+    @functools.cached_property
     def svg(self) -> Markup | None:
-        """The chart as inline SVG, or None for an empty figure."""
+        """The chart as inline SVG, or None for an empty figure. Kept on the figure: kept
+        figures (`cached_figures`) are shown again without writing their specification."""
         if self.spec is None or self.empty:
             return None
         # Vega writes the SVG and escapes every text in it; the texts are our own labels.

@@ -55,9 +55,10 @@ def test_double_opt_in_then_a_suspension_is_told_with_unsubscribe_headers(
     assert response.status_code == 200 and "confermata" in response.get_data(as_text=True)
     with mail_app.app_context():
         certificate = db.session.get(Certificate, row.certificate_id)
+        sent = len(smtp_server.messages)
         change_status(certificate, "reinstate", user(officer), public_reason="Risolto")
         db.session.commit()
-    smtp_server.wait(len(smtp_server.messages) + 1)
+    smtp_server.wait(sent + 1)
     told = _to_follower(smtp_server)[-1]
     assert "è ora «valido»" in told.get_content()
     assert told["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
@@ -95,27 +96,33 @@ def test_each_event_kind_is_told(mail_app, smtp_server):
         certificate = db.session.get(Certificate, row.certificate_id)
         steps = [("suspend", "«sospeso»"), ("reinstate", "«valido»")]
         for action, words in steps:
+            # Counted before the change: the mail may arrive before commit() returns, and
+            # waiting for one more than already came would only wait out the timeout.
+            sent = len(smtp_server.messages)
             change_status(certificate, action, officer, public_reason="Motivo " + action)
             db.session.commit()
-            smtp_server.wait(len(smtp_server.messages) + 1)
+            smtp_server.wait(sent + 1)
             assert words in _to_follower(smtp_server)[-1].get_content()
         # a level change (surveillance decision) is told; the bare revision is not news
         decision = db.session.get(Decision, certificate.decision_id)
+        sent = len(smtp_server.messages)
         reissue_after_surveillance(row.number, "L3", decision, officer)
         db.session.commit()
-        smtp_server.wait(len(smtp_server.messages) + 1)
+        smtp_server.wait(sent + 1)
         body = _to_follower(smtp_server)[-1].get_content()
         assert "livello" in body and "★★★" in body
         told = len(_to_follower(smtp_server))
         current = db.session.scalar(db.select(Certificate).where(
             Certificate.number == row.number).order_by(Certificate.revision.desc()))
+        sent = len(smtp_server.messages)
         change_status(current, "expire", None, public_reason="Scadenza naturale")
         db.session.commit()
-        smtp_server.wait(len(smtp_server.messages) + 1)
+        smtp_server.wait(sent + 1)
         assert "«scaduto»" in _to_follower(smtp_server)[-1].get_content()
         assert len(_to_follower(smtp_server)) == told + 1
         # issuance of a new certificate
         firm = db.session.get(Firm, row.firm_id)
+        sent = len(smtp_server.messages)
         new_certificate(firm, scheme_code=current.scheme_code,
                         scheme_version=current.scheme_version,
                         scheme_name=current.scheme_name, level="L1", areas=current.areas,
@@ -124,7 +131,7 @@ def test_each_event_kind_is_told(mail_app, smtp_server):
                         decision_id=current.decision_id, status="valid", predecessor=None,
                         reason="Certificato rilasciato", actor=officer)
         db.session.commit()
-        smtp_server.wait(len(smtp_server.messages) + 1)
+        smtp_server.wait(sent + 1)
         assert "rilasciato" in _to_follower(smtp_server)[-1].get_content()
     for message in _to_follower(smtp_server):
         assert message["List-Unsubscribe"] and message["List-Unsubscribe-Post"]
