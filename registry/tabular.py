@@ -25,6 +25,7 @@ import datetime as dt
 import io
 import json
 import os
+import re
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -40,6 +41,10 @@ from registry.errors import DomainError
 from registry.inputs import iso_date, xml_text
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Every cell of a row joined with a separator, and preceded by one, starts right after it
+# (a literal first character lets the search skip ahead: half the time of "^|" alternation).
+_SEPARATOR = "\x1f"
+_RISKY_CELL = re.compile(_SEPARATOR + "[" + re.escape("".join(FORMULA_STARTS)) + "]")
 SPOOL_IN_MEMORY = 16 * 1024 * 1024  # an XLSX beyond this goes to an unnamed temporary file
 CHUNK = 64 * 1024
 DEADLINE_EVERY = 100  # rows between two looks at the clock
@@ -69,6 +74,16 @@ def csv_text(value) -> str:
     """A CSV cell that no spreadsheet reads as a formula."""
     text = "" if value is None else str(value)
     return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def csv_row(values: list) -> list:
+    """`values` as CSV cells: the same as `csv_text` on each, with the row looked at in one
+    pass when no cell is risky (nearly always). At 100,000 rows a test per cell cost more
+    than writing the file. A separator inside a value can only make a safe row take the
+    per-cell path, never let a risky cell through; None is written empty, as csv_text does."""
+    if _RISKY_CELL.search(_SEPARATOR + _SEPARATOR.join(map(str, values))) is None:
+        return values
+    return [csv_text(value) for value in values]
 
 
 def xlsx_cell(sheet, value) -> WriteOnlyCell | object:

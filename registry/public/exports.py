@@ -39,7 +39,7 @@ from registry.errors import DomainError
 from registry.extensions import db
 from registry.public import register
 from registry.security import Role, has_any_role
-from registry.tabular import FORMULA_STARTS, csv_text
+from registry.tabular import csv_row
 from registry.tabular import remove_row_file as _remove_row_file
 from registry.tabular import xlsx_cell as _xlsx_cell
 
@@ -73,19 +73,30 @@ def _too_long() -> ExportTooLong:
                            "la ricerca con i filtri e riprova."))
 
 
-def _values(row, numbers: list[str] | None, day) -> list:
+DATED_KEPT = 50_000  # distinct (status, from, until) kept per export: memory stays bounded
+
+
+def _values(row, numbers: list[str] | None, day, dated: dict) -> list:
     """One export row's values, in `columns()` order, from a plain row of
     `register.iterate` (and, for the ministry's wide export, the firm's calling numbers in
-    use). A list, not a dict: at 100,000 rows every per-row allocation shows."""
+    use). A list, not a dict: at 100,000 rows every per-row allocation shows. `dated` keeps,
+    per (status, valid from, valid until), the dates as text and today's verdict: many
+    certificates share them, and working them out was a fifth of the export's time."""
     # Unpacked by position (register.EXPORT_COLUMNS' order): a row's attributes by name
     # cost more than the rest of the row's work.
     (_firm_id, name, vat_number, comune, province, region, number, revision, scheme_code,
      scheme_version, level, status, valid_from, valid_until, *wide) = row
     # Today's verdict from dates and the recorded status: no per-row history query, so the
     # export stays one streaming SELECT.
+    key = (status, valid_from, valid_until)
+    shown = dated.get(key)
+    if shown is None:
+        if len(dated) >= DATED_KEPT:
+            dated.clear()
+        shown = dated[key] = (valid_from.isoformat(), valid_until.isoformat(), str(
+            verdict(valid_from, valid_until, [Change(status, valid_from)], day)))
     values = [name, vat_number, comune, province, region, number, revision, scheme_code,
-              scheme_version, level, status, valid_from.isoformat(), valid_until.isoformat(),
-              str(verdict(valid_from, valid_until, [Change(status, valid_from)], day))]
+              scheme_version, level, status, *shown]
     if numbers is not None:
         areas, italy, eu, extra_eu, countries, pec, headcount, fte = wide
         values += [" ".join(f"{a['code']}:{a['band']}" for a in areas), italy, eu, extra_eu,
@@ -119,12 +130,13 @@ def rows(query: register.Query, wide: bool, deadline: float) -> Iterator[list]:
     """The export's rows (values in `columns(wide)` order), read in batches;
     ExportTooLong once `deadline` has passed."""
     day = today_in_rome()
+    dated: dict = {}
     _bound_database_time(deadline)
     try:
         for index, (row, numbers) in enumerate(register.iterate(query, wide)):
             if index % DEADLINE_EVERY == 0 and time.monotonic() > deadline:
                 raise _too_long()
-            yield _values(row, numbers, day)
+            yield _values(row, numbers, day, dated)
     except OperationalError as error:
         # PostgreSQL stopped the statement at the deadline (statement_timeout): the same
         # answer as a deadline seen between rows, never a 500.
@@ -144,10 +156,7 @@ def csv_stream(query: register.Query, wide: bool, deadline: float) -> Iterator[s
     buffer.seek(0)
     buffer.truncate()
     for index, values in enumerate(rows(query, wide, deadline), 1):
-        # A text that cannot be read as a formula goes as it is; anything else (numbers,
-        # None, a risky text) through csv_text: the same cells, a call fewer per cell.
-        writer.writerow([value if type(value) is str and not value.startswith(FORMULA_STARTS)
-                         else csv_text(value) for value in values])
+        writer.writerow(csv_row(values))
         if index % 500 == 0:
             yield buffer.getvalue()
             buffer.seek(0)
@@ -237,7 +246,7 @@ def csv_table(header: list[str], table: list[list]) -> str:
     writer = csv.writer(buffer, delimiter=";")
     writer.writerow(header)
     for values in table:
-        writer.writerow([csv_text(value) for value in values])
+        writer.writerow(csv_row(values))
     return buffer.getvalue()
 
 
