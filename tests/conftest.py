@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sqlite3
 import time
 from email import message_from_bytes
 from email.policy import default
@@ -18,7 +19,8 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import Engine
 
 from registry import create_app
 from registry.extensions import db, limiter
@@ -79,6 +81,12 @@ def database_template(tmp_path_factory):
         with engine.begin() as conn:
             conn.execute(text("DROP SCHEMA public CASCADE"))
             conn.execute(text("CREATE SCHEMA public"))
+            # A test database needs no durability across a crash of the server: a commit
+            # that waits for the disk cost a fifth of the PostgreSQL suite's time. Every
+            # later connection (the apps', gunicorn's in the tests that start one) has it.
+            conn.execute(text("DO $$ BEGIN EXECUTE format("
+                              "'ALTER DATABASE %I SET synchronous_commit = off', "
+                              "current_database()); END $$"))
         engine.dispose()
         migrate(PG_URL, workdir)
         return PG_URL
@@ -285,3 +293,11 @@ def pytest_terminal_summary(terminalreporter, config):
     if os.environ.get("FUZZ_REPORT"):
         Path(os.environ["FUZZ_REPORT"]).write_text(
             json.dumps({"database": database, **tally}) + "\n", encoding="utf-8")
+
+
+@event.listens_for(Engine, "connect")
+def _no_waiting_for_the_disk(dbapi_connection, _record) -> None:
+    # A test's SQLite file lives for one test: a commit need not wait for the disk (the
+    # PostgreSQL test database has synchronous_commit off for the same reason).
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        dbapi_connection.execute("PRAGMA synchronous = OFF")
