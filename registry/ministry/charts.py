@@ -425,14 +425,16 @@ def figures(filters: Filters, problem: str | None = None) -> list[Figure]:
 
 # --- the figures, kept while nothing they count has changed ------------------------------
 
-# What changes whenever a figure could: a new status change, certificate, application or
-# application event (each an id that only grows), and a firm's profile (its region and its
-# extra-EU share). Scores are not in it: those counted belong to decided applications,
-# whose scores no longer change, and a new certificate changes the stamp anyway.
+# What changes whenever a figure could: the register's stamp (register_stamp: a row per
+# transaction that changes a firm, its sites or numbers, a certificate or a status change;
+# so a firm's region and extra-EU share too) and a new application or application event
+# (ids that only grow). Scores are not in it: those counted belong to decided applications,
+# whose scores no longer change, and a new certificate moves the stamp anyway. Three
+# primary-key maxima: a firm's latest `updated_at`, read before, cost a scan of every firm
+# (most of a kept page's time at 100,000 firms).
 _STAMP = text(
-    "SELECT (SELECT max(id) FROM certificate_status_change), (SELECT max(id) FROM certificate),"
-    " (SELECT max(id) FROM application), (SELECT max(id) FROM application_event),"
-    " (SELECT max(updated_at) FROM firm)")
+    "SELECT (SELECT max(id) FROM register_change), (SELECT max(id) FROM application),"
+    " (SELECT max(id) FROM application_event)")
 
 
 @dataclass(frozen=True)

@@ -365,11 +365,24 @@ def test_kept_figures_follow_every_change_on_record(app, client, login):
     with app.app_context():
         rows.change_status(row, "suspended")
     assert "valido 0, sospeso 1" in client.get("/ministry/statistics").get_data(as_text=True)
-    with app.app_context():  # a firm moving its office: the map follows
+    with app.app_context():
+        rows.change_status(row, "valid")
+    assert "valido 1, sospeso 0" in client.get("/ministry/statistics").get_data(as_text=True)
+    with app.app_context():  # a firm moving its office, and nothing else: the map follows
         firm = db.session.get(Firm, row.firm_id)
         firm.office_province, firm.office_region = "BA", "Puglia"
-        rows.change_status(row, "valid")
+        db.session.commit()
     assert "era Puglia (1)" in client.get("/ministry/statistics").get_data(as_text=True)
+    # a new application: the pipeline follows
+    in_progress = "Domande in corso"
+    before = client.get("/ministry/statistics/fasi.json").get_json()["righe"]
+    with app.app_context():
+        owner = factories.make_user("applicant")
+        factories.make_application(factories.make_firm(owner=owner), owner)
+        db.session.commit()
+    after = client.get("/ministry/statistics/fasi.json").get_json()["righe"]
+    assert sum(row[in_progress] for row in after) == sum(
+        row[in_progress] for row in before) + 1
 
 
 @pytest.mark.parametrize("lang", ["it", "en"])
