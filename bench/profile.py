@@ -81,6 +81,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="print the N functions with the most cumulative time per path")
     parser.add_argument("--only", default="", help="comma-separated path names")
     parser.add_argument("--sql", action="store_true", help="print each path's statements")
+    parser.add_argument("--kept", action="store_true",
+                        help="with --top: profile the kept path, not the rendered one")
     args = parser.parse_args(argv)
     from registry import create_app
 
@@ -110,8 +112,8 @@ def main(argv: list[str] | None = None) -> int:
             for statement in seen:
                 print("      ", " ".join(statement.split())[:200])
         if args.top and name != "hello":
-            # The rendered path is the one with work left to find: the kept one is at the floor.
-            app.config["REGISTER_CACHE"] = app.config["VERIFY_CACHE"] = False
+            # By default the rendered path: the one with work left to find.
+            app.config["REGISTER_CACHE"] = app.config["VERIFY_CACHE"] = args.kept
             profiler = cProfile.Profile()
             profiler.enable()
             for _ in range(args.requests):

@@ -38,12 +38,13 @@ from openpyxl.cell import WriteOnlyCell
 
 from registry.db import ROME
 from registry.errors import DomainError
-from registry.inputs import iso_date, xml_text
+from registry.inputs import NOT_XML, iso_date, xml_text
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-# Every cell of a row joined with a separator, and preceded by one, starts right after it
-# (a literal first character lets the search skip ahead: half the time of "^|" alternation).
-_SEPARATOR = "\x1f"
+# Every cell of a row joined with a separator, and preceded by one, starts right after it (a
+# literal first character lets the search skip ahead: half the time of "^|" alternation).
+# The separator is a character XML carries, so the joined row can be checked for both.
+_SEPARATOR = "\n"
 _RISKY_CELL = re.compile(_SEPARATOR + "[" + re.escape("".join(FORMULA_STARTS)) + "]")
 SPOOL_IN_MEMORY = 16 * 1024 * 1024  # an XLSX beyond this goes to an unnamed temporary file
 CHUNK = 64 * 1024
@@ -76,14 +77,28 @@ def csv_text(value) -> str:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
+def _joined(values: list) -> str:
+    return _SEPARATOR + _SEPARATOR.join(map(str, values))
+
+
 def csv_row(values: list) -> list:
     """`values` as CSV cells: the same as `csv_text` on each, with the row looked at in one
     pass when no cell is risky (nearly always). At 100,000 rows a test per cell cost more
     than writing the file. A separator inside a value can only make a safe row take the
     per-cell path, never let a risky cell through; None is written empty, as csv_text does."""
-    if _RISKY_CELL.search(_SEPARATOR + _SEPARATOR.join(map(str, values))) is None:
+    if _RISKY_CELL.search(_joined(values)) is None:
         return values
     return [csv_text(value) for value in values]
+
+
+def xlsx_row(sheet, values: list) -> list:
+    """`values` as XLSX cells: the same as `xlsx_cell` on each, with the row looked at in one
+    pass when no text is risky or holds a character XML cannot carry (nearly always): then
+    openpyxl writes each text as the inline string xlsx_cell makes, at half the cost."""
+    joined = _joined(values)
+    if _RISKY_CELL.search(joined) is None and NOT_XML.search(joined) is None:
+        return values
+    return [xlsx_cell(sheet, value) for value in values]
 
 
 def xlsx_cell(sheet, value) -> WriteOnlyCell | object:

@@ -366,26 +366,28 @@ def propose_suspension(complaint: Complaint, officer: User, reason: str | None) 
             ACTION_OUTCOMES[ComplaintAction.PROPOSE_SUSPENSION], text)
 
 
+# The officer's steps by action, each with the form's values it reads.
+_OFFICER_STEPS = {
+    ComplaintAction.ACKNOWLEDGE: lambda c, o, v: acknowledge(c, o, v["text"]),
+    ComplaintAction.CLASSIFY: lambda c, o, v: classify(c, o, v["category"]),
+    ComplaintAction.LINK: lambda c, o, v: link(c, o, v["firm_id"], v["certificate_number"]),
+    ComplaintAction.ASK_FIRM: lambda c, o, v: ask_firm(c, o, v["text"]),
+    ComplaintAction.OFFICER_MESSAGE: lambda c, o, v: officer_message(c, o, v["text"]),
+    ComplaintAction.CLOSE: lambda c, o, v: close(c, o, v["outcome"], v["text"]),
+    ComplaintAction.OPEN_AUDIT: lambda c, o, v: open_short_notice_audit(c, o, v["text"]),
+    ComplaintAction.PROPOSE_SUSPENSION: lambda c, o, v: propose_suspension(c, o, v["text"]),
+}
+
+
 def officer_act(complaint: Complaint, officer: User, action: str | None, *, text=None,
                 category=None, outcome=None, firm_id=None, certificate_number=None):
     """The officer's step named by `action`, with the values of the form."""
-    if action == ComplaintAction.ACKNOWLEDGE:
-        return acknowledge(complaint, officer, text)
-    if action == ComplaintAction.CLASSIFY:
-        return classify(complaint, officer, category)
-    if action == ComplaintAction.LINK:
-        return link(complaint, officer, firm_id, certificate_number)
-    if action == ComplaintAction.ASK_FIRM:
-        return ask_firm(complaint, officer, text)
-    if action == ComplaintAction.OFFICER_MESSAGE:
-        return officer_message(complaint, officer, text)
-    if action == ComplaintAction.CLOSE:
-        return close(complaint, officer, outcome, text)
-    if action == ComplaintAction.OPEN_AUDIT:
-        return open_short_notice_audit(complaint, officer, text)
-    if action == ComplaintAction.PROPOSE_SUSPENSION:
-        return propose_suspension(complaint, officer, text)
-    raise DomainError(_("Operazione sconosciuta."))
+    step = _OFFICER_STEPS.get(action)
+    if step is None:
+        raise DomainError(_("Operazione sconosciuta."))
+    return step(complaint, officer, {"text": text, "category": category, "outcome": outcome,
+                                     "firm_id": firm_id,
+                                     "certificate_number": certificate_number})
 
 
 # --- the firm and the worker -----------------------------------------------------------------

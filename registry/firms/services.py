@@ -142,13 +142,6 @@ def active_members(firm_id: int) -> list[User]:
         User.firm_id == firm_id, User.active.is_(True)).order_by(User.email)))
 
 
-def member_emails(firm_id: int) -> list[str]:
-    """The addresses of the firm's active members, sorted: who is told of what happens to
-    the firm's applications and certificates."""
-    return sorted(db.session.scalars(db.select(User.email).where(
-        User.firm_id == firm_id, User.active.is_(True))))
-
-
 def is_member(user: User, firm: Firm | None) -> bool:
     return firm is not None and user.firm_id is not None and user.firm_id == firm.id
 

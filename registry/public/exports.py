@@ -39,7 +39,7 @@ from registry.errors import DomainError
 from registry.extensions import db
 from registry.public import register
 from registry.security import Role, has_any_role
-from registry.tabular import csv_row
+from registry.tabular import csv_row, xlsx_row
 from registry.tabular import remove_row_file as _remove_row_file
 from registry.tabular import xlsx_cell as _xlsx_cell
 
@@ -216,7 +216,7 @@ def xlsx_file(query: register.Query, wide: bool, deadline: float,
     try:
         sheet.append(columns(wide))
         for values in rows(query, wide, deadline):
-            sheet.append([_xlsx_cell(sheet, value) for value in values])
+            sheet.append(xlsx_row(sheet, values))
         if time.monotonic() > deadline:
             raise _too_long()
         if as_of:
@@ -258,7 +258,7 @@ def xlsx_table(sheet_name: str, header: list[str], table: list[list]) -> bytes:
     try:
         sheet.append(header)
         for values in table:
-            sheet.append([_xlsx_cell(sheet, value) for value in values])
+            sheet.append(xlsx_row(sheet, values))
         workbook.save(out)
     finally:
         _remove_row_file(sheet)
