@@ -44,9 +44,7 @@ def index():
         stats=statistics.overview(today_in_rome()), regions=sorted(REGIONS),
         statuses=register.STATUSES, levels=statistics.level_codes(),
         page_size=register.PAGE_SIZE, problems=problems,
-        # the download links carry the filters, not the page (nor a `kind` of their own)
-        export_args={k: v for k, v in request.args.items()
-                     if k not in ("page", "kind", "after")}), 400 if problems else 200
+        export_args=register.export_args(request.args)), 400 if problems else 200
 
 
 # Art. 24-bis delocalisation -----------------------------------------------------------------

@@ -432,6 +432,12 @@ def _shown(value: str) -> str:
     return value if len(value) <= 40 else value[:40] + "…"
 
 
+def export_args(args) -> dict[str, str]:
+    """The filters among a register page's arguments, for its download links: not the page,
+    the keyset cursor nor a `kind` (the export's own), which would clash or cut the rows."""
+    return {key: value for key, value in args.items() if key not in ("page", "kind", "after")}
+
+
 def read_query(args) -> tuple[Query, list[str]]:
     """The register query a page's or the API's arguments ask for, and what was wrong with
     them: an unknown filter value or a bad page is left out of the query and named in a

@@ -136,9 +136,7 @@ def _render_register(day: dt.date) -> tuple[str, int]:
                            firm_url=url_for("public.register_page") + "/",
                            verify_url=url_for("public.verify", number="-")[:-1],
                            page_size=register.PAGE_SIZE, problems=problems,
-                           # the download links carry the filters, not the page
-                           export_args={k: v for k, v in request.args.items()
-                                        if k not in ("page", "kind", "after")}), \
+                           export_args=register.export_args(request.args)), \
         400 if problems else 200
 
 

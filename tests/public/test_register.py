@@ -7,6 +7,7 @@ from registry.certificates import lifecycle, lookup, revisions
 from registry.extensions import db
 from registry.firms.identifiers import normalise_name
 from registry.firms.models import Firm
+from registry.public import register
 from tests import factories
 
 
@@ -112,3 +113,8 @@ def test_the_register_shows_the_latest_revision_and_listing_verdicts_match(
         assert lookup.listed(certificate).verdict == lookup.check(number).verdict == "suspended"
     item = client.get("/api/v1/register", query_string={"q": number}).get_json()["items"][0]
     assert item["certificate"]["revision"] == 2 and item["certificate"]["verdict"] == "suspended"
+
+
+def test_download_links_keep_the_filters_and_drop_the_page_cursor_and_kind():
+    args = {"q": "contact", "region": "Lazio", "page": "3", "after": "xyz", "kind": "pdf"}
+    assert register.export_args(args) == {"q": "contact", "region": "Lazio"}
