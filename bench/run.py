@@ -610,9 +610,16 @@ def table(report: dict) -> str:
             row(title, [f"{pdf[key]:.1f} ms"] + [""] * (len(kinds) - 1))
 
     section(f"ministry statistics at {firms:,} firms (in process, logged in; median ms)")
-    row("page cold (figures computed) / warm (kept) / search",
-        per_db(lambda d: f"{d['statistics']['page_cold_ms']:g} / {d['statistics']['page_ms']:g}"
+    row("page cold from the history / from the facts / kept / search",
+        per_db(lambda d: f"{d['statistics'].get('page_cold_live_ms', '—')} / "
+               f"{d['statistics']['page_cold_ms']:g} / {d['statistics']['page_ms']:g}"
                f" / {d['statistics']['search_ms']:g}"))
+    row("page cold from the facts, charts drawn anew / a past day",
+        per_db(lambda d: f"{d['statistics'].get('page_cold_new_charts_ms', '—')} / "
+               f"{d['statistics'].get('page_cold_past_day_ms', '—')}"))
+    row("nightly fold of the facts (s, rows)",
+        per_db(lambda d: f"{d['statistics'].get('facts', {}).get('seconds', '—')} s, "
+               f"{d['statistics'].get('facts', {}).get('rows', '—')}"))
 
     section("full exports (/register/export.<kind>): gunicorn worker VmHWM before → peak "
             "(growth), rows, time")

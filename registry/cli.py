@@ -199,14 +199,18 @@ jobs_cli = AppGroup("jobs", help="Scheduled work (run daily from cron).")
               help="Show what the job would change, then undo it all (nothing is sent).")
 def jobs_run(day, dry_run: bool) -> None:
     """Record expiries, withdraw suspensions older than six months, open surveillance audits
-    and suspend overdue ones, send reminders (idempotent). With --dry-run, a rehearsal: every
-    change is rolled back."""
+    and suspend overdue ones, send reminders (idempotent); then write the open-data dump and
+    fold the history into the statistics' facts. With --dry-run, a rehearsal: every change
+    is rolled back."""
+    import datetime as dt
     import sys
 
     from registry.applications.surveillance import run_surveillance
     from registry.assessments.corrective import suspend_for_open_majors
     from registry.certificates.lifecycle import run_jobs
     from registry.complaints.services import remind_unacknowledged
+    from registry.db import today_in_rome
+    from registry.ministry.facts import compute as compute_facts
     from registry.opendata.dump import write_dump
     from registry.watching.clients import send_daily_digests
     from registry.watching.follows import purge_unconfirmed
@@ -231,8 +235,12 @@ def jobs_run(day, dry_run: bool) -> None:
         click.echo(f"{summary} (prova: nessuna modifica salvata, nessuna email inviata)")
     else:
         db.session.commit()
-        # The open-data dump reads the register as the night's changes left it.
+        # The open-data dump and the statistics' facts read the register as the night's
+        # changes left it; the facts hold through yesterday, the last day that has ended.
         summary += f", opendata_rows: {write_dump().rows}"
+        run = compute_facts((on or today_in_rome()) - dt.timedelta(days=1))
+        db.session.commit()
+        summary += f", statistics_facts: {run.facts}"
         click.echo(summary)
 
 

@@ -16,11 +16,13 @@ from registry.accounts.second_factor import enrol_with_secret
 from registry.accounts.services import create_user
 from registry.assessments.calibration_demo import seed_calibration_demo
 from registry.complaints.demo import seed_demo as seed_complaints_demo
+from registry.db import today_in_rome
 from registry.extensions import db
 from registry.firms import notices as delocalisation_notices
 from registry.firms.identifiers import normalise_name
 from registry.firms.models import CallingNumber, Firm, Site
 from registry.ministry.demo_history import spread_demo_history
+from registry.ministry.facts import compute as compute_facts
 from registry.opendata.dump import seed_demo_dump
 from registry.security import Role
 
@@ -105,6 +107,8 @@ def load_demo_data(force: bool = False) -> bool:
     seed_calibration_demo()  # auditor calibration: past audits, blind second scorings
     seed_complaints_demo()  # public reports, worker reports, a short-notice audit
     seed_demo_dump()  # the open-data dump, so /opendata offers it from the start
+    # The statistics' facts, as the nightly job leaves them (through yesterday).
+    compute_facts(today_in_rome() - dt.timedelta(days=1))
     return True
 
 

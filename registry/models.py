@@ -32,6 +32,7 @@ from registry.certificates.models import (  # noqa: F401
 from registry.complaints.models import Complaint, ComplaintEvent  # noqa: F401
 from registry.decisions.models import Appeal, Decision  # noqa: F401
 from registry.firms.models import Firm, MembershipRequest, ProfileChange, Site  # noqa: F401
+from registry.ministry.models import StatisticsFact, StatisticsRun  # noqa: F401
 from registry.public.register_stamp import RegisterChange  # noqa: F401
 from registry.watching.models import (  # noqa: F401
     ClientSettings,

@@ -93,7 +93,7 @@ def read_rows(connection: Connection, table: sa.Table) -> Iterator[dict]:
     columns = [sa.cast(c, sa.Text).label(c.name) if column_kind(c.type) == "json" else c
                for c in table.columns]
     query = sa.select(*columns).order_by(*_order(table))
-    result = connection.execution_options(yield_per=BATCH).execute(query)
+    result = connection.execute(query, execution_options={"yield_per": BATCH})
     for row in result.mappings():
         yield dict(row)
 

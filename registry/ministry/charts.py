@@ -31,9 +31,10 @@ from audits.schemes_store import current_levels, current_version, level_of, sche
 from audits.scoring import band_cutoffs
 from registry.applications.labels import state_label
 from registry.certificates.labels import level_label, level_words, status_label
+from registry.db import today_in_rome
 from registry.extensions import db
 from registry.firms.geography import REGIONS
-from registry.ministry import history
+from registry.ministry import facts, history
 from registry.ministry.history import Filters
 from registry.ministry.labels import extra_eu_label, movement_label
 from registry.ministry.workflow import ExtraEuBand, Movement, Period
@@ -249,8 +250,8 @@ def period_label(first: dt.date, period: Period) -> str:
     return format_date(first, "MMM yyyy")
 
 
-def movements_figure(filters: Filters, problem: str | None) -> Figure:
-    counts = history.movements(filters)
+def movements_figure(filters: Filters, problem: str | None, source=history) -> Figure:
+    counts = source.movements(filters)
     kinds = list(Movement)
     firsts = history.periods(filters.start, filters.at, filters.period) if not problem else []
     rows = [[period_label(first, filters.period),
@@ -280,9 +281,9 @@ def movements_figure(filters: Filters, problem: str | None) -> Figure:
     return Figure("movimenti", title, columns, rows, summary, spec)
 
 
-def pipeline_figure(filters: Filters) -> Figure:
-    counts = history.applications_by_stage(filters)
-    histograms = history.days_in_stage(filters)
+def pipeline_figure(filters: Filters, source=history) -> Figure:
+    counts = source.applications_by_stage(filters)
+    histograms = source.days_in_stage(filters)
     rows = []
     for stage in history.STAGES:
         histogram = histograms[str(stage)]
@@ -307,8 +308,8 @@ def pipeline_figure(filters: Filters) -> Figure:
                   _bar(data, _("Fase"), _("Domande in corso")), notes=notes)
 
 
-def decision_figure(filters: Filters, problem: str | None) -> Figure:
-    histogram = Counter() if problem else history.days_to_decision(filters)
+def decision_figure(filters: Filters, problem: str | None, source=history) -> Figure:
+    histogram = Counter() if problem else source.days_to_decision(filters)
     rows = []
     for low, high in DECISION_BANDS:
         label = (_("da %(low)d a %(high)d giorni", low=low, high=high) if high is not None
@@ -330,8 +331,8 @@ def decision_figure(filters: Filters, problem: str | None) -> Figure:
                   _bar(data, _("Giorni dal primo invio"), _("Domande decise")))
 
 
-def areas_figure(filters: Filters) -> Figure:
-    histograms = history.area_bands(filters)
+def areas_figure(filters: Filters, source=history) -> Figure:
+    histograms = source.area_bands(filters)
     scheme = scheme_of(current_version()) if histograms else None
     names = {area.code: area.name(str(get_locale() or "it"))
              for area in scheme.areas} if scheme else {}
@@ -414,13 +415,15 @@ def blank_figures(message: str) -> list[Figure]:
 
 def figures(filters: Filters, problem: str | None = None) -> list[Figure]:
     """Every figure of the page, for `filters`. `problem` (an impossible or empty range)
-    empties the figures over a period and says why; the figures on a day still show."""
-    groups = history.snapshot(filters)
+    empties the figures over a period and says why; the figures on a day still show.
+    They are read from the nightly facts when there are some (facts.py), else computed
+    from the history (history.py): the same figures, in milliseconds instead of seconds."""
+    source = facts.source(today_in_rome()) or history
+    groups = source.snapshot(filters)
     return [regions_figure(filters, groups), levels_figure(filters, groups),
-            statuses_figure(filters, groups), movements_figure(filters, problem),
-            pipeline_figure(filters), decision_figure(filters, problem),
-            areas_figure(filters), extra_eu_figure(filters, groups)]
-
+            statuses_figure(filters, groups), movements_figure(filters, problem, source),
+            pipeline_figure(filters, source), decision_figure(filters, problem, source),
+            areas_figure(filters, source), extra_eu_figure(filters, groups)]
 
 
 # --- the figures, kept while nothing they count has changed ------------------------------
@@ -429,12 +432,13 @@ def figures(filters: Filters, problem: str | None = None) -> list[Figure]:
 # transaction that changes a firm, its sites or numbers, a certificate or a status change;
 # so a firm's region and extra-EU share too) and a new application or application event
 # (ids that only grow). Scores are not in it: those counted belong to decided applications,
-# whose scores no longer change, and a new certificate moves the stamp anyway. Three
-# primary-key maxima: a firm's latest `updated_at`, read before, cost a scan of every firm
-# (most of a kept page's time at 100,000 firms).
+# whose scores no longer change, and a new certificate moves the stamp anyway. A new
+# computation of the facts (facts.py) too. Four primary-key maxima: a firm's latest
+# `updated_at`, read before, cost a scan of every firm (most of a kept page's time at
+# 100,000 firms).
 _STAMP = text(
     "SELECT (SELECT max(id) FROM register_change), (SELECT max(id) FROM application),"
-    " (SELECT max(id) FROM application_event)")
+    " (SELECT max(id) FROM application_event), (SELECT max(id) FROM statistics_run)")
 
 
 @dataclass(frozen=True)

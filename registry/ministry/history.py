@@ -5,7 +5,7 @@ a certificate's status on day D is the last `certificate_status_change` effectiv
 before D (a valid certificate past its end date counts as expired, as the verify page shows
 it); an application's stage on D is the `to_state` of its last `application_event` before
 the end of D (an application created by then with no event yet is in the state it was
-created in: a draft). So the same
+created in: its first event's starting state). So the same
 question asked later gets the same answer, whatever happened since.
 
 Each figure is one or two GROUP BY queries whatever the register's size: rows come back per
@@ -128,7 +128,7 @@ def _certificates_on(filters: Filters, *columns):
             .cte("certificates_on").prefix_with("MATERIALIZED"))
 
 
-def _run(statement):
+def execute(statement):
     """Execute one of the figures' statements. PostgreSQL's JIT compiler judges these
     whole-register GROUP BYs costly enough to compile, and compiling takes longer than
     running them (hundreds of ms at 30,000 firms): it is off for the transaction."""
@@ -228,7 +228,7 @@ def snapshot(filters: Filters) -> list[Snapshot]:
                   for name, (low, high) in EXTRA_EU_BOUNDS.items()),
                 else_=str(ExtraEuBand.OVER_50))
     # No status yet on the day (issued later): not counted, as a superseded revision.
-    found = _run(
+    found = execute(
         select(shown, in_force, current.c.office_region, current.c.level, band, func.count(),
                func.count(func.distinct(current.c.firm_id)))
         .where(current.c.status != str(C.SUPERSEDED))
@@ -275,14 +275,14 @@ def movements(filters: Filters) -> dict[tuple[dt.date, str], int]:
     if filters.start > filters.at:
         return {}
     days = and_(Certificate.issued_on >= filters.start, Certificate.issued_on <= filters.at)
-    for day, count in _run(
+    for day, count in execute(
             select(Certificate.issued_on, func.count())
             .join(Firm, Firm.id == Certificate.firm_id)
             .where(days, Certificate.revision == 1, *_certificate_filters(filters))
             .group_by(Certificate.issued_on)):
         counts[(period_start(day, filters.period), str(Movement.ISSUED))] += count
     by_status = {str(status): str(movement) for movement, status in MOVED_TO.items()}
-    for day, status, count in _run(
+    for day, status, count in execute(
             select(StatusChange.effective_on, StatusChange.status, func.count())
             .join(Certificate, Certificate.id == StatusChange.certificate_id)
             .join(Firm, Firm.id == Certificate.firm_id)
@@ -323,14 +323,19 @@ def _event_before(end: dt.datetime, column):
 def applications_by_stage(filters: Filters) -> dict[str, int]:
     """Open stage: applications in it at the end of `filters.at`."""
     end = end_of(filters.at)
-    # No event yet: the application is still in the state it was created in (a draft).
+    # No event yet: the application is still in the state it was created in (its first
+    # event's starting state; today's, when it has no event at all).
+    first = ApplicationEvent.__table__.alias("first_event")
+    created_in = (select(first.c.from_state).where(first.c.application_id == Application.id)
+                  .order_by(first.c.at, first.c.id).limit(1)
+                  .correlate(Application).scalar_subquery())
     asked = (_applications().with_only_columns(
-                 func.coalesce(_event_before(end, "to_state"), Application.state)
+                 func.coalesce(_event_before(end, "to_state"), created_in, Application.state)
                  .label("stage"))
              .where(Application.created_at < end, *_application_filters(filters))
              .cte("asked").prefix_with("MATERIALIZED"))
     counts = {str(state): 0 for state in STAGES}
-    for state, count in _run(
+    for state, count in execute(
             select(asked.c.stage, func.count()).group_by(asked.c.stage)):
         if state in OPEN:
             counts[state] = count
@@ -370,7 +375,7 @@ def days_in_stage(filters: Filters) -> dict[str, Counter]:
              .where(ending.c.at >= begin, ending.c.at < end, *_application_filters(filters))
              .cte("stays").prefix_with("MATERIALIZED"))
     days = _days_between(stays.c.since, stays.c.until)
-    for stage, length, count in _run(
+    for stage, length, count in execute(
             select(stays.c.stage, days, func.count())
             .where(stays.c.since.is_not(None))
             .group_by(stays.c.stage, days)):
@@ -384,7 +389,7 @@ def days_in_stage(filters: Filters) -> dict[str, Counter]:
                   Application.created_at.label("created_at"), first_at.label("first_at"))
               .where(*_application_filters(filters)).cte("drafts").prefix_with("MATERIALIZED"))
     days = _days_between(drafts.c.created_at, drafts.c.first_at)
-    for length, count in _run(
+    for length, count in execute(
             select(days, func.count())
             .where(drafts.c.first_at >= begin, drafts.c.first_at < end)
             .group_by(days)):
@@ -416,7 +421,7 @@ def days_to_decision(filters: Filters) -> Counter:
              .where(*_application_filters(filters)).cte("asked").prefix_with("MATERIALIZED"))
     days = _days_between(asked.c.first_sent, asked.c.decided)
     histogram: Counter = Counter()
-    for length, count in _run(
+    for length, count in execute(
             select(days, func.count())
             .where(asked.c.first_sent.is_not(None), asked.c.decided >= begin,
                    asked.c.decided < end)
@@ -439,7 +444,7 @@ def _days_in_stage_in_one_pass(filters: Filters) -> dict[str, Counter]:
                         order_by=(ApplicationEvent.at, ApplicationEvent.id)).label("until"))
              .where(ApplicationEvent.at < end).subquery())
     days = _days_between(stays.c.since, stays.c.until)
-    for stage, length, count in _run(
+    for stage, length, count in execute(
             _applications().with_only_columns(stays.c.stage, days, func.count())
             .join(stays, stays.c.application_id == Application.id)
             .where(stays.c.until.is_not(None), stays.c.until >= begin,
@@ -451,7 +456,7 @@ def _days_in_stage_in_one_pass(filters: Filters) -> dict[str, Counter]:
                     func.min(ApplicationEvent.at).label("first_at"))
              .group_by(ApplicationEvent.application_id).subquery())
     days = _days_between(Application.created_at, first.c.first_at)
-    for length, count in _run(
+    for length, count in execute(
             _applications().with_only_columns(days, func.count())
             .join(first, first.c.application_id == Application.id)
             .where(first.c.first_at >= begin, first.c.first_at < end,
@@ -477,7 +482,7 @@ def _days_to_decision_in_one_pass(filters: Filters) -> Counter:
                .group_by(ApplicationEvent.application_id).subquery())
     days = _days_between(submitted.c.first_sent, decided.c.decided)
     histogram: Counter = Counter()
-    for length, count in _run(
+    for length, count in execute(
             _applications().with_only_columns(days, func.count())
             .join(submitted, submitted.c.application_id == Application.id)
             .join(decided, decided.c.application_id == Application.id)
@@ -503,7 +508,7 @@ def area_bands(filters: Filters) -> dict[tuple[str, str], Counter]:
         code = func.json_extract(each.c.value, "$.code")
         band = func.json_extract(each.c.value, "$.band")
     histograms: dict[tuple[str, str], Counter] = {}
-    for area, level, letter, count in _run(
+    for area, level, letter, count in execute(
             select(code, in_force.c.level, band, func.count())
             .select_from(in_force)
             .join(each, true())

@@ -398,7 +398,9 @@ def iterate(query: Query, wide: bool = False, batch: int = 1000):
     stmt = filtered(query, columns=columns, with_certificate=True).order_by(
         *_order_by(_sort(query)))
     # Through the session's connection, not the ORM: plain rows need none of its loading.
-    result = db.session.connection().execution_options(stream_results=True).execute(stmt)
+    # The option goes with this statement: Connection.execution_options would set it on the
+    # connection for the rest of the transaction (every later statement a server cursor).
+    result = db.session.connection().execute(stmt, execution_options={"stream_results": True})
     for rows in result.partitions(batch):
         numbers: dict[int, list[str]] = {}
         if wide:

@@ -1,0 +1,197 @@
+"""The statistics' facts (registry/ministry/facts.py): the nightly fold of the history gives,
+on every day and filter, exactly the figures history.py computes live from the history,
+whether the day asked is folded already, after the fold (folded on the request), or both.
+
+Two data sets: the hand-counted one of test_history.py and a generated one (random firms,
+status histories, renewals, applications with events at any hour, around Rome's midnight).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections import Counter
+
+import pytest
+from sqlalchemy import func, select
+
+from registry.applications.models import Application, ApplicationEvent
+from registry.certificates.labels import status_label
+from registry.extensions import db
+from registry.ministry import charts, facts, history
+from registry.ministry.history import Filters
+from registry.ministry.models import StatisticsFact, StatisticsRun
+from registry.ministry.workflow import Period
+from tests import factories, rows
+from tests.ministry.test_history import JULY, MARCH_26, register, renew  # noqa: F401
+
+REGIONS = ("", "Lazio", "Sicilia")
+
+
+def figures_of(reader, filters: Filters) -> dict:
+    """Every figure history.py's functions give, read through `reader` (history or a
+    facts.Source)."""
+    groups = reader.snapshot(filters)
+    return {
+        "firms": history.firms_by_region_and_level(filters, groups),
+        "statuses": history.certificates_by_status(filters, groups),
+        "bands": history.extra_eu_bands(filters, groups),
+        "movements": reader.movements(filters),
+        "stages": reader.applications_by_stage(filters),
+        "stays": {stage: +counter for stage, counter in reader.days_in_stage(filters).items()},
+        "decisions": +reader.days_to_decision(filters),
+        "areas": {key: +counter for key, counter in reader.area_bands(filters).items()
+                  if +counter},
+    }
+
+
+def assert_same(through: dt.date, until: dt.date, days: list[dt.date], **filters) -> int:
+    """Fold through `through`, then compare facts and history on each of `days` (≤ until)."""
+    facts.compute(through)
+    source = facts.Source(through, until, facts.recent(through, until))
+    compared = 0
+    for day in days:
+        for start, period in ((dt.date(2024, 1, 1), Period.QUARTER),
+                              (day - dt.timedelta(days=40), Period.MONTH)):
+            asked = Filters(at=day, start=start, period=period, **filters)
+            assert figures_of(source, asked) == figures_of(history, asked), (
+                through, day, start, period, filters)
+            compared += 1
+    db.session.rollback()
+    return compared
+
+
+@pytest.mark.parametrize("through", [dt.date(2024, 6, 30), dt.date(2025, 6, 15),
+                                     dt.date(2025, 7, 1), dt.date(2026, 6, 30)])
+def test_facts_give_the_hand_counted_figures(app, register, through):  # noqa: F811
+    days = [dt.date(2024, 12, 31), dt.date(2025, 1, 1), dt.date(2025, 6, 1), JULY,
+            dt.date(2025, 7, 10), dt.date(2025, 12, 15), dt.date(2026, 2, 1), MARCH_26]
+    with app.app_context():
+        for region in REGIONS:
+            assert_same(through, dt.date(2026, 6, 30), days, region=region)
+        assert_same(through, dt.date(2026, 6, 30), days, level="L2")
+        assert_same(through, dt.date(2026, 6, 30), days, scheme="altro-schema")
+
+
+def test_the_folded_figures_are_the_hand_counted_ones(app, register):  # noqa: F811
+    # The same numbers test_history counts by hand, now read from the facts alone.
+    with app.app_context():
+        facts.compute(dt.date(2026, 6, 30))
+        source = facts.source(dt.date(2026, 6, 30))
+        july = Filters(at=JULY, start=dt.date(2025, 1, 1))
+        assert history.firms_by_region_and_level(july, source.snapshot(july)) == {
+            ("Lazio", "L1"): 1, ("Puglia", "L3"): 1, ("Sicilia", "L2"): 1}
+        assert source.applications_by_stage(july)["draft"] == 1
+        assert source.days_to_decision(july) == Counter({40: 1, 50: 1})
+        assert source.movements(july) == {(dt.date(2025, 1, 1), "issued"): 1,
+                                          (dt.date(2025, 3, 1), "issued"): 1,
+                                          (dt.date(2025, 6, 1), "suspended"): 1}
+        assert db.session.scalar(select(func.count()).select_from(StatisticsRun)) == 1
+
+
+def _random_register(seed: int) -> None:
+    """Firms with random status histories and renewals, applications with random events."""
+    chance = random.Random(seed)
+    regions = ["Lazio", "Puglia", "Sicilia", "Lombardia"]
+    for index in range(10):
+        valid_from = dt.date(2023, 1, 1) + dt.timedelta(days=chance.randrange(900))
+        valid_until = valid_from + dt.timedelta(days=chance.choice([200, 400, 1094]))
+        row = rows.certified_firm(f"Casuale {index} S.r.l.", level=chance.choice(
+            ["L1", "L2", "L3"]), region=chance.choice(regions), valid_from=valid_from,
+            valid_until=valid_until, traffic_italy_pct=100 - (share := chance.choice(
+                [0, 5, 20, 40, 70])), traffic_eu_pct=0, traffic_extra_eu_pct=share,
+            extra_eu_countries=["AL"] if share else [])
+        day = valid_from
+        for _step in range(chance.randrange(4)):
+            day += dt.timedelta(days=chance.randrange(1, 120))
+            status = chance.choice(["suspended", "valid", "withdrawn", "renounced",
+                                    "expired"])
+            rows.change_status(row, status, on=day)
+        if chance.random() < 0.4:
+            renew(row, level=chance.choice(["L1", "L2", "L3"]),
+                  issued_on=valid_until - dt.timedelta(days=chance.randrange(1, 40)),
+                  valid_from=valid_until + dt.timedelta(days=1),
+                  valid_until=valid_until + dt.timedelta(days=1095))
+        _random_application(chance, row)
+
+
+def _random_application(chance: random.Random, row) -> None:
+    path = [("submit", "draft", "submitted"), ("start_audit", "submitted", "under_audit"),
+            ("request_changes", "under_audit", "changes_requested"),
+            ("resubmit", "changes_requested", "under_audit"),
+            ("complete_assessment", "under_audit", "assessed"),
+            (chance.choice(["certify", "refuse"]), "assessed",
+             chance.choice(["certified", "refused"]))]
+    steps = path[:chance.randrange(len(path) + 1)]
+    # Hours around midnight in Rome (22:00–01:00 UTC) as well as in the day.
+    moment = (dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+              + dt.timedelta(days=chance.randrange(700), hours=chance.choice([1, 9, 22, 23]),
+                             minutes=chance.randrange(60)))
+    made = Application(firm_id=row.firm_id, scheme_version_id=factories.default_scheme().id,
+                       kind="initial", state=steps[-1][2] if steps else "draft",
+                       created_at=moment)
+    db.session.add(made)
+    db.session.flush()
+    for action, before, after in steps:
+        moment += dt.timedelta(days=chance.randrange(0, 50), hours=chance.randrange(24))
+        db.session.add(ApplicationEvent(application_id=made.id, action=action,
+                                        from_state=before, to_state=after, at=moment))
+    db.session.commit()
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_facts_give_what_the_history_gives_on_a_generated_register(app, seed):
+    chance = random.Random(seed * 7)
+    with app.app_context():
+        _random_register(seed)
+        days = sorted({dt.date(2023, 1, 1) + dt.timedelta(days=chance.randrange(1400))
+                       for _ in range(6)} | {dt.date(2025, 3, 1), dt.date(2025, 2, 28)})
+        for through in (dt.date(2024, 3, 31), dt.date(2025, 2, 28), dt.date(2026, 12, 31)):
+            until = max(days[-1], through)
+            for region in ("", "Lazio"):
+                assert assert_same(through, until, days, region=region) == len(days) * 2
+            assert_same(through, until, days, level="L3")
+
+
+def test_the_page_reads_the_facts_and_shows_a_change_of_today_at_once(app, register):  # noqa: F811
+    with app.test_request_context("/"):
+        today = dt.date.today()
+        asked = Filters(at=today, start=dt.date(2025, 1, 1))
+        facts.compute(today - dt.timedelta(days=1))
+        db.session.commit()
+        assert db.session.scalar(select(func.count()).select_from(StatisticsFact)) > 0
+        statuses = {figure.key: figure for figure in charts.figures(asked)}["stati"]
+        before = dict(statuses.rows)
+        # A suspension today, after the night's fold: read from the recent fold.
+        rows.change_status(register["P"], "suspended", on=today)
+        after = dict({figure.key: figure for figure in charts.figures(asked)}["stati"].rows)
+        suspended, valid = status_label("suspended"), status_label("valid")
+        assert after == {**before, suspended: before[suspended] + 1,
+                         valid: before[valid] - 1}
+        assert figures_of(facts.source(today), asked) == figures_of(history, asked)
+
+
+def test_no_facts_or_facts_too_old_mean_the_history_is_read(app, register):  # noqa: F811
+    with app.app_context():
+        today = dt.date(2026, 6, 30)
+        assert facts.source(today) is None
+        facts.compute(today - dt.timedelta(days=facts.MAX_UNFOLDED_DAYS + 1))
+        assert facts.source(today) is None
+        facts.compute(today - dt.timedelta(days=facts.MAX_UNFOLDED_DAYS))
+        assert facts.source(today) is not None
+
+
+def test_the_nightly_job_folds_the_facts_through_yesterday(app, runner, register):  # noqa: F811
+    result = runner.invoke(args=["jobs", "run", "--date", "2026-03-02", "--dry-run"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert facts.latest_run() is None  # a rehearsal folds nothing
+    result = runner.invoke(args=["jobs", "run", "--date", "2026-03-02"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        run = facts.latest_run()
+        assert run.through == dt.date(2026, 3, 1)
+        assert f"statistics_facts: {run.facts}" in result.output
+        asked = Filters(at=MARCH_26, start=dt.date(2025, 1, 1))
+        assert figures_of(facts.source(dt.date(2026, 3, 2)), asked) == figures_of(history,
+                                                                                  asked)
