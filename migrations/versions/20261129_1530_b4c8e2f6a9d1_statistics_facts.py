@@ -1,7 +1,9 @@
 """The statistics' facts (issue 16): the register's history folded each night into counts
-per day (`statistics_fact`) and a row per computation (`statistics_run`); indexes that find
-what moved after a day (status changes by day, certificates by start and end of validity,
-application events and applications by time). New tables and indexes only.
+per day (`statistics_fact`), a row per computation (`statistics_run`) and each firm's region
+and extra-EU band as folded (`statistics_firm`); indexes that find what moved after a day
+(status changes by day and by time recorded, certificates by start and end of validity,
+application events and applications by time, firms by last update). New tables and indexes
+only.
 
 Revision ID: b4c8e2f6a9d1
 Revises: a7f3d2c1b9e8
@@ -48,6 +50,16 @@ def upgrade():
         sa.Column('seconds', sa.Float(), nullable=False),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_statistics_run')),
     )
+    op.create_table(
+        'statistics_firm',
+        sa.Column('firm_id', sa.Integer(), nullable=False),
+        sa.Column('region', sa.String(length=40), nullable=False),
+        sa.Column('band', sa.String(length=20), nullable=False),
+        sa.PrimaryKeyConstraint('firm_id', name=op.f('pk_statistics_firm')),
+    )
+    op.create_index('ix_certificate_status_change_at', 'certificate_status_change', ['at'],
+                    unique=False)
+    op.create_index('ix_firm_updated_at', 'firm', ['updated_at'], unique=False)
     op.create_index('ix_certificate_status_change_effective_on', 'certificate_status_change',
                     ['effective_on'], unique=False)
     op.create_index('ix_certificate_valid_from', 'certificate', ['valid_from'], unique=False)
@@ -58,6 +70,9 @@ def upgrade():
 
 
 def downgrade():
+    op.drop_index('ix_firm_updated_at', table_name='firm')
+    op.drop_index('ix_certificate_status_change_at', table_name='certificate_status_change')
+    op.drop_table('statistics_firm')
     op.drop_index('ix_application_created_at', table_name='application')
     op.drop_index('ix_application_event_at', table_name='application_event')
     op.drop_index('ix_certificate_issued_on', table_name='certificate')

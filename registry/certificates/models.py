@@ -93,7 +93,7 @@ class StatusChange(db.Model):
     certificate_id: Mapped[int] = mapped_column(ForeignKey("certificate.id"), index=True)
     status: Mapped[str] = mapped_column(String(12))
     effective_on: Mapped[dt.date] = mapped_column(index=True)
-    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     public_reason: Mapped[str | None] = mapped_column(Text)
     internal_reason: Mapped[str | None] = mapped_column(Text)

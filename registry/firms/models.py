@@ -78,7 +78,8 @@ class Firm(db.Model):
     current_certificate_id: Mapped[int | None] = mapped_column(
         ForeignKey("certificate.id", use_alter=True), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow,
+                                                    index=True)
 
     sites: Mapped[list[Site]] = relationship(back_populates="firm", order_by="Site.id",
                                              cascade="all, delete-orphan")

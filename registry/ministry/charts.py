@@ -157,8 +157,8 @@ def _nothing() -> str:
 
 # --- the figures -------------------------------------------------------------------------
 
-def regions_figure(filters: Filters, groups: list[history.Snapshot]) -> Figure:
-    counts = history.firms_by_region_and_level(filters, groups)
+def regions_figure(filters: Filters, groups, source=history) -> Figure:
+    counts = source.firms_by_region_and_level(filters, groups)
     levels = _level_codes(filters)
     regions = list(REGIONS) + ([history.NO_REGION] if any(
         region == history.NO_REGION for region, _level in counts) else [])
@@ -209,9 +209,9 @@ def regions_figure(filters: Filters, groups: list[history.Snapshot]) -> Figure:
                   spec, notes=notes)
 
 
-def levels_figure(filters: Filters, groups: list[history.Snapshot]) -> Figure:
+def levels_figure(filters: Filters, groups, source=history) -> Figure:
     counts: Counter = Counter()
-    for (_region, level), count in history.firms_by_region_and_level(filters, groups).items():
+    for (_region, level), count in source.firms_by_region_and_level(filters, groups).items():
         counts[level] += count
     levels = sorted(set(_level_codes(filters)) | set(counts), key=_rank)
     rows = [[level_label(level), counts.get(level, 0)] for level in levels]
@@ -228,8 +228,8 @@ def levels_figure(filters: Filters, groups: list[history.Snapshot]) -> Figure:
                   _bar(data, _("Livello"), _("Imprese certificate")))
 
 
-def statuses_figure(filters: Filters, groups: list[history.Snapshot]) -> Figure:
-    counts = history.certificates_by_status(filters, groups)
+def statuses_figure(filters: Filters, groups, source=history) -> Figure:
+    counts = source.certificates_by_status(filters, groups)
     rows = [[status_label(status), count] for status, count in counts.items()]
     columns = [_("Stato"), _("Certificati")]
     title = _("Certificati per stato")
@@ -374,8 +374,8 @@ def areas_figure(filters: Filters, source=history) -> Figure:
     return Figure("aree", title, columns, rows, summary, spec, notes=notes)
 
 
-def extra_eu_figure(filters: Filters, groups: list[history.Snapshot]) -> Figure:
-    counts = history.extra_eu_bands(filters, groups)
+def extra_eu_figure(filters: Filters, groups, source=history) -> Figure:
+    counts = source.extra_eu_bands(filters, groups)
     rows = [[extra_eu_label(band), counts[str(band)]] for band in ExtraEuBand]
     columns = [_("Quota di traffico extra UE"), _("Imprese certificate")]
     title = _("Quota di traffico fuori dall'UE delle imprese certificate")
@@ -420,10 +420,11 @@ def figures(filters: Filters, problem: str | None = None) -> list[Figure]:
     from the history (history.py): the same figures, in milliseconds instead of seconds."""
     source = facts.source(today_in_rome()) or history
     groups = source.snapshot(filters)
-    return [regions_figure(filters, groups), levels_figure(filters, groups),
-            statuses_figure(filters, groups), movements_figure(filters, problem, source),
-            pipeline_figure(filters, source), decision_figure(filters, problem, source),
-            areas_figure(filters, source), extra_eu_figure(filters, groups)]
+    return [regions_figure(filters, groups, source), levels_figure(filters, groups, source),
+            statuses_figure(filters, groups, source),
+            movements_figure(filters, problem, source), pipeline_figure(filters, source),
+            decision_figure(filters, problem, source), areas_figure(filters, source),
+            extra_eu_figure(filters, groups, source)]
 
 
 # --- the figures, kept while nothing they count has changed ------------------------------

@@ -39,20 +39,21 @@ from registry.applications.models import Application, ApplicationEvent
 from registry.applications.workflow import DECIDED, OPEN, Action, ApplicationState
 from registry.certificates.models import Certificate, StatusChange
 from registry.certificates.status import CertificateStatus
+from registry.db import utcnow
 from registry.extensions import db
 from registry.firms.models import Firm
 from registry.ministry.history import (
+    COUNTED_STATUSES,
     MOVED_TO,
     NO_REGION,
     ROME,
     STAGES,
     Filters,
-    Snapshot,
     end_of,
     execute,
     period_start,
 )
-from registry.ministry.models import StatisticsFact, StatisticsRun
+from registry.ministry.models import StatisticsFact, StatisticsFirm, StatisticsRun
 from registry.ministry.workflow import EXTRA_EU_BOUNDS, ExtraEuBand, Movement
 
 C = CertificateStatus
@@ -320,10 +321,15 @@ def _utc(moment: dt.datetime) -> dt.datetime:
     return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment
 
 
-def load_certificates(firm_ids: Iterable[int] | None = None) -> Iterator[list[
-        CertificateHistory]]:
+def load_certificates(firm_ids: Iterable[int] | None = None, *,
+                      recorded_before: dt.datetime | None = None,
+                      attributes: dict[int, tuple[str, str]] | None = None
+                      ) -> Iterator[list[CertificateHistory]]:
     """Each firm's certificates with their histories (every firm, or those of `firm_ids`),
-    one list per firm."""
+    one list per firm. With `recorded_before`, as the register held them then: the changes
+    recorded before that instant, and no certificate without one (issuance records its
+    first change as it writes the certificate); with `attributes`, those firms' region and
+    extra-EU band as given instead of today's."""
     statement = (select(Certificate.id, Certificate.firm_id, Certificate.scheme_code,
                         Firm.office_region, Firm.traffic_extra_eu_pct, Certificate.level,
                         Certificate.valid_from, Certificate.valid_until, Certificate.revision,
@@ -342,29 +348,39 @@ def load_certificates(firm_ids: Iterable[int] | None = None) -> Iterator[list[
         changes = changes.join(Certificate, Certificate.id == StatusChange.certificate_id
                                ).where(Certificate.firm_id.in_(wanted))
     history: dict[int, list] = defaultdict(list)
-    for certificate_id, effective_on, change_id, status in db.session.execute(changes):
-        history[certificate_id].append((effective_on, change_id, status))
+    later: set[int] = set()  # certificates with a change recorded after `recorded_before`
+    for certificate_id, effective_on, change_id, status, at in db.session.execute(
+            changes.add_columns(StatusChange.at)):
+        if recorded_before is not None and at >= recorded_before:
+            later.add(certificate_id)
+        else:
+            history[certificate_id].append((effective_on, change_id, status))
     firm, found = None, []
     for (id_, firm_id, scheme, region, share, level, valid_from, valid_until, revision,
          issued_on, areas) in db.session.execute(statement):
+        if id_ in later and id_ not in history:
+            continue  # written after `recorded_before`
         if firm_id != firm and found:
             yield found
             found = []
         firm = firm_id
         results = tuple((str(area.get("code")), str(area.get("band")))
                         for area in areas or () if area.get("code") and area.get("band"))
+        region, band = (attributes or {}).get(firm_id) or (region or "", extra_eu_band(share))
         found.append(CertificateHistory(
-            id_, firm_id, scheme, region or "", extra_eu_band(share), level, valid_from,
-            valid_until, revision, issued_on, results, tuple(history.pop(id_, ()))))
+            id_, firm_id, scheme, region, band, level, valid_from, valid_until, revision,
+            issued_on, results, tuple(history.pop(id_, ()))))
     if found:
         yield found
 
 
-def load_applications(application_ids: Iterable[int] | None = None
-                      ) -> Iterator[ApplicationHistory]:
-    """Every application (or those of `application_ids`) with its events."""
+def load_applications(application_ids: Iterable[int] | None = None, *,
+                      firm_ids: Iterable[int] | None = None,
+                      regions: dict[int, str] | None = None) -> Iterator[ApplicationHistory]:
+    """Every application (or those of `application_ids`, or of `firm_ids`) with its events;
+    with `regions`, those firms' region as given instead of today's."""
     statement = (select(Application.id, SchemeVersion.code, Firm.office_region,
-                        Application.created_at, Application.state)
+                        Application.created_at, Application.state, Application.firm_id)
                  .join(Firm, Firm.id == Application.firm_id)
                  .join(SchemeVersion, SchemeVersion.id == Application.scheme_version_id))
     events = (select(ApplicationEvent.application_id, ApplicationEvent.at, ApplicationEvent.id,
@@ -378,11 +394,19 @@ def load_applications(application_ids: Iterable[int] | None = None
             return
         statement = statement.where(Application.id.in_(wanted))
         events = events.where(ApplicationEvent.application_id.in_(wanted))
+    elif firm_ids is not None:
+        wanted = sorted(set(firm_ids))
+        if not wanted:
+            return
+        statement = statement.where(Application.firm_id.in_(wanted))
+        events = events.join(Application, Application.id == ApplicationEvent.application_id
+                             ).where(Application.firm_id.in_(wanted))
     history: dict[int, list] = defaultdict(list)
     for application_id, at, event_id, action, before, after in db.session.execute(events):
         history[application_id].append((_utc(at), event_id, action, before, after))
-    for id_, scheme, region, created_at, state in db.session.execute(statement):
-        yield ApplicationHistory(id_, scheme, region or "", _utc(created_at), state,
+    for id_, scheme, region, created_at, state, firm_id in db.session.execute(statement):
+        region = (regions or {}).get(firm_id, region or "")
+        yield ApplicationHistory(id_, scheme, region, _utc(created_at), state,
                                  tuple(history.pop(id_, ())))
 
 
@@ -400,7 +424,7 @@ def fold(tally: Tally, firms: Iterable[list[CertificateHistory]],
 def compute(through: dt.date) -> StatisticsRun:
     """Fold the whole history into facts through `through` (the last day that has ended),
     replacing the previous computation's, in the caller's transaction."""
-    started = time.perf_counter()
+    started, began = time.perf_counter(), utcnow()
     tally = fold(Tally(None, through), load_certificates(), load_applications())
     rows = [_row(day, group, counts, False) for (day, group), counts in tally.counts.items()
             if counts[0] or counts[1] or group.kind not in ON_A_DAY]
@@ -410,8 +434,14 @@ def compute(through: dt.date) -> StatisticsRun:
     # In the order the reads walk the index, so the rows each read visits lie together.
     rows.sort(key=lambda row: (row[0], row[1], row[2]))
     db.session.execute(delete(StatisticsFact))
-    _insert(rows)
-    run = StatisticsRun(through=through, facts=len(rows),
+    _insert("statistics_fact", COLUMNS, rows)
+    # Each firm's region and band as folded: a later change is corrected per request.
+    db.session.execute(delete(StatisticsFirm))
+    _insert("statistics_firm", ("firm_id", "region", "band"),
+            [(firm_id, region or "", extra_eu_band(share)) for firm_id, region, share in
+             db.session.execute(select(Firm.id, Firm.office_region,
+                                       Firm.traffic_extra_eu_pct))])
+    run = StatisticsRun(through=through, facts=len(rows), computed_at=began,
                         seconds=round(time.perf_counter() - started, 2))
     db.session.add(run)
     db.session.flush()
@@ -431,29 +461,33 @@ def _row(day: dt.date, group: Group, counts: list[int], checkpoint: bool) -> tup
             group.name, group.in_force, group.band, group.days, counts[0], counts[1])
 
 
-def _insert(rows: list[tuple]) -> None:
-    """Write the facts through the driver: hundreds of thousands of plain rows, where the
-    ORM's bulk insert spends most of a night's computation building parameters."""
+def _insert(table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    """Write plain rows through the driver: hundreds of thousands of them, where the ORM's
+    bulk insert spends most of a night's computation building parameters."""
     connection = db.session.connection()
     cursor = connection.connection.dbapi_connection.cursor()
-    names = ", ".join(COLUMNS)
+    names = ", ".join(columns)
     try:
         if connection.dialect.name == "postgresql":
-            with cursor.copy(f"COPY statistics_fact ({names}) FROM STDIN") as copy:
+            with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
         else:
             # SQLite keeps dates as ISO text and booleans as 0/1, as SQLAlchemy writes them.
-            marks = ", ".join("?" * len(COLUMNS))
+            marks = ", ".join("?" * len(columns))
             for start in range(0, len(rows), CHUNK):
                 cursor.executemany(
-                    f"INSERT INTO statistics_fact ({names}) VALUES ({marks})",  # noqa: S608
-                    [(kind, int(point), day.isoformat(), scheme, region, level, name,
-                      int(in_force), band, days, amount, firms)
-                     for (kind, point, day, scheme, region, level, name, in_force, band, days,
-                          amount, firms) in rows[start:start + CHUNK]])
+                    f"INSERT INTO {table} ({names}) VALUES ({marks})",  # noqa: S608
+                    [tuple(_sqlite(value) for value in row)
+                     for row in rows[start:start + CHUNK]])
     finally:
         cursor.close()
+
+
+def _sqlite(value):
+    if isinstance(value, bool):
+        return int(value)
+    return value.isoformat() if isinstance(value, dt.date) else value
 
 
 def latest_run() -> StatisticsRun | None:
@@ -462,6 +496,16 @@ def latest_run() -> StatisticsRun | None:
 
 
 # --- reading the facts -------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class OnADay:
+    """The register on a day as the figures read it: firms with a certificate in force by
+    (region, level) and by extra-EU band, certificates by status."""
+
+    firms: dict[tuple[str, str], int]
+    statuses: Counter
+    bands: Counter
+
 
 @dataclass
 class Source:
@@ -474,40 +518,38 @@ class Source:
 
     # -- figures on a day --
 
-    def _on(self, kind: Kind, filters: Filters, *, level: bool = True) -> dict[Group, list[int]]:
-        """Each group's count at the end of `filters.at`: the checkpoint before it plus the
-        changes since (two ranges of the index, read apart: an OR of them reads every row
-        of the kind), plus the recent fold."""
+    def _on(self, kind: Kind, filters: Filters, dims: tuple[str, ...], measure: str = "amount",
+            *, in_force: bool = False, level: bool = True) -> Counter:
+        """The count at the end of `filters.at`, per `dims` (the figure's own columns): the
+        checkpoint before that day plus the changes since, summed by the database (two
+        ranges of the index, read apart: an OR of them reads every row of the kind), plus
+        the recent fold. `in_force` counts only certificates in force."""
         day = min(filters.at, self.through)
         point = db.session.scalar(
             select(func.max(StatisticsFact.day))
             .where(StatisticsFact.kind == str(kind), StatisticsFact.checkpoint == true(),
                    StatisticsFact.day <= day))
-        columns = (StatisticsFact.scheme, StatisticsFact.region, StatisticsFact.level,
-                   StatisticsFact.name, StatisticsFact.in_force, StatisticsFact.band)
+        columns = [getattr(StatisticsFact, name) for name in dims]
         conditions = [StatisticsFact.kind == str(kind),
                       *self._conditions(filters, kind, level=level)]
+        if in_force:
+            conditions.append(StatisticsFact.in_force == true())
         ranges = [and_(StatisticsFact.checkpoint == false(), StatisticsFact.day <= day)]
         if point is not None:
             ranges = [and_(StatisticsFact.checkpoint == true(), StatisticsFact.day == point),
                       and_(StatisticsFact.checkpoint == false(), StatisticsFact.day > point,
                            StatisticsFact.day <= day)]
-        found: dict[Group, list[int]] = defaultdict(lambda: [0, 0])
-        for days in ranges:
-            for *key, amount, firms in execute(
-                    select(*columns, func.sum(StatisticsFact.amount),
-                           func.sum(StatisticsFact.firms))
-                    .where(*conditions, days).group_by(*columns)):
-                scheme, region, level_, name, in_force, band = key
-                count = found[Group(str(kind), scheme, region, level_, name, bool(in_force),
-                                    band)]
-                count[0] += int(amount)
-                count[1] += int(firms)
-        for (day_, group), (amount, firms) in self.recent.counts.items():
-            if (group.kind == kind and day_ <= filters.at
+        found: Counter = Counter()
+        for span in ranges:
+            for *key, count in execute(
+                    select(*columns, func.sum(getattr(StatisticsFact, measure)))
+                    .where(*conditions, span).group_by(*columns)):
+                found[tuple(key)] += int(count)
+        index = 0 if measure == "amount" else 1
+        for (day_, group), counts in self.recent.counts.items():
+            if (group.kind == kind and day_ <= filters.at and (group.in_force or not in_force)
                     and self._wanted(group, filters, level=level)):
-                found[group][0] += amount
-                found[group][1] += firms
+                found[tuple(getattr(group, name) for name in dims)] += counts[index]
         return found
 
     @staticmethod
@@ -531,24 +573,48 @@ class Source:
             conditions.append(StatisticsFact.level == filters.level)
         return conditions
 
-    def snapshot(self, filters: Filters) -> list[Snapshot]:
-        found = self._on(Kind.SNAPSHOT, filters)
-        return [Snapshot(group.name, group.in_force, group.region or NO_REGION, group.level,
-                         group.band, amount, firms)
-                for group, (amount, firms) in found.items() if amount]
+    def snapshot(self, filters: Filters) -> OnADay:
+        """The three views of the register on `filters.at` the figures read."""
+        firms = self._on(Kind.SNAPSHOT, filters, ("region", "level"), "firms", in_force=True)
+        return OnADay(
+            {(region or NO_REGION, level): count
+             for (region, level), count in firms.items() if count},
+            self._on(Kind.SNAPSHOT, filters, ("name",)),
+            self._on(Kind.SNAPSHOT, filters, ("band",), "firms", in_force=True))
+
+    @staticmethod
+    def firms_by_region_and_level(filters: Filters, groups: OnADay) -> dict[tuple[str, str],
+                                                                              int]:
+        return dict(groups.firms)
+
+    @staticmethod
+    def certificates_by_status(filters: Filters, groups: OnADay) -> dict[str, int]:
+        counts = dict.fromkeys((str(status) for status in COUNTED_STATUSES), 0)
+        for (status,), count in groups.statuses.items():
+            if count:
+                counts[status] = counts.get(status, 0) + count
+        return counts
+
+    @staticmethod
+    def extra_eu_bands(filters: Filters, groups: OnADay) -> dict[str, int]:
+        counts = {str(name): 0 for name in ExtraEuBand}
+        for (band,), count in groups.bands.items():
+            counts[band] += count
+        return counts
 
     def applications_by_stage(self, filters: Filters) -> dict[str, int]:
         counts = {str(state): 0 for state in STAGES}
-        for group, (amount, _firms) in self._on(Kind.STAGE, filters, level=False).items():
-            if amount:
-                counts[group.name] = counts.get(group.name, 0) + amount
+        for (name,), count in self._on(Kind.STAGE, filters, ("name",), level=False).items():
+            if count:
+                counts[name] = counts.get(name, 0) + count
         return counts
 
     def area_bands(self, filters: Filters) -> dict[tuple[str, str], Counter]:
         histograms: dict[tuple[str, str], Counter] = {}
-        for group, (amount, _firms) in self._on(Kind.AREA, filters).items():
-            if amount:
-                histograms.setdefault((group.name, group.level), Counter())[group.band] += amount
+        for (area, level, band), count in self._on(
+                Kind.AREA, filters, ("name", "level", "band")).items():
+            if count:
+                histograms.setdefault((area, level), Counter())[band] += count
         return histograms
 
     # -- figures over a period --
@@ -593,20 +659,21 @@ class Source:
         for day, name, _days, amount in self._over(Kind.MOVEMENT, filters, level=True,
                                                     by_day=True):
             counts[(period_start(day, filters.period), name)] += amount
-        return dict(counts)
+        # Corrections can cancel a count out: no entry, as the history gives none.
+        return {key: count for key, count in counts.items() if count}
 
     def days_in_stage(self, filters: Filters) -> dict[str, Counter]:
         histograms: dict[str, Counter] = {str(state): Counter() for state in STAGES}
         for _day, name, days, amount in self._over(Kind.STAY, filters, level=False):
             if name in histograms:
                 histograms[name][days] += amount
-        return histograms
+        return {name: +histogram for name, histogram in histograms.items()}
 
     def days_to_decision(self, filters: Filters) -> Counter:
         histogram: Counter = Counter()
         for _day, _name, days, amount in self._over(Kind.DECISION, filters, level=False):
             histogram[days] += amount
-        return histogram
+        return +histogram
 
 
 def source(until: dt.date) -> Source | None:
@@ -615,12 +682,18 @@ def source(until: dt.date) -> Source | None:
     run = latest_run()
     if run is None or (until - run.through).days > MAX_UNFOLDED_DAYS:
         return None
-    return Source(run.through, until, recent(run.through, until))
+    return Source(run.through, until, recent(run.through, until, run.computed_at))
 
 
-def recent(through: dt.date, until: dt.date) -> Tally:
-    """The facts of the days after `through` up to `until`, folded from what moved then."""
+def recent(through: dt.date, until: dt.date, folded_at: dt.datetime | None = None) -> Tally:
+    """The facts of the days after `through` up to `until`, folded from what moved then;
+    with `folded_at` (when the facts were folded), also the corrections to the days folded
+    for what was recorded since: a status change effective on a folded day, or a firm's
+    new region or extra-EU band (counted, as the history does, on every day)."""
     tally = Tally(through, until)
+    if folded_at is not None:
+        for key, (amount, firms) in corrections(through, folded_at).items():
+            tally.counts[key] = [amount, firms]
     if until <= through:
         return tally
     firm_ids = set(db.session.scalars(
@@ -641,3 +714,38 @@ def recent(through: dt.date, until: dt.date) -> Tally:
         select(Application.id).where(Application.created_at >= begin,
                                      Application.created_at < end)))
     return fold(tally, load_certificates(firm_ids), load_applications(application_ids))
+
+
+def corrections(through: dt.date, folded_at: dt.datetime) -> dict[tuple[dt.date, Group],
+                                                                   list[int]]:
+    """What the days through `through` gain and lose from what was recorded after the fold
+    (at `folded_at`): the firms concerned folded as they are now, less as they were folded."""
+    late = set(db.session.scalars(
+        select(Certificate.firm_id).join(StatusChange,
+                                         StatusChange.certificate_id == Certificate.id)
+        .where(StatusChange.at >= folded_at, StatusChange.effective_on <= through)))
+    moved: dict[int, tuple[str, str]] = {}
+    for firm_id, region, share, was_region, was_band in db.session.execute(
+            select(Firm.id, Firm.office_region, Firm.traffic_extra_eu_pct,
+                   StatisticsFirm.region, StatisticsFirm.band)
+            .join(StatisticsFirm, StatisticsFirm.firm_id == Firm.id)
+            .where(Firm.updated_at >= folded_at)):
+        if (region or "", extra_eu_band(share)) != (was_region, was_band):
+            moved[firm_id] = (was_region, was_band)
+    if not late and not moved:
+        return {}
+    firms = late | set(moved)
+    now = fold(Tally(None, through), load_certificates(firms),
+               load_applications(firm_ids=moved))
+    then = fold(Tally(None, through),
+                load_certificates(firms, recorded_before=folded_at, attributes=moved),
+                load_applications(firm_ids=moved, regions={firm_id: region for firm_id, (
+                    region, _band) in moved.items()}))
+    found: dict[tuple[dt.date, Group], list[int]] = {}
+    for key in now.counts.keys() | then.counts.keys():
+        amount, firms_ = now.counts.get(key, (0, 0))
+        was_amount, was_firms = then.counts.get(key, (0, 0))
+        if amount != was_amount or firms_ != was_firms:
+            found[key] = [amount - was_amount, firms_ - was_firms]
+    return found
+

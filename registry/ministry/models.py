@@ -46,3 +46,14 @@ class StatisticsRun(db.Model):
     computed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     facts: Mapped[int]
     seconds: Mapped[float]
+
+
+class StatisticsFirm(db.Model):
+    """Each firm's region and extra-EU band as the last computation folded them: a firm
+    whose region or band has changed since is corrected on each request (facts.py)."""
+
+    __tablename__ = "statistics_firm"
+
+    firm_id: Mapped[int] = mapped_column(primary_key=True)  # derived data: no foreign key
+    region: Mapped[str] = mapped_column(String(40))
+    band: Mapped[str] = mapped_column(String(20))

@@ -17,7 +17,10 @@ from sqlalchemy import func, select
 
 from registry.applications.models import Application, ApplicationEvent
 from registry.certificates.labels import status_label
+from registry.certificates.models import Certificate, StatusChange
+from registry.db import utcnow
 from registry.extensions import db
+from registry.firms.models import Firm
 from registry.ministry import charts, facts, history
 from registry.ministry.history import Filters
 from registry.ministry.models import StatisticsFact, StatisticsRun
@@ -33,9 +36,9 @@ def figures_of(reader, filters: Filters) -> dict:
     facts.Source)."""
     groups = reader.snapshot(filters)
     return {
-        "firms": history.firms_by_region_and_level(filters, groups),
-        "statuses": history.certificates_by_status(filters, groups),
-        "bands": history.extra_eu_bands(filters, groups),
+        "firms": reader.firms_by_region_and_level(filters, groups),
+        "statuses": reader.certificates_by_status(filters, groups),
+        "bands": reader.extra_eu_bands(filters, groups),
         "movements": reader.movements(filters),
         "stages": reader.applications_by_stage(filters),
         "stays": {stage: +counter for stage, counter in reader.days_in_stage(filters).items()},
@@ -79,7 +82,7 @@ def test_the_folded_figures_are_the_hand_counted_ones(app, register):  # noqa: F
         facts.compute(dt.date(2026, 6, 30))
         source = facts.source(dt.date(2026, 6, 30))
         july = Filters(at=JULY, start=dt.date(2025, 1, 1))
-        assert history.firms_by_region_and_level(july, source.snapshot(july)) == {
+        assert source.firms_by_region_and_level(july, source.snapshot(july)) == {
             ("Lazio", "L1"): 1, ("Puglia", "L3"): 1, ("Sicilia", "L2"): 1}
         assert source.applications_by_stage(july)["draft"] == 1
         assert source.days_to_decision(july) == Counter({40: 1, 50: 1})
@@ -195,3 +198,32 @@ def test_the_nightly_job_folds_the_facts_through_yesterday(app, runner, register
         asked = Filters(at=MARCH_26, start=dt.date(2025, 1, 1))
         assert figures_of(facts.source(dt.date(2026, 3, 2)), asked) == figures_of(history,
                                                                                   asked)
+
+
+def test_what_is_recorded_after_the_fold_shows_at_once_on_every_day(app, register):  # noqa: F811
+    # After the night's fold: a suspension recorded today but effective on a past day, a
+    # firm moving region, another declaring more traffic outside the EU. The history reads
+    # them on every day at once (a firm's region and share have no history); so must the
+    # facts, until the next fold takes them in.
+    through, until = dt.date(2026, 6, 29), dt.date(2026, 6, 30)
+    days = [dt.date(2025, 6, 1), JULY, dt.date(2025, 9, 10), MARCH_26, until]
+    with app.app_context():
+        facts.compute(through)
+        db.session.commit()
+        certificate = db.session.get(Certificate, register["P"].certificate_id)
+        db.session.add(StatusChange(certificate_id=certificate.id, status="suspended",
+                                    effective_on=dt.date(2025, 9, 1), at=utcnow(),
+                                    public_reason="Sospeso"))
+        db.session.get(Firm, register["L"].firm_id).office_region = "Puglia"
+        firm = db.session.get(Firm, register["W"].firm_id)
+        firm.traffic_extra_eu_pct, firm.traffic_italy_pct = 40, 60
+        db.session.commit()
+        source = facts.source(until)
+        assert source.recent.counts  # corrections, nothing moved after the fold itself
+        for day in days:
+            for region in ("", "Lazio", "Puglia"):
+                asked = Filters(at=day, start=dt.date(2025, 1, 1), region=region)
+                assert figures_of(source, asked) == figures_of(history, asked), (day, region)
+        statuses = figures_of(source, Filters(at=dt.date(2025, 9, 10),
+                                              start=dt.date(2025, 1, 1)))["statuses"]
+        assert statuses["suspended"] == 1
