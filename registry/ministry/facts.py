@@ -4,9 +4,11 @@ Asked live, a figure "as of" a day reads every certificate's and every applicati
 (seconds at 100,000 firms). The history is append-only, so the nightly job folds it once
 into small per-day counts (`statistics_fact`): for a figure on a day, how each group's count
 changed on each day plus the whole count on the first of every month (a checkpoint); for a
-figure over a period, what happened on each day. A figure on day D is then the checkpoint
-before D plus at most a month of changes; a figure over a period, a sum over its days: a few
-thousand small rows whatever the register's size.
+figure over a period, what happened on each day and in each month. A figure on day D is then
+the checkpoint before D plus at most a month of changes; a figure over a period, its whole
+months plus the days at its two ends; the database sums them to the figure's own columns.
+Every figure but the register on a day (which shows regions) also has its rows summed over
+all regions, which the page without a region filter reads.
 
 Days after the last computation (today, and any night the job missed) are folded on each
 request from the few firms and applications that moved since: every certificate of a firm
@@ -14,10 +16,11 @@ with a change, a start or an end of validity after that day, every application w
 or created after it. So today's figures show a suspension the moment it is recorded.
 
 The fold gives what history.py computes live, by the same rules (history.py's docstring):
-the tests compare the two on generated histories. Two things have no history and are read as
-they were at the computation: a firm's region and its declared extra-EU share. A change to
-the history of a day already folded (a status change recorded late, effective on a past day)
-shows on past days after the next night's computation; today's figures show it at once.
+the tests compare the two on generated histories. What is recorded after the fold about a day
+already folded is corrected on each request too: a status change effective on a past day,
+and a firm's new region or extra-EU share (which have no history: the history reads today's
+on every day). Each such firm is folded as it is now, less as the fold saw it (its changes
+recorded before the fold, its region and band kept in `statistics_firm`).
 """
 
 from __future__ import annotations

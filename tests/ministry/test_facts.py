@@ -227,3 +227,61 @@ def test_what_is_recorded_after_the_fold_shows_at_once_on_every_day(app, registe
         statuses = figures_of(source, Filters(at=dt.date(2025, 9, 10),
                                               start=dt.date(2025, 1, 1)))["statuses"]
         assert statuses["suspended"] == 1
+
+
+def _certificate(id_: int, scheme: str, changes, *, valid_from=dt.date(2025, 1, 1),
+                 valid_until=dt.date(2025, 12, 31)) -> facts.CertificateHistory:
+    return facts.CertificateHistory(
+        id_, 1, scheme, "Lazio", "none", "L2", valid_from, valid_until, 1, valid_from,
+        (("MAN", "B"),), tuple((day, index, status)
+                               for index, (day, status) in enumerate(changes, start=id_ * 10)))
+
+
+def test_a_firm_in_two_schemes_counts_once_over_all_schemes_and_once_in_each():
+    tally = facts.Tally(None, dt.date(2026, 12, 31))
+    facts.fold_firm([
+        _certificate(1, "bollino-blu", [(dt.date(2025, 1, 1), "valid")]),
+        _certificate(2, "altro", [(dt.date(2025, 3, 1), "valid"),
+                                  (dt.date(2025, 6, 1), "suspended")],
+                     valid_from=dt.date(2025, 3, 1))], tally)
+
+    def on(day: dt.date, scheme: str) -> tuple[int, int]:
+        found = [0, 0]
+        for (when, group), (amount, firms) in tally.counts.items():
+            if (group.kind == facts.Kind.SNAPSHOT and group.scheme == scheme and when <= day
+                    and group.in_force):
+                found[0] += amount
+                found[1] += firms
+        return tuple(found)
+
+    # In April both are in force: two certificates, one firm over all schemes.
+    assert on(dt.date(2025, 4, 1), facts.ALL_SCHEMES) == (2, 1)
+    assert on(dt.date(2025, 4, 1), "altro") == (1, 1)
+    # The second suspended in June: one certificate in force, the firm still counted once.
+    assert on(dt.date(2025, 7, 1), facts.ALL_SCHEMES) == (1, 1)
+    assert on(dt.date(2025, 7, 1), "altro") == (0, 0)
+    # Both ended with 2025: the first reads as expired from 1 January, in force nowhere.
+    assert on(dt.date(2026, 1, 1), facts.ALL_SCHEMES) == (0, 0)
+    assert facts.certificate_key(_certificate(1, "x", [(dt.date(2025, 1, 1), "valid")]),
+                                 dt.date(2026, 1, 1)) == ("expired", False)
+    assert facts.certificate_key(_certificate(1, "x", [(dt.date(2025, 1, 1), "superseded")]),
+                                 dt.date(2025, 6, 1)) is None
+
+
+def test_a_stay_and_a_decision_are_counted_on_the_day_in_italy_they_ended():
+    tally = facts.Tally(None, dt.date(2026, 12, 31))
+    utc = dt.UTC
+    # Submitted at 23:30 UTC on 30 March 2025: already 31 March in Italy (summer time).
+    facts.fold_application(facts.ApplicationHistory(
+        7, "bollino-blu", "Lazio", dt.datetime(2025, 3, 1, 10, tzinfo=utc), "certified", (
+            (dt.datetime(2025, 3, 30, 23, 30, tzinfo=utc), 1, "submit", "draft", "submitted"),
+            (dt.datetime(2025, 5, 1, 8, tzinfo=utc), 2, "certify", "submitted",
+             "certified"))), tally)
+    stays = {(day, group.name, group.days): amount
+             for (day, group), (amount, _f) in tally.counts.items()
+             if group.kind == facts.Kind.STAY and group.region == "Lazio"}
+    assert stays == {(dt.date(2025, 3, 31), "draft", 29): 1,
+                     (dt.date(2025, 5, 1), "submitted", 31): 1}
+    decisions = {(day, group.days) for (day, group) in tally.counts
+                 if group.kind == facts.Kind.DECISION}
+    assert decisions == {(dt.date(2025, 5, 1), 31)}
