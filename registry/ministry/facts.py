@@ -35,7 +35,7 @@ from enum import StrEnum
 from itertools import pairwise
 from typing import NamedTuple
 
-from sqlalchemy import and_, delete, false, func, select, true
+from sqlalchemy import delete, false, func, or_, select, true, union_all
 
 from audits.models import SchemeVersion
 from registry.applications.models import Application, ApplicationEvent
@@ -52,7 +52,6 @@ from registry.ministry.history import (
     ROME,
     STAGES,
     Filters,
-    end_of,
     execute,
     period_start,
 )
@@ -64,8 +63,9 @@ ALL_SCHEMES = "*"  # snapshot rows over every scheme at once (a firm counted onc
 # Rows over every region at once, for each figure but the snapshot (which shows regions):
 # the figures without a region filter read a twentieth of the rows.
 ALL_REGIONS = "*"
-# Beyond this many days since the last computation, a request folds too much: live instead.
-MAX_UNFOLDED_DAYS = 31
+# The facts are folded this many days ahead of the last day that has ended; beyond that
+# (the nightly job stopped for a month) the page computes from the history instead.
+HORIZON = dt.timedelta(days=31)
 CHUNK = 5000  # rows per INSERT statement
 _DAY = dt.timedelta(days=1)
 
@@ -98,12 +98,12 @@ class Group(NamedTuple):
 class Tally:
     """Facts being folded: (day, group) → [amount, firms]."""
 
-    def __init__(self, after: dt.date | None, through: dt.date):
-        self.after, self.through = after, through
+    def __init__(self, through: dt.date):
+        self.through = through  # the last day folded
         self.counts: dict[tuple[dt.date, Group], list[int]] = {}
 
     def add(self, day: dt.date, group: Group, amount: int, firms: int = 0) -> None:
-        if day > self.through or (self.after is not None and day <= self.after):
+        if day > self.through:
             return
         for key in ((day, group),) if group.kind == Kind.SNAPSHOT else (
                 (day, group), (day, Group._make((*group[:2], ALL_REGIONS, *group[3:])))):
@@ -212,7 +212,7 @@ class ApplicationHistory:
     scheme: str
     region: str
     created_at: dt.datetime  # UTC
-    state: str
+    state: str  # the state it was created in (its first event's starting state)
     events: tuple[tuple[dt.datetime, int, str, str, str], ...]  # (at, id, action, from, to)
 
 
@@ -378,10 +378,13 @@ def load_certificates(firm_ids: Iterable[int] | None = None, *,
 
 
 def load_applications(application_ids: Iterable[int] | None = None, *,
-                      firm_ids: Iterable[int] | None = None,
-                      regions: dict[int, str] | None = None) -> Iterator[ApplicationHistory]:
-    """Every application (or those of `application_ids`, or of `firm_ids`) with its events;
-    with `regions`, those firms' region as given instead of today's."""
+                      firm_ids: Iterable[int] = (),
+                      regions: dict[int, str] | None = None,
+                      recorded_before: dt.datetime | None = None
+                      ) -> Iterator[ApplicationHistory]:
+    """Every application (or those of `application_ids` and of `firm_ids`) with its events;
+    with `regions`, those firms' region as given instead of today's; with `recorded_before`,
+    as the register held them then (the events before it; none created after it)."""
     statement = (select(Application.id, SchemeVersion.code, Firm.office_region,
                         Application.created_at, Application.state, Application.firm_id)
                  .join(Firm, Firm.id == Application.firm_id)
@@ -389,28 +392,27 @@ def load_applications(application_ids: Iterable[int] | None = None, *,
     events = (select(ApplicationEvent.application_id, ApplicationEvent.at, ApplicationEvent.id,
                      ApplicationEvent.action, ApplicationEvent.from_state,
                      ApplicationEvent.to_state)
+              .join(Application, Application.id == ApplicationEvent.application_id)
               .order_by(ApplicationEvent.application_id, ApplicationEvent.at,
                         ApplicationEvent.id))
     if application_ids is not None:
-        wanted = sorted(set(application_ids))
-        if not wanted:
+        ids, firms = sorted(set(application_ids)), sorted(set(firm_ids))
+        if not ids and not firms:
             return
-        statement = statement.where(Application.id.in_(wanted))
-        events = events.where(ApplicationEvent.application_id.in_(wanted))
-    elif firm_ids is not None:
-        wanted = sorted(set(firm_ids))
-        if not wanted:
-            return
-        statement = statement.where(Application.firm_id.in_(wanted))
-        events = events.join(Application, Application.id == ApplicationEvent.application_id
-                             ).where(Application.firm_id.in_(wanted))
+        wanted = or_(Application.id.in_(ids), Application.firm_id.in_(firms))
+        statement, events = statement.where(wanted), events.where(wanted)
     history: dict[int, list] = defaultdict(list)
+    created_in: dict[int, str] = {}  # the state each was created in: its first event's
     for application_id, at, event_id, action, before, after in db.session.execute(events):
-        history[application_id].append((_utc(at), event_id, action, before, after))
+        created_in.setdefault(application_id, before)
+        if recorded_before is None or at < recorded_before:
+            history[application_id].append((_utc(at), event_id, action, before, after))
     for id_, scheme, region, created_at, state, firm_id in db.session.execute(statement):
+        if recorded_before is not None and created_at >= recorded_before:
+            continue
         region = (regions or {}).get(firm_id, region or "")
-        yield ApplicationHistory(id_, scheme, region, _utc(created_at), state,
-                                 tuple(history.pop(id_, ())))
+        yield ApplicationHistory(id_, scheme, region, _utc(created_at),
+                                 created_in.get(id_, state), tuple(history.pop(id_, ())))
 
 
 def fold(tally: Tally, firms: Iterable[list[CertificateHistory]],
@@ -428,7 +430,10 @@ def compute(through: dt.date) -> StatisticsRun:
     """Fold the whole history into facts through `through` (the last day that has ended),
     replacing the previous computation's, in the caller's transaction."""
     started, began = time.perf_counter(), utcnow()
-    tally = fold(Tally(None, through), load_certificates(), load_applications())
+    # Folded beyond `through`, as far as the history already says (a start or an end of
+    # validity, a change recorded for a later day): the days until the next fold then only
+    # need what is recorded after this one (recent).
+    tally = fold(Tally(through + HORIZON), load_certificates(), load_applications())
     rows = [_row(day, group, counts, False) for (day, group), counts in tally.counts.items()
             if counts[0] or counts[1] or group.kind not in ON_A_DAY]
     rows += [_row(day, group, counts, True)
@@ -524,36 +529,44 @@ class Source:
     def _on(self, kind: Kind, filters: Filters, dims: tuple[str, ...], measure: str = "amount",
             *, in_force: bool = False, level: bool = True) -> Counter:
         """The count at the end of `filters.at`, per `dims` (the figure's own columns): the
-        checkpoint before that day plus the changes since, summed by the database (two
-        ranges of the index, read apart: an OR of them reads every row of the kind), plus
-        the recent fold. `in_force` counts only certificates in force."""
+        checkpoint of the month plus the changes since, summed by the database, plus the
+        recent fold. `in_force` counts only certificates in force. A month without a
+        checkpoint row had nothing to count on its first day (the fold writes one on every
+        month's first day with a count)."""
         day = min(filters.at, self.through)
-        point = db.session.scalar(
-            select(func.max(StatisticsFact.day))
-            .where(StatisticsFact.kind == str(kind), StatisticsFact.checkpoint == true(),
-                   StatisticsFact.day <= day))
-        columns = [getattr(StatisticsFact, name) for name in dims]
-        conditions = [StatisticsFact.kind == str(kind),
-                      *self._conditions(filters, kind, level=level)]
+        point = day.replace(day=1)
+        conditions = [*self._conditions(filters, kind, level=level)]
         if in_force:
             conditions.append(StatisticsFact.in_force == true())
-        ranges = [and_(StatisticsFact.checkpoint == false(), StatisticsFact.day <= day)]
-        if point is not None:
-            ranges = [and_(StatisticsFact.checkpoint == true(), StatisticsFact.day == point),
-                      and_(StatisticsFact.checkpoint == false(), StatisticsFact.day > point,
-                           StatisticsFact.day <= day)]
         found: Counter = Counter()
-        for span in ranges:
-            for *key, count in execute(
-                    select(*columns, func.sum(getattr(StatisticsFact, measure)))
-                    .where(*conditions, span).group_by(*columns)):
-                found[tuple(key)] += int(count)
+        for *key, count in self._summed(kind, dims, measure, conditions, [
+                (true(), point, point), (false(), point + _DAY, day)]):
+            found[tuple(key)] += int(count)
         index = 0 if measure == "amount" else 1
         for (day_, group), counts in self.recent.counts.items():
             if (group.kind == kind and day_ <= filters.at and (group.in_force or not in_force)
                     and self._wanted(group, filters, level=level)):
                 found[tuple(getattr(group, name) for name in dims)] += counts[index]
         return found
+
+    @staticmethod
+    def _summed(kind: Kind, dims: tuple[str, ...], measure: str, conditions: list,
+                spans: list[tuple]) -> Iterator[tuple]:
+        """`measure` summed per `dims` over the rows of `kind` in `spans` (checkpoint flag,
+        first day, last day): one statement, each span a range of the index (an OR of
+        them would read every row of the kind)."""
+        spans = [(flag, low, high) for flag, low, high in spans if low <= high]
+        if not spans:
+            return iter(())
+        parts = [select(*(getattr(StatisticsFact, name) for name in dims),
+                        getattr(StatisticsFact, measure).label("measure"))
+                 .where(StatisticsFact.kind == str(kind), StatisticsFact.checkpoint == flag,
+                        StatisticsFact.day >= low, StatisticsFact.day <= high, *conditions)
+                 for flag, low, high in spans]
+        rows = union_all(*parts).subquery("spans") if len(parts) > 1 else parts[0].subquery(
+            "spans")
+        columns = [rows.c[name] for name in dims]
+        return iter(execute(select(*columns, func.sum(rows.c.measure)).group_by(*columns)))
 
     @staticmethod
     def _wanted(group: Group, filters: Filters, *, level: bool = True) -> bool:
@@ -633,25 +646,15 @@ class Source:
         first_month = low if low.day == 1 else _next_month(low)
         after_months = _next_month(high) if (high + _DAY).day == 1 else high.replace(day=1)
         if first_month < after_months:
-            spans = [and_(StatisticsFact.checkpoint == true(),
-                          StatisticsFact.day >= first_month, StatisticsFact.day < after_months),
-                     and_(StatisticsFact.checkpoint == false(), StatisticsFact.day >= low,
-                          StatisticsFact.day < first_month),
-                     and_(StatisticsFact.checkpoint == false(),
-                          StatisticsFact.day >= after_months, StatisticsFact.day <= high)]
+            spans = [(true(), first_month, after_months - _DAY),
+                     (false(), low, first_month - _DAY), (false(), after_months, high)]
         else:
-            spans = [and_(StatisticsFact.checkpoint == false(), StatisticsFact.day >= low,
-                          StatisticsFact.day <= high)]
-        columns = ((StatisticsFact.day,) if by_day else ()) + (StatisticsFact.name,
-                                                               StatisticsFact.days)
-        for span in spans:
-            for *key, amount in execute(
-                    select(*columns, func.sum(StatisticsFact.amount))
-                    .where(StatisticsFact.kind == str(kind), span,
-                           *self._conditions(filters, kind, level=level))
-                    .group_by(*columns)):
-                day, name, days = key if by_day else (None, *key)
-                yield day, name, days, int(amount)
+            spans = [(false(), low, high)]
+        dims = (("day",) if by_day else ()) + ("name", "days")
+        for *key, amount in self._summed(kind, dims, "amount",
+                                         self._conditions(filters, kind, level=level), spans):
+            day, name, days = key if by_day else (None, *key)
+            yield day, name, days, int(amount)
         for (day, group), (amount, _firms) in self.recent.counts.items():
             if (group.kind == kind and filters.start <= day <= filters.at
                     and self._wanted(group, filters, level=level)):
@@ -680,53 +683,25 @@ class Source:
 
 
 def source(until: dt.date) -> Source | None:
-    """The facts as of `until` (today): the last computation plus a fold of what moved
-    after it; None when there is no computation, or it is too old to catch up cheaply."""
+    """The facts as of `until` (today): the last computation and the corrections for what
+    was recorded after it; None when there is no computation or it does not reach `until`."""
     run = latest_run()
-    if run is None or (until - run.through).days > MAX_UNFOLDED_DAYS:
+    if run is None or until > run.through + HORIZON:
         return None
-    return Source(run.through, until, recent(run.through, until, run.computed_at))
+    return Source(run.through + HORIZON, until, recent(until, run.computed_at))
 
 
-def recent(through: dt.date, until: dt.date, folded_at: dt.datetime | None = None) -> Tally:
-    """The facts of the days after `through` up to `until`, folded from what moved then;
-    with `folded_at` (when the facts were folded), also the corrections to the days folded
-    for what was recorded since: a status change effective on a folded day, or a firm's
-    new region or extra-EU band (counted, as the history does, on every day)."""
-    tally = Tally(through, until)
-    if folded_at is not None:
-        for key, (amount, firms) in corrections(through, folded_at).items():
-            tally.counts[key] = [amount, firms]
-    if until <= through:
-        return tally
-    firm_ids = set(db.session.scalars(
-        select(Certificate.firm_id).join(StatusChange,
-                                         StatusChange.certificate_id == Certificate.id)
-        .where(StatusChange.effective_on > through, StatusChange.effective_on <= until)))
-    # One query per date (an OR of the three would read every certificate).
-    for column, low, high in ((Certificate.valid_from, through + _DAY, until),
-                              (Certificate.valid_until, through, until - _DAY),
-                              (Certificate.issued_on, through + _DAY, until)):
-        firm_ids.update(db.session.scalars(select(Certificate.firm_id)
-                                           .where(column >= low, column <= high)))
-    begin, end = end_of(through), end_of(until)
-    application_ids = set(db.session.scalars(
-        select(ApplicationEvent.application_id)
-        .where(ApplicationEvent.at >= begin, ApplicationEvent.at < end)))
-    application_ids.update(db.session.scalars(
-        select(Application.id).where(Application.created_at >= begin,
-                                     Application.created_at < end)))
-    return fold(tally, load_certificates(firm_ids), load_applications(application_ids))
-
-
-def corrections(through: dt.date, folded_at: dt.datetime) -> dict[tuple[dt.date, Group],
-                                                                   list[int]]:
-    """What the days through `through` gain and lose from what was recorded after the fold
-    (at `folded_at`): the firms concerned folded as they are now, less as they were folded."""
+def recent(until: dt.date, folded_at: dt.datetime) -> Tally:
+    """What was recorded after the fold (at `folded_at`), on every day up to `until`: the
+    firms with a status change or a certificate recorded since, or a new region or extra-EU
+    band, and the applications with an event or created since, each folded as it is now
+    less as the fold saw it (its history recorded before the fold, its region and band kept
+    in `statistics_firm`)."""
+    # The few changes recorded since, by ix_certificate_status_change_at.
     late = set(db.session.scalars(
-        select(Certificate.firm_id).join(StatusChange,
-                                         StatusChange.certificate_id == Certificate.id)
-        .where(StatusChange.at >= folded_at, StatusChange.effective_on <= through)))
+        select(Certificate.firm_id)
+        .join(StatusChange, StatusChange.certificate_id == Certificate.id)
+        .where(StatusChange.at >= folded_at)))
     moved: dict[int, tuple[str, str]] = {}
     for firm_id, region, share, was_region, was_band in db.session.execute(
             select(Firm.id, Firm.office_region, Firm.traffic_extra_eu_pct,
@@ -735,20 +710,24 @@ def corrections(through: dt.date, folded_at: dt.datetime) -> dict[tuple[dt.date,
             .where(Firm.updated_at >= folded_at)):
         if (region or "", extra_eu_band(share)) != (was_region, was_band):
             moved[firm_id] = (was_region, was_band)
-    if not late and not moved:
-        return {}
+    applications = set(db.session.scalars(
+        select(ApplicationEvent.application_id).where(ApplicationEvent.at >= folded_at)))
+    applications.update(db.session.scalars(
+        select(Application.id).where(Application.created_at >= folded_at)))
+    tally = Tally(until)
+    if not late and not moved and not applications:
+        return tally
     firms = late | set(moved)
-    now = fold(Tally(None, through), load_certificates(firms),
-               load_applications(firm_ids=moved))
-    then = fold(Tally(None, through),
+    now = fold(Tally(until), load_certificates(firms),
+               load_applications(applications, firm_ids=moved))
+    regions = {firm_id: region for firm_id, (region, _band) in moved.items()}
+    then = fold(Tally(until),
                 load_certificates(firms, recorded_before=folded_at, attributes=moved),
-                load_applications(firm_ids=moved, regions={firm_id: region for firm_id, (
-                    region, _band) in moved.items()}))
-    found: dict[tuple[dt.date, Group], list[int]] = {}
+                load_applications(applications, firm_ids=moved, regions=regions,
+                                  recorded_before=folded_at))
     for key in now.counts.keys() | then.counts.keys():
         amount, firms_ = now.counts.get(key, (0, 0))
         was_amount, was_firms = then.counts.get(key, (0, 0))
         if amount != was_amount or firms_ != was_firms:
-            found[key] = [amount - was_amount, firms_ - was_firms]
-    return found
-
+            tally.counts[key] = [amount - was_amount, firms_ - was_firms]
+    return tally

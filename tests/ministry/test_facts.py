@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from registry.applications.models import Application, ApplicationEvent
 from registry.certificates.labels import status_label
 from registry.certificates.models import Certificate, StatusChange
-from registry.db import utcnow
+from registry.db import today_in_rome, utcnow
 from registry.extensions import db
 from registry.firms.models import Firm
 from registry.ministry import charts, facts, history
@@ -48,32 +48,37 @@ def figures_of(reader, filters: Filters) -> dict:
     }
 
 
-def assert_same(through: dt.date, until: dt.date, days: list[dt.date], **filters) -> int:
-    """Fold through `through`, then compare facts and history on each of `days` (≤ until)."""
-    facts.compute(through)
-    source = facts.Source(through, until, facts.recent(through, until))
+def assert_same(days: list[dt.date], ahead: int, **filters) -> int:
+    """For each of `days`, fold through `ahead` days before it (the fold reaches
+    facts.HORIZON past its last day) and compare facts and history on that day, over two
+    periods; how many comparisons were made."""
     compared = 0
     for day in days:
+        facts.compute(day - dt.timedelta(days=ahead))
+        source = facts.source(day)
         for start, period in ((dt.date(2024, 1, 1), Period.QUARTER),
                               (day - dt.timedelta(days=40), Period.MONTH)):
             asked = Filters(at=day, start=start, period=period, **filters)
             assert figures_of(source, asked) == figures_of(history, asked), (
-                through, day, start, period, filters)
+                ahead, day, start, period, filters)
             compared += 1
-    db.session.rollback()
+        db.session.rollback()
     return compared
 
 
-@pytest.mark.parametrize("through", [dt.date(2024, 6, 30), dt.date(2025, 6, 15),
-                                     dt.date(2025, 7, 1), dt.date(2026, 6, 30)])
-def test_facts_give_the_hand_counted_figures(app, register, through):  # noqa: F811
-    days = [dt.date(2024, 12, 31), dt.date(2025, 1, 1), dt.date(2025, 6, 1), JULY,
-            dt.date(2025, 7, 10), dt.date(2025, 12, 15), dt.date(2026, 2, 1), MARCH_26]
+HAND_COUNTED_DAYS = [dt.date(2024, 12, 31), dt.date(2025, 1, 1), dt.date(2025, 6, 1), JULY,
+                     dt.date(2025, 7, 10), dt.date(2025, 12, 15), dt.date(2026, 2, 1),
+                     dt.date(2026, 2, 28), MARCH_26]
+
+
+# 0: the day is the fold's last; 1: today after last night's fold; 31: the farthest ahead.
+@pytest.mark.parametrize("ahead", [0, 1, 17, 31])
+def test_facts_give_the_hand_counted_figures(app, register, ahead):  # noqa: F811
     with app.app_context():
         for region in REGIONS:
-            assert_same(through, dt.date(2026, 6, 30), days, region=region)
-        assert_same(through, dt.date(2026, 6, 30), days, level="L2")
-        assert_same(through, dt.date(2026, 6, 30), days, scheme="altro-schema")
+            assert_same(HAND_COUNTED_DAYS, ahead, region=region)
+        assert_same(HAND_COUNTED_DAYS, ahead, level="L2")
+        assert_same(HAND_COUNTED_DAYS, ahead, scheme="altro-schema")
 
 
 def test_the_folded_figures_are_the_hand_counted_ones(app, register):  # noqa: F811
@@ -149,11 +154,10 @@ def test_facts_give_what_the_history_gives_on_a_generated_register(app, seed):
         _random_register(seed)
         days = sorted({dt.date(2023, 1, 1) + dt.timedelta(days=chance.randrange(1400))
                        for _ in range(6)} | {dt.date(2025, 3, 1), dt.date(2025, 2, 28)})
-        for through in (dt.date(2024, 3, 31), dt.date(2025, 2, 28), dt.date(2026, 12, 31)):
-            until = max(days[-1], through)
+        for ahead in (0, 1, 31):
             for region in ("", "Lazio"):
-                assert assert_same(through, until, days, region=region) == len(days) * 2
-            assert_same(through, until, days, level="L3")
+                assert assert_same(days, ahead, region=region) == len(days) * 2
+        assert_same(days, 5, level="L3")
 
 
 def test_the_page_reads_the_facts_and_shows_a_change_of_today_at_once(app, register):  # noqa: F811
@@ -178,9 +182,9 @@ def test_no_facts_or_facts_too_old_mean_the_history_is_read(app, register):  # n
     with app.app_context():
         today = dt.date(2026, 6, 30)
         assert facts.source(today) is None
-        facts.compute(today - dt.timedelta(days=facts.MAX_UNFOLDED_DAYS + 1))
+        facts.compute(today - facts.HORIZON - dt.timedelta(days=1))
         assert facts.source(today) is None
-        facts.compute(today - dt.timedelta(days=facts.MAX_UNFOLDED_DAYS))
+        facts.compute(today - facts.HORIZON)
         assert facts.source(today) is not None
 
 
@@ -201,15 +205,26 @@ def test_the_nightly_job_folds_the_facts_through_yesterday(app, runner, register
 
 
 def test_what_is_recorded_after_the_fold_shows_at_once_on_every_day(app, register):  # noqa: F811
-    # After the night's fold: a suspension recorded today but effective on a past day, a
-    # firm moving region, another declaring more traffic outside the EU. The history reads
-    # them on every day at once (a firm's region and share have no history); so must the
-    # facts, until the next fold takes them in.
-    through, until = dt.date(2026, 6, 29), dt.date(2026, 6, 30)
-    days = [dt.date(2025, 6, 1), JULY, dt.date(2025, 9, 10), MARCH_26, until]
+    # After last night's fold: a suspension recorded today but effective on a past day, a
+    # firm moving region, another declaring more traffic outside the EU, an application
+    # moving on and a new one. The history reads them on every day at once (a firm's region
+    # and share have no history); so must the facts, until the next fold takes them in.
+    until = today_in_rome()
+    through = until - dt.timedelta(days=1)
+    days = [dt.date(2025, 6, 1), JULY, dt.date(2025, 9, 10), MARCH_26, through, until]
     with app.app_context():
         facts.compute(through)
         db.session.commit()
+        a2 = db.session.scalar(select(Application).where(
+            Application.firm_id == register["L"].firm_id,
+            Application.state == "changes_requested"))
+        db.session.add(ApplicationEvent(application_id=a2.id, action="resubmit",
+                                        from_state="changes_requested",
+                                        to_state="under_audit", at=utcnow()))
+        a2.state = "under_audit"
+        db.session.add(Application(firm_id=register["P"].firm_id, kind="initial",
+                                   scheme_version_id=factories.default_scheme().id,
+                                   state="draft", created_at=utcnow()))
         certificate = db.session.get(Certificate, register["P"].certificate_id)
         db.session.add(StatusChange(certificate_id=certificate.id, status="suspended",
                                     effective_on=dt.date(2025, 9, 1), at=utcnow(),
@@ -219,7 +234,7 @@ def test_what_is_recorded_after_the_fold_shows_at_once_on_every_day(app, registe
         firm.traffic_extra_eu_pct, firm.traffic_italy_pct = 40, 60
         db.session.commit()
         source = facts.source(until)
-        assert source.recent.counts  # corrections, nothing moved after the fold itself
+        assert source.recent.counts
         for day in days:
             for region in ("", "Lazio", "Puglia"):
                 asked = Filters(at=day, start=dt.date(2025, 1, 1), region=region)
@@ -227,6 +242,8 @@ def test_what_is_recorded_after_the_fold_shows_at_once_on_every_day(app, registe
         statuses = figures_of(source, Filters(at=dt.date(2025, 9, 10),
                                               start=dt.date(2025, 1, 1)))["statuses"]
         assert statuses["suspended"] == 1
+        stages = figures_of(source, Filters(at=until, start=dt.date(2025, 1, 1)))["stages"]
+        assert (stages["under_audit"], stages["draft"]) == (1, 2)
 
 
 def _certificate(id_: int, scheme: str, changes, *, valid_from=dt.date(2025, 1, 1),
@@ -238,7 +255,7 @@ def _certificate(id_: int, scheme: str, changes, *, valid_from=dt.date(2025, 1, 
 
 
 def test_a_firm_in_two_schemes_counts_once_over_all_schemes_and_once_in_each():
-    tally = facts.Tally(None, dt.date(2026, 12, 31))
+    tally = facts.Tally(dt.date(2026, 12, 31))
     facts.fold_firm([
         _certificate(1, "bollino-blu", [(dt.date(2025, 1, 1), "valid")]),
         _certificate(2, "altro", [(dt.date(2025, 3, 1), "valid"),
@@ -269,7 +286,7 @@ def test_a_firm_in_two_schemes_counts_once_over_all_schemes_and_once_in_each():
 
 
 def test_a_stay_and_a_decision_are_counted_on_the_day_in_italy_they_ended():
-    tally = facts.Tally(None, dt.date(2026, 12, 31))
+    tally = facts.Tally(dt.date(2026, 12, 31))
     utc = dt.UTC
     # Submitted at 23:30 UTC on 30 March 2025: already 31 March in Italy (summer time).
     facts.fold_application(facts.ApplicationHistory(
