@@ -1,9 +1,7 @@
 """The statistics' facts (issue 16): the register's history folded each night into counts
-per day (`statistics_fact`), a row per computation (`statistics_run`) and each firm's region
-and extra-EU band as folded (`statistics_firm`); indexes that find what moved after a day
-(status changes by day and by time recorded, certificates by start and end of validity,
-application events and applications by time, firms by last update). New tables and indexes
-only.
+per day (`statistics_fact`), a row per computation (`statistics_run`, with the last ids it
+read) and each firm's region and extra-EU band as folded (`statistics_firm`); an index of
+firms by last update (the firms edited since a fold). New tables and an index only.
 
 Revision ID: b4c8e2f6a9d1
 Revises: a7f3d2c1b9e8
@@ -48,6 +46,9 @@ def upgrade():
         sa.Column('computed_at', registry.db.UTCDateTime(), nullable=False),
         sa.Column('facts', sa.Integer(), nullable=False),
         sa.Column('seconds', sa.Float(), nullable=False),
+        sa.Column('last_change_id', sa.Integer(), nullable=False),
+        sa.Column('last_event_id', sa.Integer(), nullable=False),
+        sa.Column('last_application_id', sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_statistics_run')),
     )
     op.create_table(
@@ -57,29 +58,11 @@ def upgrade():
         sa.Column('band', sa.String(length=20), nullable=False),
         sa.PrimaryKeyConstraint('firm_id', name=op.f('pk_statistics_firm')),
     )
-    op.create_index('ix_certificate_status_change_at', 'certificate_status_change', ['at'],
-                    unique=False)
     op.create_index('ix_firm_updated_at', 'firm', ['updated_at'], unique=False)
-    op.create_index('ix_certificate_status_change_effective_on', 'certificate_status_change',
-                    ['effective_on'], unique=False)
-    op.create_index('ix_certificate_valid_from', 'certificate', ['valid_from'], unique=False)
-    op.create_index('ix_certificate_valid_until', 'certificate', ['valid_until'], unique=False)
-    op.create_index('ix_certificate_issued_on', 'certificate', ['issued_on'], unique=False)
-    op.create_index('ix_application_event_at', 'application_event', ['at'], unique=False)
-    op.create_index('ix_application_created_at', 'application', ['created_at'], unique=False)
-
 
 def downgrade():
     op.drop_index('ix_firm_updated_at', table_name='firm')
-    op.drop_index('ix_certificate_status_change_at', table_name='certificate_status_change')
     op.drop_table('statistics_firm')
-    op.drop_index('ix_application_created_at', table_name='application')
-    op.drop_index('ix_application_event_at', table_name='application_event')
-    op.drop_index('ix_certificate_issued_on', table_name='certificate')
-    op.drop_index('ix_certificate_valid_until', table_name='certificate')
-    op.drop_index('ix_certificate_valid_from', table_name='certificate')
-    op.drop_index('ix_certificate_status_change_effective_on',
-                  table_name='certificate_status_change')
     op.drop_table('statistics_run')
     op.drop_index('ix_statistics_fact_kind_day', table_name='statistics_fact')
     op.drop_table('statistics_fact')

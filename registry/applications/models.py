@@ -32,7 +32,7 @@ class Application(db.Model):
     version_id: Mapped[int] = mapped_column(default=1)
     # None when the daily job opened it (a surveillance audit falling due).
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     submitted_at: Mapped[dt.datetime | None]
     declaration_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     declaration_at: Mapped[dt.datetime | None]
@@ -61,7 +61,7 @@ class ApplicationEvent(db.Model):
     from_state: Mapped[str] = mapped_column(String(20))
     to_state: Mapped[str] = mapped_column(String(20))
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
-    at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     note: Mapped[str | None] = mapped_column(Text)
 
     application: Mapped[Application] = relationship(back_populates="events")

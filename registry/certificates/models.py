@@ -60,9 +60,9 @@ class Certificate(db.Model):
     firm_name: Mapped[str] = mapped_column(String(200))
     vat_number: Mapped[str] = mapped_column(String(11), index=True)
     registered_office: Mapped[str] = mapped_column(String(300))
-    valid_from: Mapped[dt.date] = mapped_column(index=True)
-    valid_until: Mapped[dt.date] = mapped_column(index=True)
-    issued_on: Mapped[dt.date] = mapped_column(index=True)
+    valid_from: Mapped[dt.date]
+    valid_until: Mapped[dt.date]
+    issued_on: Mapped[dt.date]
     status: Mapped[str] = mapped_column(String(12), default=CertificateStatus.VALID, index=True)
     kid: Mapped[str] = mapped_column(ForeignKey("signing_key.kid"))
     token: Mapped[str] = mapped_column(String(400))
@@ -92,8 +92,8 @@ class StatusChange(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     certificate_id: Mapped[int] = mapped_column(ForeignKey("certificate.id"), index=True)
     status: Mapped[str] = mapped_column(String(12))
-    effective_on: Mapped[dt.date] = mapped_column(index=True)
-    at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    effective_on: Mapped[dt.date]
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     public_reason: Mapped[str | None] = mapped_column(Text)
     internal_reason: Mapped[str | None] = mapped_column(Text)

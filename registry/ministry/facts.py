@@ -320,19 +320,43 @@ def checkpoints(tally: Tally) -> dict[tuple[dt.date, Group], list[int]]:
 
 # --- reading the register's history ------------------------------------------------------
 
+@dataclass(frozen=True)
+class Marks:
+    """How far the register's history went when a fold began: the last status change,
+    application event and application (ids only grow), and the instant (for firms' edits)."""
+
+    change: int
+    event: int
+    application: int
+    at: dt.datetime
+
+    @classmethod
+    def now(cls) -> Marks:
+        change, event, application = db.session.execute(select(
+            select(func.coalesce(func.max(StatusChange.id), 0)).scalar_subquery(),
+            select(func.coalesce(func.max(ApplicationEvent.id), 0)).scalar_subquery(),
+            select(func.coalesce(func.max(Application.id), 0)).scalar_subquery())).one()
+        return cls(change, event, application, utcnow())
+
+    @classmethod
+    def of(cls, run: StatisticsRun) -> Marks:
+        return cls(run.last_change_id, run.last_event_id, run.last_application_id,
+                   run.computed_at)
+
+
 def _utc(moment: dt.datetime) -> dt.datetime:
     return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment
 
 
 def load_certificates(firm_ids: Iterable[int] | None = None, *,
-                      recorded_before: dt.datetime | None = None,
+                      marks: Marks | None = None,
                       attributes: dict[int, tuple[str, str]] | None = None
                       ) -> Iterator[list[CertificateHistory]]:
     """Each firm's certificates with their histories (every firm, or those of `firm_ids`),
-    one list per firm. With `recorded_before`, as the register held them then: the changes
-    recorded before that instant, and no certificate without one (issuance records its
-    first change as it writes the certificate); with `attributes`, those firms' region and
-    extra-EU band as given instead of today's."""
+    one list per firm. With `marks`, as the register held them then: the changes recorded
+    up to the mark, and no certificate without one (issuance records its first change as it
+    writes the certificate); with `attributes`, those firms' region and extra-EU band as
+    given instead of today's."""
     statement = (select(Certificate.id, Certificate.firm_id, Certificate.scheme_code,
                         Firm.office_region, Firm.traffic_extra_eu_pct, Certificate.level,
                         Certificate.valid_from, Certificate.valid_until, Certificate.revision,
@@ -351,10 +375,9 @@ def load_certificates(firm_ids: Iterable[int] | None = None, *,
         changes = changes.join(Certificate, Certificate.id == StatusChange.certificate_id
                                ).where(Certificate.firm_id.in_(wanted))
     history: dict[int, list] = defaultdict(list)
-    later: set[int] = set()  # certificates with a change recorded after `recorded_before`
-    for certificate_id, effective_on, change_id, status, at in db.session.execute(
-            changes.add_columns(StatusChange.at)):
-        if recorded_before is not None and at >= recorded_before:
+    later: set[int] = set()  # certificates with a change recorded after the mark
+    for certificate_id, effective_on, change_id, status in db.session.execute(changes):
+        if marks is not None and change_id > marks.change:
             later.add(certificate_id)
         else:
             history[certificate_id].append((effective_on, change_id, status))
@@ -362,7 +385,7 @@ def load_certificates(firm_ids: Iterable[int] | None = None, *,
     for (id_, firm_id, scheme, region, share, level, valid_from, valid_until, revision,
          issued_on, areas) in db.session.execute(statement):
         if id_ in later and id_ not in history:
-            continue  # written after `recorded_before`
+            continue  # written after the mark
         if firm_id != firm and found:
             yield found
             found = []
@@ -380,11 +403,10 @@ def load_certificates(firm_ids: Iterable[int] | None = None, *,
 def load_applications(application_ids: Iterable[int] | None = None, *,
                       firm_ids: Iterable[int] = (),
                       regions: dict[int, str] | None = None,
-                      recorded_before: dt.datetime | None = None
-                      ) -> Iterator[ApplicationHistory]:
+                      marks: Marks | None = None) -> Iterator[ApplicationHistory]:
     """Every application (or those of `application_ids` and of `firm_ids`) with its events;
-    with `regions`, those firms' region as given instead of today's; with `recorded_before`,
-    as the register held them then (the events before it; none created after it)."""
+    with `regions`, those firms' region as given instead of today's; with `marks`, as the
+    register held them then (the events up to the mark; none created after it)."""
     statement = (select(Application.id, SchemeVersion.code, Firm.office_region,
                         Application.created_at, Application.state, Application.firm_id)
                  .join(Firm, Firm.id == Application.firm_id)
@@ -405,10 +427,10 @@ def load_applications(application_ids: Iterable[int] | None = None, *,
     created_in: dict[int, str] = {}  # the state each was created in: its first event's
     for application_id, at, event_id, action, before, after in db.session.execute(events):
         created_in.setdefault(application_id, before)
-        if recorded_before is None or at < recorded_before:
+        if marks is None or event_id <= marks.event:
             history[application_id].append((_utc(at), event_id, action, before, after))
     for id_, scheme, region, created_at, state, firm_id in db.session.execute(statement):
-        if recorded_before is not None and created_at >= recorded_before:
+        if marks is not None and id_ > marks.application:
             continue
         region = (regions or {}).get(firm_id, region or "")
         yield ApplicationHistory(id_, scheme, region, _utc(created_at),
@@ -429,11 +451,13 @@ def fold(tally: Tally, firms: Iterable[list[CertificateHistory]],
 def compute(through: dt.date) -> StatisticsRun:
     """Fold the whole history into facts through `through` (the last day that has ended),
     replacing the previous computation's, in the caller's transaction."""
-    started, began = time.perf_counter(), utcnow()
+    started, marks = time.perf_counter(), Marks.now()
     # Folded beyond `through`, as far as the history already says (a start or an end of
     # validity, a change recorded for a later day): the days until the next fold then only
-    # need what is recorded after this one (recent).
-    tally = fold(Tally(through + HORIZON), load_certificates(), load_applications())
+    # need what is recorded after this one (recent). Up to the marks read first, so that a
+    # change written meanwhile is left to `recent`, not counted twice.
+    tally = fold(Tally(through + HORIZON), load_certificates(marks=marks),
+                 load_applications(marks=marks))
     rows = [_row(day, group, counts, False) for (day, group), counts in tally.counts.items()
             if counts[0] or counts[1] or group.kind not in ON_A_DAY]
     rows += [_row(day, group, counts, True)
@@ -449,8 +473,9 @@ def compute(through: dt.date) -> StatisticsRun:
             [(firm_id, region or "", extra_eu_band(share)) for firm_id, region, share in
              db.session.execute(select(Firm.id, Firm.office_region,
                                        Firm.traffic_extra_eu_pct))])
-    run = StatisticsRun(through=through, facts=len(rows), computed_at=began,
-                        seconds=round(time.perf_counter() - started, 2))
+    run = StatisticsRun(through=through, facts=len(rows), last_change_id=marks.change,
+                        last_event_id=marks.event, last_application_id=marks.application,
+                        computed_at=marks.at, seconds=round(time.perf_counter() - started, 2))
     db.session.add(run)
     db.session.flush()
     return run
@@ -688,32 +713,32 @@ def source(until: dt.date) -> Source | None:
     run = latest_run()
     if run is None or until > run.through + HORIZON:
         return None
-    return Source(run.through + HORIZON, until, recent(until, run.computed_at))
+    return Source(run.through + HORIZON, until, recent(until, Marks.of(run)))
 
 
-def recent(until: dt.date, folded_at: dt.datetime) -> Tally:
-    """What was recorded after the fold (at `folded_at`), on every day up to `until`: the
+def recent(until: dt.date, marks: Marks) -> Tally:
+    """What was recorded after the fold (after its `marks`), on every day up to `until`: the
     firms with a status change or a certificate recorded since, or a new region or extra-EU
     band, and the applications with an event or created since, each folded as it is now
     less as the fold saw it (its history recorded before the fold, its region and band kept
     in `statistics_firm`)."""
-    # The few changes recorded since, by ix_certificate_status_change_at.
+    # Ids only grow: what was recorded since is a range of each primary key.
     late = set(db.session.scalars(
         select(Certificate.firm_id)
         .join(StatusChange, StatusChange.certificate_id == Certificate.id)
-        .where(StatusChange.at >= folded_at)))
+        .where(StatusChange.id > marks.change)))
     moved: dict[int, tuple[str, str]] = {}
     for firm_id, region, share, was_region, was_band in db.session.execute(
             select(Firm.id, Firm.office_region, Firm.traffic_extra_eu_pct,
                    StatisticsFirm.region, StatisticsFirm.band)
             .join(StatisticsFirm, StatisticsFirm.firm_id == Firm.id)
-            .where(Firm.updated_at >= folded_at)):
+            .where(Firm.updated_at >= marks.at)):
         if (region or "", extra_eu_band(share)) != (was_region, was_band):
             moved[firm_id] = (was_region, was_band)
     applications = set(db.session.scalars(
-        select(ApplicationEvent.application_id).where(ApplicationEvent.at >= folded_at)))
+        select(ApplicationEvent.application_id).where(ApplicationEvent.id > marks.event)))
     applications.update(db.session.scalars(
-        select(Application.id).where(Application.created_at >= folded_at)))
+        select(Application.id).where(Application.id > marks.application)))
     tally = Tally(until)
     if not late and not moved and not applications:
         return tally
@@ -722,9 +747,9 @@ def recent(until: dt.date, folded_at: dt.datetime) -> Tally:
                load_applications(applications, firm_ids=moved))
     regions = {firm_id: region for firm_id, (region, _band) in moved.items()}
     then = fold(Tally(until),
-                load_certificates(firms, recorded_before=folded_at, attributes=moved),
+                load_certificates(firms, marks=marks, attributes=moved),
                 load_applications(applications, firm_ids=moved, regions=regions,
-                                  recorded_before=folded_at))
+                                  marks=marks))
     for key in now.counts.keys() | then.counts.keys():
         amount, firms_ = now.counts.get(key, (0, 0))
         was_amount, was_firms = then.counts.get(key, (0, 0))

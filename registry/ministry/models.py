@@ -46,6 +46,10 @@ class StatisticsRun(db.Model):
     computed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     facts: Mapped[int]
     seconds: Mapped[float]
+    # The last status change, application event and application the fold read.
+    last_change_id: Mapped[int]
+    last_event_id: Mapped[int]
+    last_application_id: Mapped[int]
 
 
 class StatisticsFirm(db.Model):
