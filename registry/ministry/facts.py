@@ -80,6 +80,7 @@ class Kind(StrEnum):
 
 
 ON_A_DAY = (Kind.SNAPSHOT, Kind.AREA, Kind.STAGE)
+MOVEMENT_OF = {str(status): movement for movement, status in MOVED_TO.items()}
 
 
 class Group(NamedTuple):
@@ -196,10 +197,9 @@ def fold_firm(certificates: list[CertificateHistory], tally: Tally) -> None:
         moved = Group(Kind.MOVEMENT, certificate.scheme, certificate.region, certificate.level)
         if certificate.revision == 1:
             tally.add(certificate.issued_on, _named(moved, Movement.ISSUED), 1)
-        by_status = {str(status): movement for movement, status in MOVED_TO.items()}
         for effective_on, _id, status in certificate.changes:
-            if status in by_status:
-                tally.add(effective_on, _named(moved, by_status[status]), 1)
+            if status in MOVEMENT_OF:
+                tally.add(effective_on, _named(moved, MOVEMENT_OF[status]), 1)
 
 
 def _named(group: Group, name: str) -> Group:
@@ -244,7 +244,7 @@ def application_stage(application: ApplicationHistory, day: dt.date) -> str | No
         return stage
     if rome_day(application.created_at) > day:
         return None
-    return application.events[0][3] if application.events else application.state
+    return application.state
 
 
 def fold_application(application: ApplicationHistory, tally: Tally) -> None:
