@@ -17,15 +17,35 @@ from email import message_from_bytes
 from email.policy import default
 from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
+from flask import template_rendered
+from werkzeug.exceptions import HTTPException
 
 from registry.accounts.models import User
+from registry.applications.models import Application
 from registry.certificates import lifecycle, reminders
-from registry.certificates.models import Certificate
+from registry.certificates.models import Certificate, Receipt
+from registry.complaints.models import Complaint, ComplaintEvent
+from registry.complaints.workflow import ComplaintAction
+from registry.decisions.models import Appeal
+from registry.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, demo_logins, load_demo_data
 from registry.extensions import db
+from registry.firms.models import Firm, Site
+from registry.watching.models import EmailFollow
+from registry.watching.outbox import unsubscribe_link
 from tests import factories
-from tests.steps import assign, audit_details, client_for, open_file, score_all, scores_for
+from tests.steps import (
+    assign,
+    audit_details,
+    client_for,
+    log_in_with_password,
+    open_file,
+    score_all,
+    scores_for,
+    totp,
+)
 
 # Codes that are no word of Italian prose: none may show in an Italian text.
 ITALIAN_CODES = ("valid", "suspended", "withdrawn", "expired", "renounced", "superseded",
@@ -34,12 +54,15 @@ ITALIAN_CODES = ("valid", "suspended", "withdrawn", "expired", "renounced", "sup
 # Codes that cannot be English prose either: none may show in any text.
 ANY_LANGUAGE = re.compile(r"(?<![\w./:-])(?:L[1-9]|[a-z]+_[a-z_]+)(?![\w-])")
 URL = re.compile(r"(?:https?://|/)\S+")
+TEMPLATES = Path(__file__).parent.parent / "templates"
 
 
 class VisibleText(HTMLParser):
     """The text a person reads (or hears) on a page."""
 
-    SKIP = {"script", "style", "template", "head"}
+    # Code shown as code (<code>, <pre>, …) is for the programs' writers: the API and
+    # open-data pages name the fields and values a program reads, on purpose.
+    SKIP = {"script", "style", "template", "head", "code", "pre", "kbd", "samp"}
     SPOKEN = ("aria-label", "alt", "title", "placeholder")
 
     def __init__(self):
@@ -186,3 +209,214 @@ def pdf_text(data: bytes, app) -> str:
 ])
 def test_the_search_finds_codes_and_only_codes(text, lang, codes):
     assert codes_in(text, lang) == codes
+
+
+DOWNLOAD = re.compile(r"\.(csv|xlsx|json|jsonld|pdf|svg|png|gz|atom|jws)$")
+NOT_FOLLOWED = ("/static", "/lang", "/account/logout")
+
+
+def in_language(path: str, lang: str) -> str:
+    return f"{path}{'&' if '?' in path else '?'}lang={lang}"
+
+
+def check_words(response, lang: str, where: str, failures: dict) -> str:
+    """The response's HTML; the codes its visible text shows, if any, go in `failures`."""
+    html = response.get_data(as_text=True)
+    text = visible(html)
+    if found := codes_in(text, lang):
+        failures[f"{where} ({lang})"] = around(text, found)
+    return html
+
+
+def crawl_for_codes(client, start: str, adapter, seen_endpoints: set, failures: dict,
+                    who: str) -> int:
+    """Every page `client` reaches from `start`, one page per endpoint, read in Italian and
+    in English; codes found are added to `failures`. Returns the pages read."""
+    queue, read = [start], 0
+    while queue:
+        path = queue.pop(0)
+        try:
+            endpoint = adapter.match(path.split("?")[0], method="GET")[0]
+        except HTTPException:
+            continue
+        if endpoint in seen_endpoints:
+            continue
+        seen_endpoints.add(endpoint)
+        links = []
+        for lang in ("it", "en"):
+            response = client.get(in_language(path, lang))
+            assert response.status_code in (200, 302), (who, path, response.status_code)
+            if response.status_code != 200 or "html" not in response.content_type:
+                break
+            html = check_words(response, lang, f"{who} {path}", failures)
+            read += 1
+            if lang == "it":
+                links = re.findall(r'href="(/[^"#]*)"', html)
+        queue.extend(link.replace("&amp;", "&") for link in links
+                     if not link.startswith(NOT_FOLLOWED) and "/export." not in link
+                     and not DOWNLOAD.search(link.split("?")[0]))
+    return read
+
+
+def test_every_page_and_template_shows_words_not_codes(app):
+    """Over the demo data (a firm in every state, one user per role), every page each demo
+    user and an anonymous visitor can reach, in Italian and English, shows no code; and
+    between the crawl and the forms' answers below, every template is rendered."""
+    rendered: set[str] = set()
+
+    def record(_sender, template, context, **_extra):
+        if template.name:  # not a template made from a string
+            rendered.add(template.name)
+
+    template_rendered.connect(record, app)
+    with app.app_context():
+        assert load_demo_data() is True
+        db.session.commit()
+    adapter = app.url_map.bind("localhost")
+    failures: dict[str, list[str]] = {}
+    pages = {}
+    for email, _roles in [*demo_logins(), ("anonymous", ())]:
+        client = app.test_client()
+        if email != "anonymous":
+            response = log_in_with_password(client, email, DEMO_PASSWORD, DEMO_TOTP_SECRET)
+            assert response.status_code == 302, email
+        pages[email] = crawl_for_codes(client, "/dashboard" if email != "anonymous" else "/",
+                                       adapter, set(), failures, email)
+    reached_by_forms(app, failures)
+    template_rendered.disconnect(record, app)
+    mails = sorted(Path(app.config["OUTBOX_FOLDER"]).glob("*.eml"))
+    for mail in mails:  # what the demo and the steps above sent, each in its language
+        message = message_from_bytes(mail.read_bytes(), policy=default)
+        lang = message["Content-Language"] or "it"
+        for part in ("plain", "html"):
+            body = message.get_body((part,))
+            if body is None:  # a plain-text message
+                continue
+            text = body.get_content() if part == "plain" else visible(body.get_content())
+            text = f"{message['Subject']}\n{text}"
+            if found := codes_in(text, lang):
+                failures[f"email «{message['Subject']}» ({part})"] = around(text, found)
+    print(len(mails), "emails")
+    print(pages)
+    for k, v in failures.items():
+        print(k, v)
+    assert not failures, list(failures)
+    templates = {str(p.relative_to(TEMPLATES)) for p in TEMPLATES.rglob("*.html")}
+    missing = sorted(templates - with_parts(rendered))
+    assert not missing, "\n".join(missing)
+
+
+PART = re.compile(r"""{%-?\s*(?:include|import|from|extends)\s+["']([^"']+)["']""")
+
+
+def with_parts(rendered: set[str]) -> set[str]:
+    """The templates rendered and every template they include, import or extend (a part is
+    rendered inside its page: Flask signals only the page)."""
+    found, queue = set(), list(rendered)
+    while queue:
+        name = queue.pop()
+        if name not in found and (TEMPLATES / name).exists():
+            found.add(name)
+            queue.extend(PART.findall((TEMPLATES / name).read_text()))
+    return found
+
+
+def reached_by_forms(app, failures: dict) -> None:
+    """The pages no link leads to: the answers to forms, the pages a link in an email opens,
+    the error page. Each is read in Italian and in English."""
+
+    def read(client, path, status=200, data=None, who="anonymous"):
+        html = ""
+        for lang in ("it", "en"):
+            response = client.open(in_language(path, lang), method="POST" if data else "GET",
+                                   data=data)
+            assert response.status_code == status, (who, path, lang, response.status_code)
+            html = check_words(response, lang, f"{who} {path}", failures)
+        return html
+
+    def mailed_link(path_part: str) -> str:
+        for mail in sorted(Path(app.config["OUTBOX_FOLDER"]).glob("*.eml"), reverse=True):
+            message = message_from_bytes(mail.read_bytes(), policy=default)
+            body = message.get_body(("plain",)).get_content()
+            if match := re.search(rf"https?://[^/\s]+(\S*{path_part}\S+)", body):
+                return match.group(1)
+        raise AssertionError(f"no email links to {path_part}")
+
+    with app.app_context():
+        firm = db.session.scalar(db.select(Certificate.firm_id).where(
+            Certificate.status == "valid"))
+        receipt = db.session.scalar(db.select(Receipt.id))
+        # A complaint its firm was asked to answer, and the firm's owner.
+        complaint, owner = db.session.execute(db.select(Complaint.id, Firm.owner_id).join(
+            Firm, Firm.id == Complaint.firm_id).join(ComplaintEvent).where(
+            ComplaintEvent.action == ComplaintAction.ASK_FIRM)).first()
+        site = db.session.scalar(db.select(Site.id).join(Firm).where(
+            Firm.owner_id == owner, Site.closed_on.is_(None)))
+        appeal, appeal_officer = db.session.execute(db.select(Appeal.id, Appeal.officer_id).where(
+            Appeal.outcome.is_(None))).one()
+        officer, other_officer = (db.session.scalar(db.select(User.id).where(
+            User.email == f"{name}@demo.bollinoblu.it")) for name in ("officer", "officer2"))
+        newcomer = factories.make_user("applicant", email="nuovo@example.it").id
+        invited = factories.make_user("applicant", email="collega@example.it").id
+        waiting = db.session.scalar(db.select(Application.id).where(
+            Application.state == "submitted"))
+        auditor = db.session.scalar(db.select(User.id).where(
+            User.email == "auditor2@demo.bollinoblu.it"))
+        admin = db.session.scalar(db.select(User.id).where(
+            User.email == "admin@demo.bollinoblu.it"))
+        db.session.commit()
+
+    anonymous = app.test_client()
+    read(anonymous, "/register/999999", status=404)
+    read(anonymous, f"/receipts/{receipt}")
+    read(anonymous, "/verify/bulk", data={"items": "BB-2026-00001\n12345678901\nx"})
+    read(anonymous, f"/register/{firm}/report", data={
+        "called_at": "2026-11-20T10:30", "calling_number": "06 1234567",
+        "text": "Mi hanno chiamato tre volte in un'ora per vendermi un contratto."})
+    receipt_page = read(anonymous, f"/register/{firm}/report/worker", data={
+        "text": "Straordinari non pagati da tre mesi nella sede di Roma."})
+    code = re.search(r"[A-Z0-9]{4}(?:-[A-Z0-9]{4}){2,}", visible(receipt_page)).group(0)
+    read(anonymous, f"/register/{firm}/report/follow", data={"code": code})
+    assert anonymous.post("/account/reset", data={
+        "email": "applicant@demo.bollinoblu.it"}).status_code == 302
+    read(anonymous, mailed_link("/account/reset/"))
+    read(anonymous, f"/register/{firm}/watch", data={"email": "segue@example.it"})
+    read(anonymous, mailed_link("/watch/confirm/"))
+    with app.test_request_context():  # the link every message to a follower carries
+        follow = db.session.scalar(db.select(EmailFollow).where(
+            EmailFollow.email == "segue@example.it"))
+        unsubscribe = urlsplit(unsubscribe_link(follow)).path
+    read(anonymous, unsubscribe)
+    shutil.rmtree(app.config["OPENDATA_FOLDER"], ignore_errors=True)
+    read(anonymous, "/opendata/dump.csv.gz", status=404)
+
+    staff = app.test_client()  # a password accepted, the second step waiting
+    assert staff.post("/account/login", data={"email": "officer@demo.bollinoblu.it",
+                                              "password": DEMO_PASSWORD}).status_code == 302
+    read(staff, "/account/login/code", who="officer")
+    for lang, user in (("it", officer), ("en", auditor)):  # a fresh code for each
+        response = client_for(app, user).post(in_language(
+            "/account/two-factor/recovery-codes", lang),
+            data={"rc-code": totp(DEMO_TOTP_SECRET, steps_ahead=1)})
+        assert response.status_code == 200, (lang, response.status_code)
+        check_words(response, lang, "/account/two-factor/recovery-codes", failures)
+
+    owner_client = client_for(app, owner)
+    if owner_client.get(f"/firm/sites/{site}/close").status_code == 200:  # locked identity
+        read(owner_client, f"/firm/sites/{site}/close", who="owner")
+    read(owner_client, "/firm/changes/new", who="owner")
+    read(owner_client, f"/firm/complaints/{complaint}", who="owner")
+    owner_client.post("/firm/members/invite", data={"email": "collega@example.it"})
+    read(client_for(app, invited), mailed_link("/firm/invitations/"), who="invited")
+    read(client_for(app, newcomer), "/firm/new", who="newcomer")
+
+    admin_client = client_for(app, admin)
+    admin_client.post(f"/admin/applications/{waiting}", data={"auditor_id": auditor,
+                                                               "role": "lead"})
+    read(client_for(app, auditor), f"/audit/applications/{waiting}/declaration",
+         who="auditor")
+    if appeal_officer is None:
+        # The officer who did not decide the file (the other may not hear its appeal).
+        appeal_officer = next(o for o in (officer, other_officer) if admin_client.post(
+            f"/admin/applications/appeals/{appeal}", data={"officer_id": o}).status_code == 302)
+    read(client_for(app, appeal_officer), f"/officer/appeals/{appeal}", who="officer")

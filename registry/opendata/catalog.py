@@ -85,29 +85,33 @@ DISTRIBUTIONS = (
 
 # The columns of the exports, in their order: the names are stable (renaming one would break
 # the programs that read them); new columns are only ever added at the end.
+_STATUSES = (("valid", _l("valido")), ("suspended", _l("sospeso")),
+             ("withdrawn", _l("revocato")), ("expired", _l("scaduto")),
+             ("renounced", _l("rinunciato")))
 COLUMNS = (
-    ("ragione_sociale", _l("Ragione sociale dell'impresa.")),
-    ("partita_iva", _l("Partita IVA dell'impresa (11 cifre).")),
-    ("comune", _l("Comune della sede legale.")),
-    ("provincia", _l("Sigla della provincia della sede legale.")),
-    ("regione", _l("Regione della sede legale.")),
-    ("numero_certificato", _l("Numero del certificato corrente, nella forma BB-AAAA-NNNNN.")),
-    ("revisione", _l("Revisione del certificato: cresce quando cambiano i dati stampati.")),
-    ("schema", _l("Codice dello schema di certificazione.")),
-    ("versione_schema", _l("Versione dello schema con cui l'impresa è stata valutata.")),
-    ("livello", _l("Livello di certificazione: L1 (una stella), L2 (due stelle), "
-                   "L3 (tre stelle).")),
-    ("stato", _l("Stato del certificato: valid (valido), suspended (sospeso), withdrawn "
-                 "(revocato), expired (scaduto), renounced (rinunciato).")),
-    ("valido_dal", _l("Primo giorno di validità (AAAA-MM-GG).")),
-    ("valido_al", _l("Ultimo giorno di validità (AAAA-MM-GG).")),
-    ("esito_verifica_oggi", _l("Esito della verifica alla data dell'estrazione: valid, "
-                               "suspended, withdrawn, expired, not_yet_valid (non ancora "
-                               "valido).")),
+    ("ragione_sociale", _l("Ragione sociale dell'impresa."), ()),
+    ("partita_iva", _l("Partita IVA dell'impresa (11 cifre)."), ()),
+    ("comune", _l("Comune della sede legale."), ()),
+    ("provincia", _l("Sigla della provincia della sede legale."), ()),
+    ("regione", _l("Regione della sede legale."), ()),
+    ("numero_certificato", _l("Numero del certificato corrente, nella forma BB-AAAA-NNNNN."),
+     ()),
+    ("revisione", _l("Revisione del certificato: cresce quando cambiano i dati stampati."), ()),
+    ("schema", _l("Codice dello schema di certificazione."), ()),
+    ("versione_schema", _l("Versione dello schema con cui l'impresa è stata valutata."), ()),
+    ("livello", _l("Livello di certificazione."),
+     (("L1", _l("una stella")), ("L2", _l("due stelle")), ("L3", _l("tre stelle")))),
+    ("stato", _l("Stato del certificato."), _STATUSES),
+    ("valido_dal", _l("Primo giorno di validità (AAAA-MM-GG)."), ()),
+    ("valido_al", _l("Ultimo giorno di validità (AAAA-MM-GG)."), ()),
+    ("esito_verifica_oggi", _l("Esito della verifica alla data dell'estrazione."),
+     (*_STATUSES[:4], ("not_yet_valid", _l("non ancora valido")))),
 )
+"""Each column: its name, what it means and, for a column of codes, each code's meaning (the
+page shows the codes as code, for the programs that read them)."""
 JSON_ONLY_COLUMNS = (
-    ("licenza", _l("Solo JSON: la licenza dei dati (CC-BY-4.0).")),
-    ("dati_al", _l("Solo JSON: data e ora (UTC, ISO 8601) in cui i dati sono stati letti.")),
+    ("licenza", _l("Solo JSON: la licenza dei dati (CC-BY-4.0)."), ()),
+    ("dati_al", _l("Solo JSON: data e ora (UTC, ISO 8601) in cui i dati sono stati letti."), ()),
 )
 
 

@@ -8,6 +8,7 @@ from registry.certificates.verdict import Verdict
 from registry.firms.checks import CHANNELS, SERVICE_TYPES
 from registry.firms.geography import REGIONS
 from registry.public.register import MAX_PAGE, SORTS
+from registry.wording import N_
 
 ERROR = {"$ref": "#/components/responses/Error"}
 NUMBER = {"name": "number", "in": "path", "required": True,
@@ -20,37 +21,37 @@ def filters(levels: list[str]) -> list[dict]:
     outside these answers 400 (bad_request) naming it; an empty value means no filter."""
     return [
         {"name": "q", "in": "query", "schema": {"type": "string", "maxLength": 200},
-         "description": "Firm name (any word order, accents ignored), partita IVA, "
-                        "certificate number, or a calling number the firm declares in use."},
+         "description": N_("Firm name (any word order, accents ignored), partita IVA, "
+                        "certificate number, or a calling number the firm declares in use.")},
         {"name": "status", "in": "query", "schema": {"type": "string", "enum": [
             str(status) for status in LISTED]}},
         {"name": "region", "in": "query", "schema": {"type": "string", "enum": list(REGIONS)},
-         "description": "Case is ignored."},
+         "description": N_("Case is ignored.")},
         {"name": "province", "in": "query", "schema": {"type": "string",
                                                        "pattern": "^[A-Za-z]{2}$"},
-         "description": "The province's sigla (RM, MI…)."},
+         "description": N_("The province's sigla (RM, MI…).")},
         {"name": "level", "in": "query", "schema": {"type": "string", "enum": levels}},
         {"name": "scheme", "in": "query", "schema": {"type": "string"},
-         "description": "A scheme code the register knows."},
+         "description": N_("A scheme code the register knows.")},
         {"name": "site_region", "in": "query", "schema": {"type": "string",
                                                           "enum": list(REGIONS)},
-         "description": "An open operating site in this region (not only the registered "
-                        "office). Case is ignored."},
+         "description": N_("An open operating site in this region (not only the registered "
+                        "office). Case is ignored.")},
         {"name": "site_province", "in": "query", "schema": {"type": "string",
                                                             "pattern": "^[A-Za-z]{2}$"},
-         "description": "An open operating site in this province (sigla)."},
+         "description": N_("An open operating site in this province (sigla).")},
         {"name": "service", "in": "query", "schema": {"type": "string",
                                                       "enum": list(SERVICE_TYPES)},
-         "description": "An open operating site runs this type of service."},
+         "description": N_("An open operating site runs this type of service.")},
         {"name": "channel", "in": "query", "schema": {"type": "string", "enum": list(CHANNELS)},
-         "description": "An open operating site works on this channel."},
+         "description": N_("An open operating site works on this channel.")},
         {"name": "sort", "in": "query", "schema": {"type": "string", "enum": list(SORTS)}},
         {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1,
                                                    "maximum": MAX_PAGE}},
         {"name": "after", "in": "query", "schema": {"type": "string"},
-         "description": "Opaque cursor that `next` carries: the page starts after the "
+         "description": N_("Opaque cursor that `next` carries: the page starts after the "
                         "previous page's last row (any depth at the cost of the first page); "
-                        "`page` then only numbers it."},
+                        "`page` then only numbers it.")},
     ]
 
 
@@ -105,23 +106,23 @@ SCHEME = {"type": "object", "required": [
 # The bulk supplier check and verification receipts.
 CHECK_PATHS = {
     "/api/v1/verify": {"post": {
-        "summary": "Check up to 1,000 partite IVA, codici fiscali or certificate numbers at "
-                   "once, with the verify page's verdict; one item per input, same order",
+        "summary": N_("Check up to 1,000 partite IVA, codici fiscali or certificate numbers at "
+                   "once, with the verify page's verdict; one item per input, same order"),
         "requestBody": {"required": True, "content": {"application/json": {"schema": {
             "type": "object", "required": ["items"], "properties": {
                 "items": {"type": "array", "maxItems": 1000, "items": {"type": "string"}},
                 "receipt": {"type": "boolean", "default": False, "description":
                             "Also record the answer as a verification receipt and return "
                             "it signed (compact JWS) with its address"}}}}}},
-        "responses": {"200": {"description": "Every item answered", "content": {
+        "responses": {"200": {"description": N_("Every item answered"), "content": {
             "application/json": {"schema": {"$ref": "#/components/schemas/BulkCheck"}}}},
             "400": ERROR, "413": ERROR, "429": ERROR}}},
     "/api/v1/certificates/{number}/receipt": {"get": {
-        "summary": "A new verification receipt of the certificate's verdict now: a compact "
+        "summary": N_("A new verification receipt of the certificate's verdict now: a compact "
                    "JWS (EdDSA) signed with a key of /api/v1/keys, recorded by the registry "
-                   "(re-check it at /receipts/<id>, the Location header)",
+                   "(re-check it at /receipts/<id>, the Location header)"),
         "parameters": [NUMBER],
-        "responses": {"200": {"description": "The receipt", "content": {
+        "responses": {"200": {"description": N_("The receipt"), "content": {
             "application/jose": {"schema": {"type": "string"}}}},
             "404": ERROR, "429": ERROR}}},
 }
@@ -165,71 +166,72 @@ def document(base_url: str) -> dict:
     return {
         "openapi": "3.0.3",
         "info": {"title": "Registro Bollino Blu — API pubblica", "version": "1.0.0",
-                 "description": "Read-only public data of the Bollino Blu register. Addresses "
-                                "and shapes are stable: fields may be added, never renamed."},
+                 "description": N_("Read-only public data of the Bollino Blu register. Addresses "
+                                "and shapes are stable: fields may be added, never renamed.")},
         "servers": [{"url": base_url}],
         "paths": {
             "/api/v1/certificates/{number}": {"get": {
-                "summary": "A certificate and the verdict for today or a given day",
+                "summary": N_("A certificate and the verdict for today or a given day"),
                 "parameters": [NUMBER,
                                {"name": "t", "in": "query", "schema": {"type": "string"},
-                                "description": "The QR token; a mismatch gives not_authentic"},
+                                "description": N_(
+                                    "The QR token; a mismatch gives `not_authentic`")},
                                {"name": "at", "in": "query",
                                 "schema": {"type": "string", "format": "date",
                                            "pattern": r"^\d{4}-\d{2}-\d{2}$"}}],
-                "responses": {"200": {"description": "The certificate", "content": {
+                "responses": {"200": {"description": N_("The certificate"), "content": {
                     "application/json": {"schema": {"$ref": "#/components/schemas/Certificate"}}}},
                     "400": ERROR, "404": ERROR, "429": ERROR}}},
             "/api/v1/register": {"get": {
-                "summary": "The register, paginated, with the same filters as /register",
+                "summary": N_("The register, paginated, with the same filters as /register"),
                 "parameters": filters([level.code for level in current_levels()]),
-                "responses": {"200": {"description": "A page", "content": {"application/json": {
+                "responses": {"200": {"description": N_("A page"), "content": {"application/json": {
                     "schema": {"$ref": "#/components/schemas/RegisterPage"}}}},
                     "400": ERROR, "429": ERROR}}},
             "/api/v1/schemes/{code}/{version}": {"get": {
-                "summary": "A version of the criteria scheme (the one in force, or any version "
+                "summary": N_("A version of the criteria scheme (the one in force, or any version "
                            "an application or certificate used): areas, criteria with their "
-                           "scoring guide, knock-outs, levels with thresholds, the cycle",
+                           "scoring guide, knock-outs, levels with thresholds, the cycle"),
                 "parameters": [
                     {"name": "code", "in": "path", "required": True,
                      "schema": {"type": "string"}, "example": "bollino-blu-cc"},
                     {"name": "version", "in": "path", "required": True,
                      "schema": {"type": "string"}, "example": "1.0"}],
-                "responses": {"200": {"description": "The scheme version", "content": {
+                "responses": {"200": {"description": N_("The scheme version"), "content": {
                     "application/json": {"schema": {"$ref": "#/components/schemas/Scheme"}}}},
                     "404": ERROR, "429": ERROR}}},
             "/api/v1/register/{firm_id}": {"get": {
-                "summary": "A firm of the register: its current certificate, sites, traffic "
+                "summary": N_("A firm of the register: its current certificate, sites, traffic "
                            "shares, services and channels, evidence freshness per area, and "
-                           "whether a renewal is in progress",
+                           "whether a renewal is in progress"),
                 "parameters": [{"name": "firm_id", "in": "path", "required": True,
                                 "schema": {"type": "integer", "minimum": 1}}],
-                "responses": {"200": {"description": "The firm", "content": {
+                "responses": {"200": {"description": N_("The firm"), "content": {
                     "application/json": {"schema": {"$ref": "#/components/schemas/Firm"}}}},
                     "404": ERROR, "429": ERROR}}},
             "/api/v1/phone/{number}": {"get": {
-                "summary": "Chi mi ha chiamato? The firms that declared a calling number",
-                "description": "The number may be written in any usual way (06 1234567, "
+                "summary": N_("Chi mi ha chiamato? The firms that declared a calling number"),
+                "description": N_("The number may be written in any usual way (06 1234567, "
                                "+39 06 1234567, 0039…, 3331234567; spaces, dots, dashes "
                                "and brackets are ignored); a foreign number needs its + "
                                "prefix. Firms in use now come first (current: true), then "
                                "those that declared it in the past, with the period. An "
                                "empty list means no firm of the register declared it: it "
-                               "is not an accusation.",
+                               "is not an accusation."),
                 "parameters": [{"name": "number", "in": "path", "required": True,
                                 "schema": {"type": "string", "maxLength": 40},
                                 "example": "+39 06 1234567"}],
-                "responses": {"200": {"description": "Who declared it", "content": {
+                "responses": {"200": {"description": N_("Who declared it"), "content": {
                     "application/json": {"schema": {"$ref": "#/components/schemas/Phone"}}}},
                     "400": ERROR, "429": ERROR}}},
             "/api/v1/keys": {"get": {
-                "summary": "Public keys that sign QR tokens (JWK set)",
-                "responses": {"200": {"description": "JWK set", "content": {
+                "summary": N_("Public keys that sign QR tokens (JWK set)"),
+                "responses": {"200": {"description": N_("JWK set"), "content": {
                     "application/json": {"schema": {"$ref": "#/components/schemas/KeySet"}}}}}}},
             **CHECK_PATHS,
         },
         "components": {
-            "responses": {"Error": {"description": "An error", "content": {"application/json": {
+            "responses": {"Error": {"description": N_("An error"), "content": {"application/json": {
                 "schema": {"$ref": "#/components/schemas/Error"}}}}},
             "schemas": {
                 "Error": {"type": "object", "required": ["error"], "properties": {

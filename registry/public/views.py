@@ -19,6 +19,7 @@ from flask import (
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 
 from registry.certificates import documents, keys, lookup
 from registry.certificates.numbering import is_number
@@ -257,8 +258,17 @@ def openapi():
 @bp.get("/api")
 def api_docs():
     """The OpenAPI document rendered as a page (server-side: no script, no other site)."""
-    return render_template("public/api.html",
+    return render_template("public/api.html", api_text=api_text,
                            doc=openapi_document(current_app.config["BASE_URL"]))
+
+
+def api_text(text: str | None) -> Markup:
+    """An OpenAPI summary or description as the page shows it: the document is written in
+    English (it is the contract programs read), the page in the reader's language, with
+    `names` in backticks shown as code."""
+    parts = _(text).split("`") if text else []
+    return Markup("").join(Markup("<code>{}</code>").format(part) if index % 2 else part
+                           for index, part in enumerate(parts))
 
 
 @bp.get("/feeds/status.atom")
