@@ -99,13 +99,16 @@ def request_to_join(user: User, vat_number: str, message: str | None = None) -> 
                     after={"firm_id": firm.id, "user_id": user.id, "email": user.email})
     owner = _owner(firm)
     if owner is not None:
-        note = _("\n\nMessaggio:\n%(m)s", m=request.message) if request.message else ""
-        mail.queue(db.session, owner.email,
-                   _("Richiesta di accesso all'azienda %(firm)s", firm=firm.name),
-                   _("%(name)s (%(email)s) chiede di entrare nel profilo di %(firm)s nel "
-                     "Registro Bollino Blu.%(note)s\n\nPer accettare o rifiutare apri:\n\n"
-                     "%(link)s\n", name=user.name, email=user.email, firm=firm.name,
-                     note=note, link=external_url("firms.members")))
+        def note() -> str:  # in the owner's language
+            return _("\n\nMessaggio:\n%(m)s", m=request.message) if request.message else ""
+
+        mail.queue_for(
+            db.session, owner,
+            lambda: _("Richiesta di accesso all'azienda %(firm)s", firm=firm.name),
+            lambda: _("%(name)s (%(email)s) chiede di entrare nel profilo di %(firm)s nel "
+                      "Registro Bollino Blu.%(note)s\n\nPer accettare o rifiutare apri:\n\n"
+                      "%(link)s\n", name=user.name, email=user.email, firm=firm.name,
+                      note=note(), link=external_url("firms.members")))
     return request
 
 
@@ -138,16 +141,19 @@ def decide_join_request(owner: User, firm: Firm, request_id: int, accept: bool) 
                     before={"status": str(MembershipStatus.PENDING)},
                     after={"status": str(request.status), "firm_id": firm.id, "user_id": person.id})
     if accept:
-        subject = _("Sei stato aggiunto all'azienda %(firm)s", firm=firm.name)
-        body = _("Il titolare del profilo ha accettato la tua richiesta: ora fai parte di "
-                 "%(firm)s nel Registro Bollino Blu.\n\n%(link)s\n", firm=firm.name,
-                 link=external_url("firms.profile"))
+        mail.queue_for(
+            db.session, person,
+            lambda: _("Sei stato aggiunto all'azienda %(firm)s", firm=firm.name),
+            lambda: _("Il titolare del profilo ha accettato la tua richiesta: ora fai parte di "
+                      "%(firm)s nel Registro Bollino Blu.\n\n%(link)s\n", firm=firm.name,
+                      link=external_url("firms.profile")))
     else:
-        subject = _("Richiesta di accesso a %(firm)s non accettata", firm=firm.name)
-        body = _("Il titolare del profilo di %(firm)s non ha accettato la tua richiesta di "
-                 "accesso. Se pensi che sia un errore, contatta direttamente l'azienda.\n",
-                 firm=firm.name)
-    mail.queue(db.session, person.email, subject, body)
+        mail.queue_for(
+            db.session, person,
+            lambda: _("Richiesta di accesso a %(firm)s non accettata", firm=firm.name),
+            lambda: _("Il titolare del profilo di %(firm)s non ha accettato la tua richiesta "
+                      "di accesso. Se pensi che sia un errore, contatta direttamente "
+                      "l'azienda.\n", firm=firm.name))
     return person
 
 
@@ -229,11 +235,12 @@ def accept_invitation(token: str, user: User) -> Firm:
                            "user_id": user.id})
     owner = _owner(firm)
     if owner is not None:
-        mail.queue(db.session, owner.email, _("%(name)s è entrato in %(firm)s", name=user.name,
-                                              firm=firm.name),
-                   _("%(name)s (%(email)s) ha accettato il tuo invito e ora fa parte del "
-                     "profilo di %(firm)s.\n\n%(link)s\n", name=user.name, email=user.email,
-                     firm=firm.name, link=external_url("firms.members")))
+        mail.queue_for(
+            db.session, owner,
+            lambda: _("%(name)s è entrato in %(firm)s", name=user.name, firm=firm.name),
+            lambda: _("%(name)s (%(email)s) ha accettato il tuo invito e ora fa parte del "
+                      "profilo di %(firm)s.\n\n%(link)s\n", name=user.name, email=user.email,
+                      firm=firm.name, link=external_url("firms.members")))
     return firm
 
 
@@ -262,7 +269,7 @@ def remove_member(owner: User, firm: Firm, user_id: int) -> User:
     db.session.flush()
     auditlog.record("firm.member_removed", "user", person.id, actor=owner,
                     before={"firm_id": firm.id}, after={"firm_id": None})
-    mail.queue(db.session, person.email, _("Non fai più parte di %(firm)s", firm=firm.name),
-               _("Il titolare del profilo di %(firm)s ti ha tolto l'accesso al profilo "
-                 "aziendale nel Registro Bollino Blu.\n", firm=firm.name))
+    mail.queue_for(db.session, person, lambda: _("Non fai più parte di %(firm)s", firm=firm.name),
+                   lambda: _("Il titolare del profilo di %(firm)s ti ha tolto l'accesso al "
+                             "profilo aziendale nel Registro Bollino Blu.\n", firm=firm.name))
     return person

@@ -20,7 +20,7 @@ def client_for(app, user_id):
 
 
 def body_of(message) -> str:
-    return message.get_content()
+    return message.get_body(("plain",)).get_content()
 
 
 def actions(app) -> list[str]:
@@ -86,6 +86,26 @@ def test_join_request_refused(mail_app, smtp_server, firm_setup):
         assert db.session.get(User, firm_setup["newcomer"]).firm_id is None
         assert db.session.get(MembershipRequest, request_id).status == "refused"
     assert actions(mail_app)[-1] == "firm.join_refused"
+
+
+def test_each_person_is_written_to_in_their_own_language(mail_app, smtp_server, firm_setup):
+    """The owner chose English; the newcomer, who asks in Italian, is answered in Italian."""
+    with mail_app.app_context():
+        db.session.get(User, firm_setup["owner"]).locale = "en"
+        db.session.commit()
+    newcomer = client_for(mail_app, firm_setup["newcomer"])
+    assert newcomer.post("/firm/join", data={"join-vat_number": firm_setup["vat"],
+                                             "join-message": "Ciao"}).status_code == 302
+    to_owner = smtp_server.wait(1)[0]
+    assert to_owner["Subject"] == "Request to join the firm Contact Italia S.r.l."
+    assert "Message:\r\nCiao" in body_of(to_owner)
+    assert to_owner.get_body(("html",)) is not None
+    with mail_app.app_context():
+        request_id = db.session.scalar(db.select(MembershipRequest.id))
+    owner = client_for(mail_app, firm_setup["owner"])
+    assert owner.post(f"/firm/members/requests/{request_id}/accept?lang=en").status_code == 302
+    to_newcomer = smtp_server.wait(2)[1]
+    assert "Sei stato aggiunto" in to_newcomer["Subject"], to_newcomer["Subject"]
 
 
 def test_asking_twice_keeps_one_request_and_unknown_vat_is_refused(mail_app, smtp_server,
