@@ -22,7 +22,7 @@ def filters(levels: list[str]) -> list[dict]:
     return [
         {"name": "q", "in": "query", "schema": {"type": "string", "maxLength": 200},
          "description": N_("Firm name (any word order, accents ignored), partita IVA, "
-                        "certificate number, or a calling number the firm declares in use.")},
+                           "certificate number, or a calling number the firm declares in use.")},
         {"name": "status", "in": "query", "schema": {"type": "string", "enum": [
             str(status) for status in LISTED]}},
         {"name": "region", "in": "query", "schema": {"type": "string", "enum": list(REGIONS)},
@@ -36,7 +36,7 @@ def filters(levels: list[str]) -> list[dict]:
         {"name": "site_region", "in": "query", "schema": {"type": "string",
                                                           "enum": list(REGIONS)},
          "description": N_("An open operating site in this region (not only the registered "
-                        "office). Case is ignored.")},
+                           "office). Case is ignored.")},
         {"name": "site_province", "in": "query", "schema": {"type": "string",
                                                             "pattern": "^[A-Za-z]{2}$"},
          "description": N_("An open operating site in this province (sigla).")},
@@ -50,8 +50,8 @@ def filters(levels: list[str]) -> list[dict]:
                                                    "maximum": MAX_PAGE}},
         {"name": "after", "in": "query", "schema": {"type": "string"},
          "description": N_("Opaque cursor that `next` carries: the page starts after the "
-                        "previous page's last row (any depth at the cost of the first page); "
-                        "`page` then only numbers it.")},
+                           "previous page's last row (any depth at the cost of the first page); "
+                           "`page` then only numbers it.")},
     ]
 
 
@@ -107,7 +107,7 @@ SCHEME = {"type": "object", "required": [
 CHECK_PATHS = {
     "/api/v1/verify": {"post": {
         "summary": N_("Check up to 1,000 partite IVA, codici fiscali or certificate numbers at "
-                   "once, with the verify page's verdict; one item per input, same order"),
+                      "once, with the verify page's verdict; one item per input, same order"),
         "requestBody": {"required": True, "content": {"application/json": {"schema": {
             "type": "object", "required": ["items"], "properties": {
                 "items": {"type": "array", "maxItems": 1000, "items": {"type": "string"}},
@@ -119,8 +119,8 @@ CHECK_PATHS = {
             "400": ERROR, "413": ERROR, "429": ERROR}}},
     "/api/v1/certificates/{number}/receipt": {"get": {
         "summary": N_("A new verification receipt of the certificate's verdict now: a compact "
-                   "JWS (EdDSA) signed with a key of /api/v1/keys, recorded by the registry "
-                   "(re-check it at /receipts/<id>, the Location header)"),
+                      "JWS (EdDSA) signed with a key of /api/v1/keys, recorded by the registry "
+                      "(re-check it at /receipts/<id>, the Location header)"),
         "parameters": [NUMBER],
         "responses": {"200": {"description": N_("The receipt"), "content": {
             "application/jose": {"schema": {"type": "string"}}}},
@@ -167,7 +167,7 @@ def document(base_url: str) -> dict:
         "openapi": "3.0.3",
         "info": {"title": "Registro Bollino Blu — API pubblica", "version": "1.0.0",
                  "description": N_("Read-only public data of the Bollino Blu register. Addresses "
-                                "and shapes are stable: fields may be added, never renamed.")},
+                                   "and shapes are stable: fields may be added, never renamed.")},
         "servers": [{"url": base_url}],
         "paths": {
             "/api/v1/certificates/{number}": {"get": {
@@ -190,8 +190,8 @@ def document(base_url: str) -> dict:
                     "400": ERROR, "429": ERROR}}},
             "/api/v1/schemes/{code}/{version}": {"get": {
                 "summary": N_("A version of the criteria scheme (the one in force, or any version "
-                           "an application or certificate used): areas, criteria with their "
-                           "scoring guide, knock-outs, levels with thresholds, the cycle"),
+                              "an application or certificate used): areas, criteria with their "
+                              "scoring guide, knock-outs, levels with thresholds, the cycle"),
                 "parameters": [
                     {"name": "code", "in": "path", "required": True,
                      "schema": {"type": "string"}, "example": "bollino-blu-cc"},
@@ -202,8 +202,8 @@ def document(base_url: str) -> dict:
                     "404": ERROR, "429": ERROR}}},
             "/api/v1/register/{firm_id}": {"get": {
                 "summary": N_("A firm of the register: its current certificate, sites, traffic "
-                           "shares, services and channels, evidence freshness per area, and "
-                           "whether a renewal is in progress"),
+                              "shares, services and channels, evidence freshness per area, and "
+                              "whether a renewal is in progress"),
                 "parameters": [{"name": "firm_id", "in": "path", "required": True,
                                 "schema": {"type": "integer", "minimum": 1}}],
                 "responses": {"200": {"description": N_("The firm"), "content": {
@@ -212,12 +212,12 @@ def document(base_url: str) -> dict:
             "/api/v1/phone/{number}": {"get": {
                 "summary": N_("Chi mi ha chiamato? The firms that declared a calling number"),
                 "description": N_("The number may be written in any usual way (06 1234567, "
-                               "+39 06 1234567, 0039…, 3331234567; spaces, dots, dashes "
-                               "and brackets are ignored); a foreign number needs its + "
-                               "prefix. Firms in use now come first (current: true), then "
-                               "those that declared it in the past, with the period. An "
-                               "empty list means no firm of the register declared it: it "
-                               "is not an accusation."),
+                                  "+39 06 1234567, 0039…, 3331234567; spaces, dots, dashes "
+                                  "and brackets are ignored); a foreign number needs its + "
+                                  "prefix. Firms in use now come first (current: true), then "
+                                  "those that declared it in the past, with the period. An "
+                                  "empty list means no firm of the register declared it: it "
+                                  "is not an accusation."),
                 "parameters": [{"name": "number", "in": "path", "required": True,
                                 "schema": {"type": "string", "maxLength": 40},
                                 "example": "+39 06 1234567"}],
