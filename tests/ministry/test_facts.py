@@ -26,9 +26,16 @@ from registry.ministry.history import Filters
 from registry.ministry.models import StatisticsFact, StatisticsRun
 from registry.ministry.workflow import Period
 from tests import factories, rows
+from tests.conftest import ON_POSTGRES
 from tests.ministry.test_history import JULY, MARCH_26, register, renew  # noqa: F401
 
 REGIONS = ("", "Lazio", "Sicilia")
+# The fold and the corrections are Python over rows read the same way on both databases;
+# what is the database's own (COPY or executemany, the summed UNION ALL reads, the id
+# marks) runs in every case below. So PostgreSQL runs the farthest fold offsets and one
+# generated register, SQLite all of them (CI's time on two cores: about a minute saved).
+AHEAD = [0, 31] if ON_POSTGRES else [0, 1, 17, 31]
+SEEDS = [1] if ON_POSTGRES else [1, 2, 3]
 
 
 def figures_of(reader, filters: Filters) -> dict:
@@ -72,7 +79,7 @@ HAND_COUNTED_DAYS = [dt.date(2024, 12, 31), dt.date(2025, 1, 1), dt.date(2025, 6
 
 
 # 0: the day is the fold's last; 1: today after last night's fold; 31: the farthest ahead.
-@pytest.mark.parametrize("ahead", [0, 1, 17, 31])
+@pytest.mark.parametrize("ahead", AHEAD)
 def test_facts_give_the_hand_counted_figures(app, register, ahead):  # noqa: F811
     with app.app_context():
         for region in REGIONS:
@@ -147,7 +154,7 @@ def _random_application(chance: random.Random, row) -> None:
     db.session.commit()
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("seed", SEEDS)
 def test_facts_give_what_the_history_gives_on_a_generated_register(app, seed):
     chance = random.Random(seed * 7)
     with app.app_context():
