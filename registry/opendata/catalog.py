@@ -17,7 +17,10 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 
+from registry.certificates.status import LISTED, STATUS_LABELS
+from registry.certificates.verdict import VERDICT_LABELS, Verdict
 from registry.public import exports
+from registry.wording import N_
 
 DATASET_ID = "registro-bollino-blu"
 THEME = "http://publications.europa.eu/resource/authority/data-theme/ECON"
@@ -85,9 +88,11 @@ DISTRIBUTIONS = (
 
 # The columns of the exports, in their order: the names are stable (renaming one would break
 # the programs that read them); new columns are only ever added at the end.
-_STATUSES = (("valid", _l("valido")), ("suspended", _l("sospeso")),
-             ("withdrawn", _l("revocato")), ("expired", _l("scaduto")),
-             ("renounced", _l("rinunciato")))
+# A coded column's values: (code, its meaning marked for translation, read with `_()`).
+_LEVELS = (("L1", N_("una stella")), ("L2", N_("due stelle")), ("L3", N_("tre stelle")))
+_STATUSES = tuple((status, STATUS_LABELS[status]) for status in LISTED)
+_VERDICTS = tuple((verdict, VERDICT_LABELS[verdict]) for verdict in (
+    Verdict.VALID, Verdict.SUSPENDED, Verdict.WITHDRAWN, Verdict.EXPIRED, Verdict.NOT_YET_VALID))
 COLUMNS = (
     ("ragione_sociale", _l("Ragione sociale dell'impresa."), ()),
     ("partita_iva", _l("Partita IVA dell'impresa (11 cifre)."), ()),
@@ -99,13 +104,11 @@ COLUMNS = (
     ("revisione", _l("Revisione del certificato: cresce quando cambiano i dati stampati."), ()),
     ("schema", _l("Codice dello schema di certificazione."), ()),
     ("versione_schema", _l("Versione dello schema con cui l'impresa è stata valutata."), ()),
-    ("livello", _l("Livello di certificazione."),
-     (("L1", _l("una stella")), ("L2", _l("due stelle")), ("L3", _l("tre stelle")))),
+    ("livello", _l("Livello di certificazione."), _LEVELS),
     ("stato", _l("Stato del certificato."), _STATUSES),
     ("valido_dal", _l("Primo giorno di validità (AAAA-MM-GG)."), ()),
     ("valido_al", _l("Ultimo giorno di validità (AAAA-MM-GG)."), ()),
-    ("esito_verifica_oggi", _l("Esito della verifica alla data dell'estrazione."),
-     (*_STATUSES[:4], ("not_yet_valid", _l("non ancora valido")))),
+    ("esito_verifica_oggi", _l("Esito della verifica alla data dell'estrazione."), _VERDICTS),
 )
 """Each column: its name, what it means and, for a column of codes, each code's meaning (the
 page shows the codes as code, for the programs that read them)."""

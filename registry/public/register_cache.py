@@ -17,8 +17,8 @@ import datetime as dt
 from collections.abc import Callable
 
 from flask import current_app, request
-from flask_babel import get_locale
 
+from registry.i18n import select_locale
 from registry.public import register_stamp
 from registry.public.verify_cache import Cache, serve_kept
 
@@ -44,5 +44,5 @@ def serve(kind: str, day: dt.date, render: Callable[[], tuple[str, int]]) -> tup
         return body.encode(), status
     # The host is in the key: the API's `next` link is absolute.
     return serve_kept(current_app.extensions["register_cache"],
-                      (kind, request.host, request.full_path, str(get_locale()), day),
+                      (kind, request.host, request.full_path, select_locale(), day),
                       (register_stamp.stamp(),), render, keep=lambda status: status == 200)

@@ -65,8 +65,9 @@ _STAMP = select(func.max(RegisterChange.id))
 
 
 def stamp() -> int:
-    """The register's stamp now."""
-    return db.session.scalar(_STAMP) or 0
+    """The register's stamp now (on the session's connection: a kept page's one statement
+    needs none of the ORM's handling, and the callers never hold unflushed changes)."""
+    return db.session.connection().scalar(_STAMP) or 0
 
 
 class Counts:

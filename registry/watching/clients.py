@@ -8,7 +8,6 @@ import datetime as dt
 import io
 from dataclasses import dataclass
 
-from flask_babel import force_locale
 from flask_babel import gettext as _
 from openpyxl import load_workbook
 from sqlalchemy import func
@@ -284,18 +283,21 @@ def send_daily_digests(now: dt.datetime | None = None) -> int:
         settings.last_digest_at = now
         if not events:
             continue
-        with force_locale("it"):
+
+        def body(events=events) -> str:  # in the client's language, as the subject
             lines = [
                 "- " + event_summary(e.kind, e.certificate_number,
                                      e.payload.get("data", {}).get("certificate", {})
                                      .get("firm", {}).get("name", ""),
                                      e.payload.get("data", {}).get("change", {}))
                 for e in events]
-            mail.queue(db.session, user.email,
-                       _("Bollino Blu: %(n)s novità sui tuoi fornitori", n=len(events)),
-                       _("Le novità sui fornitori che segui, dall'ultimo riepilogo:\n\n"
-                         "%(lines)s\n\nLa tua lista e le preferenze: %(link)s\n",
-                         lines="\n".join(lines), link=external_url("watching.suppliers")))
+            return _("Le novità sui fornitori che segui, dall'ultimo riepilogo:\n\n"
+                     "%(lines)s\n\nLa tua lista e le preferenze: %(link)s\n",
+                     lines="\n".join(lines), link=external_url("watching.suppliers"))
+
+        mail.queue_for(db.session, user,
+                       lambda n=len(events): _("Bollino Blu: %(n)s novità sui tuoi fornitori",
+                                               n=n), body)
         sent += 1
     db.session.flush()
     return sent

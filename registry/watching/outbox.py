@@ -150,15 +150,15 @@ def _tell_clients(certificate: Certificate, kind: EventKind, change: dict) -> No
                ClientSettings.digest == Digest.IMMEDIATE).order_by(User.id)).all()
     if not users:
         return
-    with force_locale("it"):
-        summary = event_summary(kind, certificate.number, certificate.firm_name, change)
-        link = external_url("watching.suppliers")
-        for user in users:
-            mail.queue(db.session, user.email,
-                       _("Bollino Blu: novità su %(firm)s", firm=certificate.firm_name),
-                       _("%(summary)s\n\nVerifica il certificato: %(url)s\n\nI tuoi fornitori e "
-                         "le preferenze di notifica: %(link)s\n", summary=summary,
-                         url=verify_url(certificate), link=link))
+    link, url = external_url("watching.suppliers"), verify_url(certificate)
+    for user in users:  # each in the language they chose
+        mail.queue_for(
+            db.session, user,
+            lambda: _("Bollino Blu: novità su %(firm)s", firm=certificate.firm_name),
+            lambda: _("%(summary)s\n\nVerifica il certificato: %(url)s\n\nI tuoi fornitori e "
+                      "le preferenze di notifica: %(link)s\n", summary=event_summary(
+                          kind, certificate.number, certificate.firm_name, change),
+                      url=url, link=link))
 
 
 def _receive(kind, certificate, change, **_extra) -> None:

@@ -258,26 +258,32 @@ def record(delivery: WebhookDelivery, attempt: Attempt, now: dt.datetime) -> Non
         disable(endpoint, now)
 
 
+def _failures(endpoint: WebhookEndpoint) -> str:
+    return _("%(n)s consegne fallite di seguito dal %(since)s UTC.",
+             n=endpoint.consecutive_failures,
+             since=endpoint.failing_since.strftime("%Y-%m-%d %H:%M"))
+
+
 def disable(endpoint: WebhookEndpoint, now: dt.datetime) -> None:
+    """Stop delivering to `endpoint` (too many failures, or failing too long) and tell its
+    owner, in their language, how to turn it on again."""
     endpoint.enabled, endpoint.disabled_at = False, now
-    with force_locale("it"):
-        endpoint.disabled_reason = _(
-            "%(n)s consegne fallite di seguito dal %(since)s UTC.",
-            n=endpoint.consecutive_failures,
-            since=endpoint.failing_since.strftime("%Y-%m-%d %H:%M"))
-        owner = db.session.get(User, endpoint.user_id)
-        db.session.flush()
-        auditlog.record("webhook.disabled", "webhook_endpoint", endpoint.id,
-                        after={"reason": endpoint.disabled_reason})
-        if owner is not None and owner.active:
-            mail.queue(db.session, owner.email, _("Webhook disattivato: %(url)s",
-                                                  url=endpoint.url),
-                       _("Il Registro Bollino Blu ha disattivato il tuo endpoint\n%(url)s\n"
-                         "perché non risponde correttamente (%(reason)s).\n\nI messaggi non "
-                         "consegnati restano in attesa: quando l'endpoint funziona, riattivalo "
-                         "da questa pagina e saranno inviati di nuovo:\n%(link)s\n",
-                         url=endpoint.url, reason=endpoint.disabled_reason,
-                         link=external_url("watching.webhooks_page")))
+    with force_locale("it"):  # the stored reason, as the register's records are written
+        endpoint.disabled_reason = _failures(endpoint)
+    owner = db.session.get(User, endpoint.user_id)
+    db.session.flush()
+    auditlog.record("webhook.disabled", "webhook_endpoint", endpoint.id,
+                    after={"reason": endpoint.disabled_reason})
+    if owner is not None and owner.active:
+        mail.queue_for(
+            db.session, owner,
+            lambda: _("Webhook disattivato: %(url)s", url=endpoint.url),
+            lambda: _("Il Registro Bollino Blu ha disattivato il tuo endpoint\n%(url)s\n"
+                      "perché non risponde correttamente (%(reason)s).\n\nI messaggi non "
+                      "consegnati restano in attesa: quando l'endpoint funziona, "
+                      "riattivalo da questa pagina e saranno inviati di nuovo:\n"
+                      "%(link)s\n", url=endpoint.url, reason=_failures(endpoint),
+                      link=external_url("watching.webhooks_page")))
 
 
 def deliver_one(delivery_id: int, now: dt.datetime | None = None) -> bool:

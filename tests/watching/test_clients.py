@@ -143,6 +143,7 @@ def test_immediate_and_daily_digests(make_app, smtp_server):
         row = rows.certified_firm()
         officer = user(factories.make_user("officer").id)
         now_client = factories.make_user("client", email="subito@cliente.it")
+        now_client.locale = "en"  # each client is written to in the language they chose
         daily_client = factories.make_user("client", email="riepilogo@cliente.it")
         for who in (now_client, daily_client):
             clients.add_supplier(who, row.firm_id)
@@ -155,13 +156,16 @@ def test_immediate_and_daily_digests(make_app, smtp_server):
                       public_reason="Verifica")
         db.session.commit()
         smtp_server.wait(2)
-        assert [m for m in smtp_server.messages if m["To"] == "subito@cliente.it"]
+        [told] = [m for m in smtp_server.messages if m["To"] == "subito@cliente.it"]
+        assert told["Subject"].startswith("Bollino Blu: updates on "), told["Subject"]
+        assert "suspended" in told.get_body(("plain",)).get_content()
         assert not [m for m in smtp_server.messages if m["To"] == "riepilogo@cliente.it"]
         assert clients.send_daily_digests() == 1
         db.session.commit()
         smtp_server.wait(3)
         [digest] = [m for m in smtp_server.messages if m["To"] == "riepilogo@cliente.it"]
-        assert "sospeso" in digest.get_content()
+        assert "novità sui tuoi fornitori" in digest["Subject"]
+        assert "sospeso" in digest.get_body(("plain",)).get_content()
         # nothing new since: no empty digest
         assert clients.send_daily_digests() == 0
 

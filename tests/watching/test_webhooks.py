@@ -111,7 +111,7 @@ def test_an_endpoint_failing_repeatedly_is_disabled_and_its_owner_emailed(
     smtp_server.wait(2)
     [message] = [m for m in smtp_server.messages if m["To"] == "acquisti@cliente.it"]
     assert "disattivato" in message["Subject"]
-    assert receiver.url in message.get_content()
+    assert receiver.url in message.get_body(("plain",)).get_content()
 
 
 def test_an_endpoint_failing_for_24_hours_is_disabled(app, receiver, watched):
