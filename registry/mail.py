@@ -16,7 +16,7 @@ from email.utils import formatdate, make_msgid
 from pathlib import Path
 
 from flask import current_app, g, has_app_context, render_template
-from flask_babel import force_locale
+from flask_babel import force_locale, get_locale
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -27,10 +27,11 @@ OUTBOX_KEY = "registry_outbox"
 
 def build_message(to: str, subject: str, body: str,
                   headers: dict[str, str] | None = None,
-                  html: str | None = None) -> EmailMessage:
+                  html: str | None = None, language: str | None = None) -> EmailMessage:
     """A plain-text UTF-8 message to one person from the registry's sender, with an HTML
     alternative when `html` is given; `headers` adds more (e.g. `List-Unsubscribe` and
-    `List-Unsubscribe-Post` on messages to followers, RFC 8058)."""
+    `List-Unsubscribe-Post` on messages to followers, RFC 8058); `language` is the one it
+    is written in (`Content-Language`, RFC 3282)."""
     if not isinstance(to, str):
         # One recipient per message: people must not learn each other's addresses.
         raise TypeError("one recipient per message: use queue_each()")
@@ -45,18 +46,22 @@ def build_message(to: str, subject: str, body: str,
     message.set_content(body)
     if html is not None:
         message.add_alternative(html, subtype="html")
+    if language:  # last: making the message multipart moves Content-* headers to its part
+        message["Content-Language"] = language
     return message
 
 
 def queue(session: Session, to: str, subject: str, body: str,
           headers: dict[str, str] | None = None, html: str | None = None) -> None:
     """Send this message to one address when `session` commits; forget it if the session
-    rolls back."""
+    rolls back. It is written in the language being translated into now (the request's, or
+    the recipient's inside `in_language`)."""
     if not to:
         return
     config = dict(current_app.config)
     session.info.setdefault(OUTBOX_KEY, []).append(
-        (build_message(to, subject, body, headers, html), config))
+        (build_message(to, subject, body, headers, html,
+                       str(get_locale() or config["BABEL_DEFAULT_LOCALE"])), config))
 
 
 def queue_each(session: Session, addresses: Iterable[str], subject: str, body: str,
@@ -94,7 +99,7 @@ def queue_for(session: Session, person, subject, body, link: str | None = None,
         html = render_template("email/message.html", subject=subject_text,
                                paragraphs=[p for p in body_text.split("\n\n") if p.strip()],
                                link=link, action=action_text)
-    queue(session, person.email, subject_text, plain, html=html)
+        queue(session, person.email, subject_text, plain, html=html)
 
 
 def queue_for_each(session: Session, people: Iterable, subject, body,

@@ -99,13 +99,14 @@ def test_each_person_is_written_to_in_their_own_language(mail_app, smtp_server, 
     to_owner = smtp_server.wait(1)[0]
     assert to_owner["Subject"] == "Request to join the firm Contact Italia S.r.l."
     assert "Message:\r\nCiao" in body_of(to_owner)
-    assert to_owner.get_body(("html",)) is not None
+    assert to_owner.get_body(("html",)) is not None and to_owner["Content-Language"] == "en"
     with mail_app.app_context():
         request_id = db.session.scalar(db.select(MembershipRequest.id))
     owner = client_for(mail_app, firm_setup["owner"])
     assert owner.post(f"/firm/members/requests/{request_id}/accept?lang=en").status_code == 302
     to_newcomer = smtp_server.wait(2)[1]
     assert "Sei stato aggiunto" in to_newcomer["Subject"], to_newcomer["Subject"]
+    assert to_newcomer["Content-Language"] == "it"
 
 
 def test_asking_twice_keeps_one_request_and_unknown_vat_is_refused(mail_app, smtp_server,
