@@ -258,18 +258,23 @@ PAIRS = 7
 
 
 def paired_ratio(server: Server, data: gen.Result, duration: float) -> dict:
-    """verify ÷ hello throughput from PAIRS back-to-back (hello, verify) runs: this shared
+    """verify ÷ hello throughput from PAIRS back-to-back runs of the two: this shared
     two-core machine's speed drifts by a factor of two within a minute (measured: hello
     from 2,161 to 926 req/s between two 4 s runs), so one run of each, seconds apart, says
     more about the drift than about the pages. The median of the pairs' ratios does not."""
     hello = server.base + "/healthz"
     verify = server.base + f"/v/{data.verify_number}?t={data.verify_token}"
     ratios, pairs = [], []
-    for _ in range(PAIRS):
-        server.wait_idle()
-        first = run_wrk("hello", hello, duration_s=duration, connections=16)
-        server.wait_idle()
-        second = run_wrk("verify", verify, duration_s=duration, connections=16)
+    for index in range(PAIRS):
+        # Alternate which runs first (hello-verify, verify-hello, …): a machine slowing or
+        # speeding up within a pair then favours neither page.
+        order = ("hello", "verify") if index % 2 == 0 else ("verify", "hello")
+        runs = {}
+        for name in order:
+            server.wait_idle()
+            runs[name] = run_wrk(name, hello if name == "hello" else verify,
+                                 duration_s=duration, connections=16)
+        first, second = runs["hello"], runs["verify"]
         if first.rps and second.requests and not second.failed:
             ratios.append(second.rps / first.rps)
         pairs.append([round(first.rps, 1), round(second.rps, 1)])
