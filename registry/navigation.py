@@ -6,7 +6,7 @@ from flask import Flask, current_app, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from registry.db import utcnow
+from registry.db import today_in_rome
 from registry.security import Role
 
 # (endpoint, label, roles that see it; empty = everyone)
@@ -58,5 +58,7 @@ def nav_links() -> list[tuple[str, str]]:
 
 
 def register_navigation(app: Flask) -> None:
-    # When the page was made: a printed page (verify, firm) says when it was consulted.
-    app.jinja_env.globals["page_time"] = utcnow
+    # The day the page was made: a printed page (verify, firm) says when it was consulted.
+    # The day, not the minute: kept pages are kept for the day (and revalidated by their
+    # stamp), so a minute would be the moment the page was first rendered, not printed.
+    app.jinja_env.globals["page_day"] = today_in_rome

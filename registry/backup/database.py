@@ -297,6 +297,35 @@ def reset_sequences(connection: Connection, tables: Iterable[sa.Table]) -> None:
         connection.execute(sa.select(*settings))
 
 
+# Columns the database's own triggers move when rows are written (migration c5d7e9f1a3b2):
+# loading a certificate's status changes moves its version, so the archived value is set
+# again once everything is in.
+MOVED_BY_TRIGGERS = {"certificate": ("version",)}
+
+
+def restore_moved(connection: Connection, table: sa.Table, columns: Iterable[str],
+                  rows: Iterable[dict]) -> None:
+    """Set the trigger-moved columns of `table` back to the archived `rows`' values (only
+    where they differ: an update that leaves them as they are would move them again).
+    `columns` are the archive's: an archive made before such a column existed has none."""
+    names = [n for n in MOVED_BY_TRIGGERS.get(table.name, ()) if n in columns]
+    if not names:
+        return
+    key = [c.name for c in table.primary_key.columns]
+    statement = (table.update()
+                 .where(*(table.c[n] == sa.bindparam(f"k_{n}") for n in key))
+                 .where(sa.or_(*(table.c[n] != sa.bindparam(f"v_{n}") for n in names)))
+                 .values({n: sa.bindparam(f"v_{n}") for n in names}))
+    batch: list[dict] = []
+    for row in rows:
+        batch.append({**{f"k_{n}": row[n] for n in key}, **{f"v_{n}": row[n] for n in names}})
+        if len(batch) >= BATCH:
+            connection.execute(statement, batch)
+            batch = []
+    if batch:
+        connection.execute(statement, batch)
+
+
 def rebuild_derived(connection: Connection) -> None:
     """SQLite: rebuild the full-text tables from their content table (the insert triggers
     already fill them; a rebuild makes the index exact whatever path the rows took)."""

@@ -413,6 +413,12 @@ def _load_database(reader: archive.Reader) -> dict[str, int]:
                                   f"manifest says {entry['rows']}")
         for name, late in plan.late.items():
             database.fill_late(connection, metadata.tables[name], late, updates[name])
+        for name in database.MOVED_BY_TRIGGERS:  # last: every other write is done
+            if name in manifest["tables"]:
+                entry = manifest["tables"][name]
+                database.restore_moved(connection, metadata.tables[name], entry["columns"], (
+                    archive.decode_row(entry["columns"], line)
+                    for line in reader.lines(entry["member"])))
         database.reset_sequences(connection, plan.tables)
         database.rebuild_derived(connection)
     return loaded

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, FetchedValue, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.certificates.status import LIVE, CertificateStatus
@@ -69,6 +69,9 @@ class Certificate(db.Model):
     # The number of the certificate this one renews: it starts the day after that one ends.
     predecessor_number: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # Moved by the database's triggers (migration c5d7e9f1a3b2) on every change to this row
+    # or to its status changes, whoever writes it: what a kept verify page is checked by.
+    version: Mapped[int] = mapped_column(server_default="0", server_onupdate=FetchedValue())
 
     history: Mapped[list[StatusChange]] = relationship(
         back_populates="certificate", order_by="StatusChange.id")

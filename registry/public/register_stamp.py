@@ -10,6 +10,12 @@ lookup of a primary key's maximum, so a kept count is checked on every request, 
 change (a suspension, a new certificate, a firm moving region) shows at the next request,
 in every worker. Writes that bypass the ORM (the benchmark's bulk loader, a migration)
 do not move the stamp: they happen before any worker has kept a count.
+
+The stamp is the newest row *and how many of the last `WINDOW` ids are there*: on
+PostgreSQL an id is handed out when the row is written, not when it is committed, so a
+transaction holding id 100 may commit after another committed 101. A reader between the two
+commits keeps its count at 101; the newest id alone would not move when 100 lands, the
+number of rows in the window does.
 """
 
 from __future__ import annotations
@@ -61,13 +67,21 @@ def _forget_mark(session: Session, transaction) -> None:
         session.info.pop(_MARK, None)
 
 
-_STAMP = select(func.max(RegisterChange.id))
+# A transaction still open while this many others changed the register and committed would
+# go unseen when it commits (until the next change or day); none of the register's writers
+# holds one open for longer than a request or the daily job, and both commit far fewer.
+WINDOW = 100
+_NEWEST = select(func.max(RegisterChange.id)).scalar_subquery()
+_STAMP = select(func.max(RegisterChange.id), func.count()).where(
+    RegisterChange.id > _NEWEST - WINDOW)
 
 
-def stamp() -> int:
-    """The register's stamp now (on the session's connection: a kept page's one statement
-    needs none of the ORM's handling, and the callers never hold unflushed changes)."""
-    return db.session.connection().scalar(_STAMP) or 0
+def stamp() -> tuple[int, int]:
+    """The register's stamp now: the newest change and how many of the last `WINDOW` are
+    committed (on the session's connection: a kept page's one statement needs none of the
+    ORM's handling, and the callers never hold unflushed changes)."""
+    newest, recent = db.session.connection().execute(_STAMP).one()
+    return newest or 0, recent
 
 
 class Counts:
@@ -76,10 +90,10 @@ class Counts:
 
     def __init__(self, size: int = MAX_ENTRIES):
         self.size = size
-        self.entries: OrderedDict[Hashable, tuple[int, int]] = OrderedDict()
+        self.entries: OrderedDict[Hashable, tuple[tuple[int, int], int]] = OrderedDict()
         self.lock = threading.Lock()
 
-    def get(self, key: Hashable, current: int) -> int | None:
+    def get(self, key: Hashable, current: tuple[int, int]) -> int | None:
         with self.lock:
             entry = self.entries.get(key)
             if entry is None or entry[0] != current:
@@ -87,7 +101,7 @@ class Counts:
             self.entries.move_to_end(key)
             return entry[1]
 
-    def put(self, key: Hashable, current: int, value: int) -> None:
+    def put(self, key: Hashable, current: tuple[int, int], value: int) -> None:
         with self.lock:
             self.entries[key] = (current, value)
             self.entries.move_to_end(key)

@@ -3,10 +3,12 @@
 The verify page is what every QR scan opens, and for anonymous visitors it is the same
 bytes for everyone asking about the same certificate on the same day. Rendering it costs
 four queries, a signature check and a template; a hit costs one indexed query: the stamp
-(the newest revision's data and status, and the newest status change, for that number). Any
-issuance, revision or status change alters the stamp, so a suspension or withdrawal shows
-at the very next request: the cache can never show an outdated verdict. The day is part of
-the key, so expiry at midnight needs no change on record.
+(the newest revision's id and version, for that number). The database moves a certificate's
+version on every change to its row or its status changes (triggers, so a change written
+straight into the database counts too), and a new revision has a new id; so a suspension,
+a withdrawal or a tampered row shows at the very next request: the cache can never show an
+outdated verdict. The day is part of the key, so expiry at midnight needs no change on
+record.
 """
 
 from __future__ import annotations
@@ -63,19 +65,19 @@ def init_app(app) -> None:
 
 
 # Written as SQL once, not built with the ORM per request: building and cache-keying the
-# equivalent select() cost more than running it, on the path every QR scan takes.
-_STAMP = text(
-    "SELECT c.id, c.status, c.token, c.level, c.valid_from, c.valid_until, c.vat_number,"
-    " c.scheme_version, c.kid, c.firm_name, c.firm_id,"
-    " (SELECT max(s.id) FROM certificate_status_change s WHERE s.certificate_id = c.id)"
-    " FROM certificate c WHERE c.number = :number ORDER BY c.revision DESC LIMIT 1")
+# equivalent select() cost more than running it, on the path every QR scan takes. Two
+# integers of one row: on PostgreSQL, reading the printed data and the newest status change
+# instead cost the database twice the time over `SELECT 1` (measured: 0.40 against 0.32 ms
+# per statement and transaction, `SELECT 1` 0.24), a fifth of the kept page's throughput.
+_STAMP = text("SELECT c.id, c.version FROM certificate c WHERE c.number = :number"
+              " ORDER BY c.revision DESC LIMIT 1")
 
 
 def stamp(number: str) -> tuple:
     """What changes whenever anything the verify page shows about `number` changes: the
-    newest revision's printed data, status and token (so even a change written straight
-    into the database, bypassing the services, is seen) and its newest status change
-    (older revisions are superseded for good: a new revision changes the id)."""
+    newest revision's id (older revisions are superseded for good: a new revision changes
+    the id) and its version, which the database moves on any change to the row or to its
+    status changes, even one written straight into the database, bypassing the services."""
     # On the session's connection: the ORM's statement handling is work a plain SQL
     # statement on the QR scan's path does not need (about a fifth of the kept page's cost).
     row = db.session.connection().execute(_STAMP, {"number": number}).first()

@@ -165,3 +165,49 @@ def test_cached_page_follows_every_change(app, client, certified):
     english = client.get(f"/v/{number}", query_string={"t": token, "lang": "en"})
     assert 'lang="en"' in english.get_data(as_text=True)
     assert "Set-Cookie" not in english.headers
+
+
+def test_the_database_moves_a_certificates_version_on_every_change(app, client, certified):
+    """The kept verify page is checked against the certificate's version, which the
+    database's own triggers move: any change to the row or to its status changes, through
+    the services or written straight into the database, moves that certificate's version
+    and no other's; and the kept page follows a status change added straight in SQL."""
+    (number, token, cert_id), (_, _, other_id) = certified
+
+    def versions() -> tuple[int, int]:
+        with app.app_context():
+            rows = dict(db.session.execute(db.select(Certificate.id, Certificate.version)
+                                           .where(Certificate.id.in_([cert_id, other_id]))).all())
+            return rows[cert_id], rows[other_id]
+
+    def write(statement) -> None:
+        with app.app_context():
+            db.session.execute(statement)
+            db.session.commit()
+
+    assert verdict_of(client, number, t=token) == ("valid", "valid")  # now kept
+    seen = [versions()]
+    write(db.update(Certificate).where(Certificate.id == cert_id).values(firm_name="Altra"))
+    seen.append(versions())
+    write(db.insert(StatusChange).values(certificate_id=cert_id, status="suspended",
+                                         effective_on=today_in_rome(),
+                                         public_reason="Scritto a mano"))
+    seen.append(versions())
+    page = client.get(f"/v/{number}", query_string={"t": token}).get_data(as_text=True)
+    assert "Scritto a mano" in page  # the kept page was not served
+    write(db.update(StatusChange).where(StatusChange.public_reason == "Scritto a mano")
+          .values(public_reason="Corretto a mano"))
+    seen.append(versions())
+    write(db.delete(StatusChange).where(StatusChange.public_reason == "Corretto a mano"))
+    seen.append(versions())
+    with app.app_context():  # through the ORM, as the services write
+        cert = db.session.get(Certificate, cert_id)
+        cert.status = "suspended"
+        db.session.add(StatusChange(certificate=cert, status="suspended",
+                                    effective_on=today_in_rome(), public_reason="Verifica"))
+        db.session.commit()
+    seen.append(versions())
+    mine = [v for v, _ in seen]
+    assert mine == sorted(set(mine)), mine  # each step moved it forward
+    assert len({other for _, other in seen}) == 1, seen
+    assert verdict_of(client, number, t=token) == ("suspended", "suspended")
