@@ -10,8 +10,10 @@ import datetime as dt
 import pytest
 from sqlalchemy import event
 
+from registry.db import utcnow
 from registry.extensions import db
 from registry.firms.models import Firm
+from registry.ministry import charts
 from registry.public import register, register_stamp
 from tests import rows
 
@@ -202,3 +204,24 @@ def test_a_change_moves_the_stamp_once_per_transaction(app, certified_firm):
         db.session.get(Firm, 1)  # reading changes nothing
         db.session.commit()
         assert register_stamp.stamp() == after
+
+
+@pytest.mark.postgres
+def test_a_change_committed_after_a_later_one_still_moves_the_stamps(app):
+    """PostgreSQL hands out an id when a row is written, not when it is committed: a change
+    holding id n may commit after one holding n + 1. A page kept in between must not be
+    kept past the first commit, for the register's stamp and for the statistics' stamp."""
+    table = register_stamp.RegisterChange.__table__
+    with app.app_context():
+        slow = db.engine.connect()
+        slow_transaction = slow.begin()
+        slow.execute(table.insert().values(at=utcnow()))  # id n, not yet committed
+        with db.engine.begin() as quick:
+            quick.execute(table.insert().values(at=utcnow()))  # id n + 1, committed
+        seen, seen_statistics = register_stamp.stamp(), charts.stamp()
+        db.session.commit()
+        slow_transaction.commit()
+        slow.close()
+        assert register_stamp.stamp()[0] == seen[0]  # the newest id alone did not move
+        assert register_stamp.stamp() != seen
+        assert charts.stamp() != seen_statistics
