@@ -14,7 +14,6 @@ import secrets
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
-from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from registry import auditlog, mail
@@ -47,10 +46,11 @@ def normal_email(value: str) -> str:
         raise DomainError(_("Indirizzo email non valido."), field="email") from None
 
 
-def request_follow(firm_id: int, email: str) -> None:
+def request_follow(firm_id: int, email: str, locale: str) -> None:
     """Ask to follow `firm_id`: email a confirmation link (or, to an address already
     following, its unsubscribe link). Repeated requests within RESEND_MINUTES send nothing
-    more, so the form cannot be used to flood someone's mailbox."""
+    more, so the form cannot be used to flood someone's mailbox. `locale` is the language
+    the request was made in: this message and every later one are written in it."""
     firm = public_firm(firm_id)
     address = normal_email(email)
     now = utcnow()
@@ -61,15 +61,15 @@ def request_follow(firm_id: int, email: str) -> None:
         return
     if follow is None:
         follow = EmailFollow(firm_id=firm.id, email=address, nonce=secrets.token_hex(8),
-                             created_at=now, requested_at=now)
+                             created_at=now, requested_at=now, locale=locale)
         db.session.add(follow)
     else:
-        follow.requested_at = now
+        follow.requested_at, follow.locale = now, locale
         if follow.confirmed_at is None:
             follow.nonce = secrets.token_hex(8)  # older confirmation links stop working
     db.session.flush()
     auditlog.record("follow.requested", "email_follow", follow.id, after={"firm_id": firm.id})
-    with force_locale("it"):
+    with mail.in_language(follow.locale):
         if follow.confirmed_at is not None:
             link = unsubscribe_link(follow)
             mail.queue(db.session, address, _("Segui già %(firm)s", firm=firm.name),

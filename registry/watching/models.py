@@ -43,6 +43,9 @@ class EmailFollow(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     requested_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     confirmed_at: Mapped[dt.datetime | None]
+    # The language of the page the follow was asked from (the latest request): what their
+    # messages are written in, as an account's are in its chosen language.
+    locale: Mapped[str] = mapped_column(String(8), server_default="it")
 
 
 class ClientSettings(db.Model):

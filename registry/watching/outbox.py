@@ -13,7 +13,6 @@ from __future__ import annotations
 import secrets
 
 from flask import Flask
-from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from registry import mail
@@ -127,16 +126,16 @@ def _tell_followers(certificate: Certificate, kind: EventKind, change: dict) -> 
         .order_by(EmailFollow.id)).all()
     if not followers:
         return
-    with force_locale("it"):
-        summary = event_summary(kind, certificate.number, certificate.firm_name, change)
-        verdict = verdict_label(listed(certificate).verdict)
-        subject = _("Bollino Blu: novità su %(firm)s", firm=certificate.firm_name)
-        for follow in followers:
+    verdict = listed(certificate).verdict
+    for follow in followers:  # each in the language they asked to follow in
+        with mail.in_language(follow.locale):
+            summary = event_summary(kind, certificate.number, certificate.firm_name, change)
+            subject = _("Bollino Blu: novità su %(firm)s", firm=certificate.firm_name)
             link = unsubscribe_link(follow)
             body = _("%(summary)s\n\nEsito della verifica oggi: %(verdict)s\nVerifica il "
                      "certificato: %(url)s\n\nRicevi questo messaggio perché segui questa "
                      "azienda nel Registro Bollino Blu. Per non ricevere più messaggi:\n"
-                     "%(unsubscribe)s\n", summary=summary, verdict=verdict,
+                     "%(unsubscribe)s\n", summary=summary, verdict=verdict_label(verdict),
                      url=verify_url(certificate), unsubscribe=link)
             mail.queue(db.session, follow.email, subject, body, unsubscribe_headers(link))
 

@@ -18,6 +18,7 @@ from flask_login import current_user
 
 from registry.extensions import csrf, limiter
 from registry.forms import run_use_case
+from registry.i18n import select_locale
 from registry.public.exports import csv_table, xlsx_table
 from registry.security import Role, mark_private, roles_required
 from registry.watching import clients, follows, webhooks
@@ -46,7 +47,7 @@ def follow(firm_id: int):
     if request.method == "GET":
         return render_template("watching/follow.html", firm=firm, form=form, sent=False)
     sent = form.validate_on_submit() and run_use_case(
-        lambda: follows.request_follow(firm.id, form.email.data), form=form).ok
+        lambda: follows.request_follow(firm.id, form.email.data, select_locale()), form=form).ok
     return render_template("watching/follow.html", firm=firm, form=form, sent=sent), (
         200 if sent else 400)
 

@@ -168,13 +168,13 @@ def test_repeated_requests_send_one_email_and_bad_input_is_a_400(mail_app, smtp_
 def test_a_newer_request_replaces_the_confirmation_link_and_links_expire(app):
     with app.app_context():
         row = rows.certified_firm()
-        follows.request_follow(row.firm_id, FOLLOWER)
+        follows.request_follow(row.firm_id, FOLLOWER, "it")
         db.session.commit()
         follow = db.session.scalar(db.select(EmailFollow))
         first = follows.make_token(follows.CONFIRM, follow.id, follow.nonce)
         follow.requested_at = utcnow() - dt.timedelta(hours=1)
         db.session.commit()
-        follows.request_follow(row.firm_id, FOLLOWER)
+        follows.request_follow(row.firm_id, FOLLOWER, "it")
         db.session.commit()
     client = app.test_client()
     response = client.get(f"/register/{row.firm_id}/watch/confirm/{first}")
@@ -202,3 +202,33 @@ def test_the_unsubscribe_page_without_javascript(app):
     assert client.post(f"/register/{row.firm_id}/watch/unsubscribe/{token}").status_code == 200
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count(EmailFollow.id))) == 0
+
+
+def test_a_follower_is_written_to_in_the_language_they_followed_in(mail_app, smtp_server):
+    """Someone who follows from the English page gets the confirmation and every later
+    message in English; an Italian follower of the same firm still gets Italian."""
+    client = mail_app.test_client()
+    with mail_app.app_context():
+        row = rows.certified_firm()
+        officer = factories.make_user("officer").id
+        db.session.add(EmailFollow(firm_id=row.firm_id, email="lettrice@esempio.it",
+                                   nonce="n1", confirmed_at=utcnow(), locale="it"))
+        db.session.commit()
+    response = client.post(f"/register/{row.firm_id}/watch?lang=en", data={"email": FOLLOWER})
+    assert response.status_code == 200
+    confirmation = smtp_server.wait(1)[-1]
+    assert confirmation["Subject"].startswith("Confirm: do you want to follow")
+    assert confirmation["Content-Language"] == "en"
+    assert client.get(_link(confirmation, "/watch/confirm/")).status_code == 200
+    with mail_app.app_context():
+        certificate = db.session.get(Certificate, row.certificate_id)
+        sent = len(smtp_server.messages)
+        change_status(certificate, "suspend", user(officer), public_reason="Verifica DURC")
+        db.session.commit()
+    smtp_server.wait(sent + 2)
+    english = _to_follower(smtp_server)[-1]
+    italian = [m for m in smtp_server.messages if m["To"] == "lettrice@esempio.it"][-1]
+    assert english["Subject"].startswith("Bollino Blu: updates on")
+    assert english["Content-Language"] == "en" and "Novità" not in english.get_content()
+    assert italian["Subject"].startswith("Bollino Blu: novità su")
+    assert italian["Content-Language"] == "it"
