@@ -435,8 +435,8 @@ def figures(filters: Filters, problem: str | None = None) -> list[Figure]:
 # so a firm's region and extra-EU share too) and a new application or application event
 # (ids that only grow). Scores are not in it: those counted belong to decided applications,
 # whose scores no longer change, and a new certificate moves the stamp anyway. A new
-# computation of the facts (facts.py) too. Four primary-key maxima, each with how many of
-# its last ids are committed (an id older than the newest may be committed after it): a
+# computation of the facts (facts.py) too. Four primary-key maxima, each with the sum of
+# its newest ids (an id older than the newest may be committed after it): a
 # firm's latest `updated_at`, read before, cost a scan of every firm (most of a kept page's
 # time at 100,000 firms).
 _STAMP = text("SELECT " + ", ".join(newest_and_recent(table) for table in (

@@ -11,11 +11,11 @@ change (a suspension, a new certificate, a firm moving region) shows at the next
 in every worker. Writes that bypass the ORM (the benchmark's bulk loader, a migration)
 do not move the stamp: they happen before any worker has kept a count.
 
-The stamp is the newest row *and how many of the last `WINDOW` ids are there*: on
-PostgreSQL an id is handed out when the row is written, not when it is committed, so a
-transaction holding id 100 may commit after another committed 101. A reader between the two
-commits keeps its count at 101; the newest id alone would not move when 100 lands, the
-number of rows in the window does.
+The stamp is the newest row *and the sum of the newest `WINDOW` ids*: on PostgreSQL an id
+is handed out when the row is written, not when it is committed, so a transaction holding
+id 100 may commit after another committed 101. A reader between the two commits keeps its
+count at 101; the newest id alone would not move when 100 lands, the sum does (100 enters
+the newest ids, a smaller one leaves).
 """
 
 from __future__ import annotations
@@ -74,23 +74,26 @@ WINDOW = 100
 
 
 def newest_and_recent(table: str) -> str:
-    """SQL for two columns: `table`'s newest id, and how many rows hold one of the last
-    `WINDOW` ids. Together they move when any row is committed, even one whose id is older
-    than the newest (see the module's docstring): a stamp for anything kept by ids that only
-    grow. `table` is a name of ours, never input."""
-    newest = f"(SELECT max(id) FROM {table})"  # noqa: S608 - our table name
-    return f"{newest}, (SELECT count(*) FROM {table} WHERE id > {newest} - {WINDOW})"  # noqa: S608
+    """SQL for two columns: `table`'s newest id, and the sum of its newest `WINDOW` ids.
+    Together they move when any row is committed, even one whose id is older than the
+    newest (see the module's docstring): a stamp for anything kept by ids that only grow.
+    `table` is a name of ours, never input."""
+    # The newest ids by ORDER BY ... LIMIT, a backward walk of the primary key. Counting the
+    # rows above (newest - WINDOW) instead let PostgreSQL plan for a third of the table
+    # (it cannot know the bound): a parallel scan of 7.7 ms at 1,000,000 rows, not 0.06.
+    return (f"(SELECT max(id) FROM {table}), (SELECT sum(id) FROM (SELECT id FROM {table}"  # noqa: S608 - our table name
+            f" ORDER BY id DESC LIMIT {WINDOW}) AS newest)")
 
 
 _STAMP = text(f"SELECT {newest_and_recent(RegisterChange.__tablename__)}")
 
 
 def stamp() -> tuple[int, int]:
-    """The register's stamp now: the newest change and how many of the last `WINDOW` are
-    committed (on the session's connection: a kept page's one statement needs none of the
-    ORM's handling, and the callers never hold unflushed changes)."""
+    """The register's stamp now: the newest change and the sum of the newest `WINDOW`
+    committed ones' ids (on the session's connection: a kept page's one statement needs none
+    of the ORM's handling, and the callers never hold unflushed changes)."""
     newest, recent = db.session.connection().execute(_STAMP).one()
-    return newest or 0, recent
+    return newest or 0, recent or 0
 
 
 class Counts:

@@ -169,7 +169,7 @@ def test_facts_give_what_the_history_gives_on_a_generated_register(app, seed):
 
 def test_the_page_reads_the_facts_and_shows_a_change_of_today_at_once(app, register):  # noqa: F811
     with app.test_request_context("/"):
-        today = dt.date.today()
+        today = today_in_rome()
         asked = Filters(at=today, start=dt.date(2025, 1, 1))
         facts.compute(today - dt.timedelta(days=1))
         db.session.commit()

@@ -10,7 +10,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import event
 
-from registry.db import utcnow
+from registry.db import today_in_rome, utcnow
 from registry.extensions import db
 from registry.firms.models import Firm
 from registry.ministry import charts
@@ -102,7 +102,7 @@ def test_a_kept_page_changes_at_the_next_request(app, client, certified_firm):
 def test_a_kept_page_expires_with_the_day(app, client, certified_firm, monkeypatch):
     """The day is part of the key: a certificate whose last day was yesterday is not shown
     valid from a page kept yesterday, though nothing was recorded overnight."""
-    today = dt.date.today()
+    today = today_in_rome()  # the register's day, not the machine's
     certified_firm("Impresa Scadente S.r.l.", valid_until=today)
     assert "Valido" in client.get("/register?q=scadente").get_data(as_text=True)
     monkeypatch.setattr("registry.public.views.today_in_rome",
