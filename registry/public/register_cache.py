@@ -3,7 +3,7 @@ register's stamp on every hit.
 
 The register's list and search are the same bytes for every anonymous visitor asking the
 same question on the same day. A hit costs one lookup of the stamp (the newest row of
-`register_change`, a primary key's maximum) and a dictionary read; any transaction that
+`register_change`, a short walk of its primary key) and a dictionary read; any transaction that
 changes a firm, a site, a calling number, a certificate or a status moves the stamp, so the
 next request renders afresh, in every worker: a suspension never lingers in a kept page.
 The day (in Rome) is part of the key, as on the verify page, so a certificate that expires

@@ -6,7 +6,7 @@ per filter, in each worker, with the stamp they were counted at; the stamp is th
 row of `register_change`, and every transaction that adds, changes or removes a firm, a
 site, a calling number, a certificate or a status change adds one such row (a
 `before_flush` hook on every session, once per transaction). Reading the stamp is one
-lookup of a primary key's maximum, so a kept count is checked on every request, and a
+short walk of a primary key (its newest entries), so a kept count is checked on every request, and a
 change (a suspension, a new certificate, a firm moving region) shows at the next request,
 in every worker. Writes that bypass the ORM (the benchmark's bulk loader, a migration)
 do not move the stamp: they happen before any worker has kept a count.
